@@ -1,0 +1,195 @@
+"""Builds the one ``httpx.AsyncClient`` each source gets: base URL, auth, timeouts, retries, limits.
+
+Retries live in a transport wrapper so that every request a plugin makes, including each page of a
+listing, is retried the same way: exponential backoff with jitter (stamina) on connect errors,
+timeouts, truncated bodies, 5xx and rate limits, honouring the vendor's own wait signal through
+``Plugin.rate_limit_wait``. A single wait and the total waiting are both capped, so a vendor that asks
+for an hour makes the source fail with a clear reason instead of hanging a cron job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import email.utils
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+import httpx
+import stamina
+
+from stacktrack import __version__
+from stacktrack.errors import PluginError
+from stacktrack.plugin_api import Plugin
+
+log = logging.getLogger("stacktrack.http")
+
+RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
+RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5
+    wait_initial: float = 0.5
+    wait_max: float = 30.0
+    """Cap on a single wait, whatever the vendor asks."""
+    total_wait_max: float = 90.0
+    """Cap on all waiting for one request; past it the last response or error stands."""
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """``Retry-After`` as seconds from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def reset_epoch_seconds(value: str | None, now: float | None = None) -> float | None:
+    """A reset-style header holding a Unix time (Okta ``X-Rate-Limit-Reset``) as seconds from now."""
+    if value is None:
+        return None
+    try:
+        reset = float(value)
+    except ValueError:
+        return None
+    return max(0.0, reset - (time.time() if now is None else now))
+
+
+class _RetryableResponse(Exception):
+    def __init__(self, response: httpx.Response, wait: float | None) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+        self.wait = wait
+
+
+class RetryingTransport(httpx.AsyncBaseTransport):
+    """Wraps a transport with retries, vendor-signalled waits and a concurrency limit."""
+
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        *,
+        rate_limit_wait: Callable[[httpx.Response], float | None],
+        policy: RetryPolicy,
+        max_concurrency: int,
+        on_retry: Callable[[str], None] | None = None,
+    ) -> None:
+        self._inner = inner
+        self._rate_limit_wait = rate_limit_wait
+        self._policy = policy
+        self._limit = asyncio.Semaphore(max_concurrency)
+        self._on_retry = on_retry or (lambda _msg: None)
+        self.retries = 0
+        self.waited = 0.0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        async with self._limit:
+            return await self._send_with_retries(request)
+
+    async def _send_with_retries(self, request: httpx.Request) -> httpx.Response:
+        policy = self._policy
+        waited = 0.0
+
+        def backoff(exc: Exception) -> bool | float:
+            nonlocal waited
+            if isinstance(exc, _RetryableResponse) and exc.wait:
+                wait = min(exc.wait, policy.wait_max)
+            elif isinstance(exc, _RetryableResponse | RETRYABLE_ERRORS):
+                wait = min(policy.wait_initial * 2 ** min(self.retries, 10), policy.wait_max)
+            else:
+                return False
+            if waited + wait > policy.total_wait_max:
+                return False  # give up now rather than sleep past the cap
+            waited += wait
+            self.retries += 1
+            self.waited += wait
+            self._on_retry(f"retrying {request.url.path} in {wait:.1f}s ({_describe(exc)})")
+            return wait
+
+        try:
+            async for attempt in stamina.retry_context(
+                on=backoff, attempts=policy.attempts, timeout=None, wait_jitter=0.0
+            ):
+                with attempt:
+                    response = await self._inner.handle_async_request(request)
+                    await response.aread()  # a truncated body raises here, inside the retry
+                    wait = self._rate_limit_wait(response)
+                    if wait is not None or response.status_code in RETRYABLE_STATUS:
+                        raise _RetryableResponse(response, wait)
+                    return response
+        except _RetryableResponse as exc:
+            return exc.response
+        raise AssertionError("stamina ended the retry loop without a result")
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, _RetryableResponse):
+        return f"HTTP {exc.response.status_code}"
+    return type(exc).__name__
+
+
+def build_client(
+    plugin: Plugin,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    policy: RetryPolicy | None = None,
+    on_retry: Callable[[str], None] | None = None,
+) -> httpx.AsyncClient:
+    """The client for one source. ``transport`` lets tests and the sandbox use an emulator in-process."""
+    settings = plugin.settings
+    base_url = settings.base_url or plugin.default_base_url
+    if not base_url:
+        raise PluginError(plugin.source, "no base_url is configured and the plugin has no default")
+    retrying = RetryingTransport(
+        transport or httpx.AsyncHTTPTransport(),
+        rate_limit_wait=plugin.rate_limit_wait,
+        policy=policy or RetryPolicy(),
+        max_concurrency=settings.max_concurrency,
+        on_retry=on_retry,
+    )
+    return httpx.AsyncClient(
+        base_url=base_url.rstrip("/"),
+        auth=plugin.auth(),
+        timeout=httpx.Timeout(settings.timeout_seconds),
+        headers={"User-Agent": f"stacktrack/{__version__} (+https://github.com/stacktrack)"},
+        transport=retrying,
+        follow_redirects=False,
+    )
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Replace every secret value (and its common encodings) in ``text`` with ``***``."""
+    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that scrubs secret values from every record it sees."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self.secrets = list(secrets)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage(), self.secrets)
+        record.args = None
+        return True

@@ -1,0 +1,209 @@
+"""Response parsing and paginators for plugins (re-exported by ``stacktrack.plugin_api``).
+
+Retries and rate-limit waits happen below this layer, in the client's transport (``http.py``): by the
+time a response reaches these helpers, a 429 or 5xx means the retries were exhausted. These helpers
+turn what is left into typed plugin errors and walk the vendors' real pagination mechanisms, each
+guarded against a token that repeats (a vendor bug or an emulator fault would otherwise loop forever).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
+
+import httpx
+
+from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
+
+MAX_PAGES = 100_000
+"""A hard stop for any paginator; no vendor we know needs more pages for one listing."""
+
+
+async def request_json(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    source: str,
+    params: Mapping[str, Any] | None = None,
+    json_body: Any = None,
+    data: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> tuple[httpx.Response, Any]:
+    """Send one request and return ``(response, parsed JSON)``; raise a typed error otherwise.
+
+    401/403 -> ``AuthenticationError``; 429 -> ``RateLimitExhausted``; other non-2xx -> ``PluginError``;
+    invalid JSON -> ``BadResponse``. Each error carries ``status_code`` and the parsed ``body`` so a
+    plugin can recognise a vendor's own code (Salesforce ``REQUEST_LIMIT_EXCEEDED``, say).
+    """
+    try:
+        response = await client.request(
+            method, url, params=params, json=json_body, data=data, headers=headers
+        )
+    except httpx.TimeoutException:
+        raise PluginError(source, f"timed out waiting for {_where(url)}") from None
+    except httpx.TransportError as exc:
+        raise PluginError(source, f"network error talking to {_where(url)}: {type(exc).__name__}") from None
+    body = _parse(response, source)
+    status = response.status_code
+    if 200 <= status < 300:
+        if body is _INVALID:
+            raise BadResponse(source, f"{_where(url)} answered {status} with a body that is not valid JSON")
+        return response, body
+    error_body = None if body is _INVALID else body
+    if status == 401:
+        raise AuthenticationError(
+            source, "the credentials were rejected (HTTP 401): check the token", status_code=status, body=error_body
+        )
+    if status == 403:
+        raise AuthenticationError(
+            source,
+            f"access to {_where(url)} was refused (HTTP 403): the token lacks a scope or permission",
+            status_code=status,
+            body=error_body,
+        )
+    if status == 429:
+        raise RateLimitExhausted(
+            source, f"still rate-limited by {_where(url)} after retrying", status_code=status, body=error_body
+        )
+    raise PluginError(source, f"{_where(url)} answered HTTP {status}", status_code=status, body=error_body)
+
+
+async def get_json(
+    client: httpx.AsyncClient, url: str, *, source: str, params: Mapping[str, Any] | None = None
+) -> Any:
+    """``GET`` and return the parsed JSON body (see ``request_json`` for errors)."""
+    _, body = await request_json(client, "GET", url, source=source, params=params)
+    return body
+
+
+async def paginate_link_header(
+    client: httpx.AsyncClient, url: str, *, source: str, params: Mapping[str, Any] | None = None
+) -> AsyncIterator[Any]:
+    """Yield each page's JSON following RFC 8288 ``Link: <...>; rel="next"`` (Okta, GitHub style)."""
+    seen: set[str] = set()
+    next_url: str | None = url
+    next_params = params
+    for _ in range(MAX_PAGES):
+        if next_url is None:
+            return
+        response, body = await request_json(client, "GET", next_url, source=source, params=next_params)
+        yield body
+        link = response.links.get("next", {}).get("url")
+        if link is None:
+            return
+        if link in seen:
+            raise BadResponse(source, f"pagination loop: {_where(url)} repeated a next link")
+        seen.add(link)
+        next_url, next_params = link, None  # the link carries its own query
+    raise BadResponse(source, f"{_where(url)} returned more than {MAX_PAGES} pages")
+
+
+async def paginate_body_cursor(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    source: str,
+    cursor_param: str,
+    next_cursor: Callable[[Any], str | None],
+    params: Mapping[str, Any] | None = None,
+) -> AsyncIterator[Any]:
+    """Yield pages while ``next_cursor(body)`` gives a token, sent back as ``cursor_param``.
+
+    Covers Slack ``response_metadata.next_cursor``, HubSpot ``paging.next.after``, Google
+    ``nextPageToken``, Segment ``pagination.next``. An empty-string cursor ends the listing.
+    """
+    seen: set[str] = set()
+    query = dict(params or {})
+    for _ in range(MAX_PAGES):
+        body = await get_json(client, url, source=source, params=query)
+        yield body
+        try:
+            cursor = next_cursor(body)
+        except (KeyError, TypeError, AttributeError):
+            raise BadResponse(source, f"{_where(url)} returned a page without the expected cursor field") from None
+        if not cursor:
+            return
+        if cursor in seen:
+            raise BadResponse(source, f"pagination loop: {_where(url)} repeated cursor")
+        seen.add(cursor)
+        query[cursor_param] = cursor
+    raise BadResponse(source, f"{_where(url)} returned more than {MAX_PAGES} pages")
+
+
+async def paginate_next_url(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    source: str,
+    next_url: Callable[[Any], str | None],
+    params: Mapping[str, Any] | None = None,
+) -> AsyncIterator[Any]:
+    """Yield pages while ``next_url(body)`` gives a URL or path (Salesforce ``nextRecordsUrl``)."""
+    seen: set[str] = set()
+    current: str | None = url
+    query = params
+    for _ in range(MAX_PAGES):
+        if current is None:
+            return
+        body = await get_json(client, current, source=source, params=query)
+        yield body
+        try:
+            following = next_url(body)
+        except (KeyError, TypeError, AttributeError):
+            raise BadResponse(source, f"{_where(url)} returned a page without the expected next field") from None
+        if not following:
+            return
+        if following in seen:
+            raise BadResponse(source, f"pagination loop: {_where(url)} repeated a next URL")
+        seen.add(following)
+        current, query = following, None
+    raise BadResponse(source, f"{_where(url)} returned more than {MAX_PAGES} pages")
+
+
+def parse_time(value: Any) -> dt.datetime | None:
+    """Parse a vendor timestamp into an aware UTC datetime; ``None``/empty -> ``None``.
+
+    Accepts ISO 8601 with ``Z``, ``+00:00`` or Salesforce's ``+0000``, a bare date, and Unix epoch
+    seconds (int/float or digit string; values above 1e11 are taken as milliseconds).
+    Raises ``ValueError`` for anything else, so callers can turn it into ``BadResponse``.
+    """
+    if value is None or value == "" or value == 0:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"not a timestamp: {value!r}")
+    if isinstance(value, int | float) or (isinstance(value, str) and value.isdigit()):
+        seconds = float(value)
+        if seconds > 1e11:
+            seconds /= 1000
+        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+    if not isinstance(value, str):
+        raise ValueError(f"not a timestamp: {type(value).__name__}")
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    if len(text) > 5 and text[-5] in "+-" and text[-4:].isdigit() and text[-3] != ":":
+        text = text[:-2] + ":" + text[-2:]  # Salesforce: +0000 -> +00:00
+    parsed = dt.datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
+
+
+_INVALID = object()
+
+
+def _parse(response: httpx.Response, source: str) -> Any:
+    if not response.content:
+        return None
+    try:
+        return json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return _INVALID
+
+
+def _where(url: str) -> str:
+    """The path of a URL without its query: enough to locate a failure, never a token in a query."""
+    return httpx.URL(url).path or url

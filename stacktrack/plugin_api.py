@@ -1,0 +1,299 @@
+"""The plugin contract (SPEC §5): the only stacktrack module a plugin imports.
+
+A plugin is a ``Plugin`` subclass registered under the entry-point group ``stacktrack.plugins``.
+The core validates its ``settings_model``, builds one ``httpx.AsyncClient`` for the source (base URL,
+auth from ``Plugin.auth``, timeouts, retries, rate limiting, redaction) and awaits ``collect``, which
+returns an ``Observation``. Plugins never build clients, never touch the database, never import the TUI.
+
+Vocabulary, as in SPEC §3: an *app* is one product as a source sees it. A vendor connector (HubSpot,
+Salesforce, Slack, ...) sees one app, its own: ``AppUsage.app is None``. A directory (Okta, Google
+Workspace) sees many, each named by its label there; the core matches labels to configured tools.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any, ClassVar, Literal
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
+from stacktrack.paging import (
+    get_json,
+    paginate_body_cursor,
+    paginate_link_header,
+    paginate_next_url,
+    parse_time,
+    request_json,
+)
+
+__all__ = [
+    "Account",
+    "AccountStatus",
+    "ActivityKind",
+    "AppUsage",
+    "AuthenticationError",
+    "BadResponse",
+    "Capability",
+    "CollectContext",
+    "FeatureUsage",
+    "Integration",
+    "Observation",
+    "Plugin",
+    "PluginError",
+    "PluginSettings",
+    "RateLimitExhausted",
+    "SecretStr",
+    "get_json",
+    "paginate_body_cursor",
+    "paginate_link_header",
+    "paginate_next_url",
+    "parse_time",
+    "request_json",
+]
+
+
+class Capability(StrEnum):
+    """What a plugin can observe; shown by ``stacktrack plugins``."""
+
+    SEATS = "seats"  # purchased seat counts
+    ACCOUNTS = "accounts"  # assigned users
+    ACTIVITY = "activity"  # per-user last activity
+    FEATURES = "features"  # feature usage
+    INTEGRATIONS = "integrations"  # connected apps / data flows
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    INVITED = "invited"  # holds a seat, has not accepted yet
+    SUSPENDED = "suspended"
+    DEACTIVATED = "deactivated"
+
+
+class ActivityKind(StrEnum):
+    LOGIN = "login"  # an interactive sign-in to the vendor itself
+    SSO = "sso"  # an identity provider's sign-in into the app
+    FEATURE = "feature"  # a product event (message sent, report run, ...)
+    API = "api"  # the vendor's own "last access" stamp of unspecified kind
+
+
+class _Model(BaseModel):
+    # Core observation models are strict: a plugin that invents a field fails loudly in tests.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("datetimes must be timezone-aware (use UTC)")
+    return value.astimezone(dt.UTC) if value is not None else None
+
+
+class Account(_Model):
+    """One user account as a source sees it for one app."""
+
+    id: str
+    """The vendor's id for the account (or the e-mail when the vendor has no other)."""
+    email: str | None = None
+    """Lowercased e-mail; users are merged across sources by it (SPEC §6)."""
+    name: str | None = None
+    status: AccountStatus = AccountStatus.ACTIVE
+    assigned: bool = True
+    """Holds a seat / an app assignment. Suspended and deactivated accounts never count as assigned."""
+    guest: bool = False
+    last_active: dt.datetime | None = None
+    """Latest activity the source has on record; ``None`` = none on record (within the horizon)."""
+    activity_kind: ActivityKind | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, value: str | None) -> str | None:
+        value = (value or "").strip().lower()
+        return value or None
+
+    @field_validator("last_active")
+    @classmethod
+    def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:
+        return _aware(value)
+
+
+class FeatureUsage(_Model):
+    feature: str
+    active_users: int | None = None
+    events: int | None = None
+    last_used: dt.datetime | None = None
+
+    @field_validator("last_used")
+    @classmethod
+    def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:
+        return _aware(value)
+
+
+class Integration(_Model):
+    """A connection between the observed app and another app, named as the vendor names it."""
+
+    app: str
+    """The other end: OAuth app name, Segment destination name, Slack app name, ..."""
+    kind: str
+    """Free-form evidence label: ``oauth_token``, ``destination``, ``source``, ``slack_app``, ..."""
+    direction: Literal["in", "out", "both"] = "both"
+    """Data flow relative to the observed app: ``in`` = the other app feeds it."""
+    last_used: dt.datetime | None = None
+    """``None`` = unknown; an edge of unknown last use counts as live (SPEC §6)."""
+    use_count: int | None = None
+    active_users: int | None = None
+    """Users seen using the other app through this connection (for shadow-IT listings)."""
+
+    @field_validator("last_used")
+    @classmethod
+    def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:
+        return _aware(value)
+
+
+class AppUsage(_Model):
+    """Everything one source saw about one app in one run."""
+
+    app: str | None = None
+    """``None`` for a vendor connector's own product; the app's label in a directory."""
+    app_id: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    """Extra names that help match the app to a tool (Okta app key, sign-on domain, ...)."""
+    seats_purchased: int | None = None
+    seats_used: int | None = None
+    """A vendor-reported used-seat count, used only when accounts are not listed."""
+    accounts: list[Account] | None = None
+    """``None`` = this source cannot list accounts for the app (not: zero accounts)."""
+    activity_known: bool = False
+    """True when ``Account.last_active`` is meaningful (None then means none on record)."""
+    history_horizon_days: int | None = None
+    """How far back the vendor keeps activity (HubSpot logins: 90); ``None`` = unlimited/unknown."""
+    features: list[FeatureUsage] | None = None
+    integrations: list[Integration] | None = None
+    """``None`` = not observed; ``[]`` = observed, none found (makes a tool 'isolated')."""
+
+
+class Observation(_Model):
+    """What one source returned in one run."""
+
+    apps: list[AppUsage]
+    notes: list[str] = Field(default_factory=list)
+    """Degradations worth telling the user ("login history needs Enterprise: activity unknown")."""
+
+
+class PluginSettings(BaseModel):
+    """Settings every source takes (SPEC §4); plugins subclass to add their own keys."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    plugin: str
+    """The plugin name (the entry-point name)."""
+    base_url: str | None = None
+    """Override the vendor host (regional hosts, proxies, the sandbox)."""
+    token: SecretStr | None = None
+    """API token or access token, given as ``{ env = "NAME" }`` in the config."""
+    timeout_seconds: float = 30.0
+    """Per-request timeout."""
+    budget_seconds: float = 600.0
+    """Time budget for the whole source in one snapshot; past it the source fails."""
+    max_concurrency: int = Field(default=4, ge=1, le=64)
+    """Requests in flight at once for this source."""
+
+
+class CollectContext(BaseModel):
+    """What the core tells ``collect`` about this run."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    source: str
+    now: dt.datetime
+    """The run's clock (simulated in the sandbox): ask vendors for activity up to here."""
+    lookback_days: int = 90
+    """How far back activity matters (the largest active window of the tools this source serves)."""
+    progress: Callable[[str], None] = Field(default=lambda _msg: None)
+    """Report a short step ("users page 3") to the progress display."""
+
+
+class Plugin(ABC):
+    """Base class of every plugin. One instance per configured source per run."""
+
+    name: ClassVar[str]
+    """Entry-point name, the ``plugin = "..."`` value."""
+    title: ClassVar[str]
+    """Human name of the vendor API, e.g. "Okta"."""
+    settings_model: ClassVar[type[PluginSettings]] = PluginSettings
+    default_base_url: ClassVar[str | None] = None
+    observes: ClassVar[frozenset[Capability]] = frozenset()
+    reports_many_apps: ClassVar[bool] = False
+    """True for directories (Okta, Google Workspace) whose apps are matched to tools by label."""
+    product: ClassVar[str | None] = None
+    """Catalog key of the vendor's own product (e.g. "hubspot"), used to name integration edges."""
+    needs_network: ClassVar[bool] = True
+    """False for plugins that read only local files or config (``manual``, ``csv``)."""
+
+    def __init__(self, source: str, settings: PluginSettings) -> None:
+        self.source = source
+        self.settings = settings
+
+    def auth(self) -> httpx.Auth | None:
+        """The auth the core attaches to the client; default: Bearer ``token``."""
+        token = self.settings.token
+        if token is None:
+            return None
+        return _HeaderAuth("Authorization", f"Bearer {token.get_secret_value()}")
+
+    def rate_limit_wait(self, response: httpx.Response) -> float | None:
+        """Seconds to wait before retrying ``response``, or ``None`` if it is not a rate limit.
+
+        The default understands 429 with ``Retry-After`` (seconds or HTTP date). Vendors with other
+        signals (Okta ``X-Rate-Limit-Reset``, Segment ``msBeforeNext``) override it; return ``0.0``
+        for "rate-limited, no hint" and the core uses exponential backoff.
+        """
+        from stacktrack.http import retry_after_seconds
+
+        if response.status_code != 429:
+            return None
+        return retry_after_seconds(response.headers) or 0.0
+
+    def secrets(self) -> list[str]:
+        """Secret values to redact from logs and error text (all ``SecretStr`` settings)."""
+        values = []
+        for field in type(self.settings).model_fields:
+            value = getattr(self.settings, field)
+            if isinstance(value, SecretStr) and value.get_secret_value():
+                values.append(value.get_secret_value())
+        return values
+
+    @abstractmethod
+    async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
+        """Query the vendor and return what it saw. Raise ``PluginError`` subclasses on failure."""
+
+    @classmethod
+    def emulator(cls) -> Any:
+        """The plugin's vendor emulator class (SPEC §10), or ``None``."""
+        return None
+
+
+class _HeaderAuth(httpx.Auth):
+    """Sets one header. Kept private so the secret never appears in a repr."""
+
+    def __init__(self, header: str, value: str) -> None:
+        self._header = header
+        self._value = value
+
+    def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
+        request.headers[self._header] = self._value
+        yield request
+
+    def __repr__(self) -> str:
+        return f"<HeaderAuth {self._header}: ***>"
+
+
+def header_auth(header: str, value: str) -> httpx.Auth:
+    """An auth that sets ``header: value`` (e.g. Okta's ``Authorization: SSWS <token>``)."""
+    return _HeaderAuth(header, value)
+
+
+__all__ += ["header_auth"]
