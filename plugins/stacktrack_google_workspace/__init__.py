@@ -1,0 +1,1 @@
+"""stacktrack plugin for google_workspace (see plugin.py)."""

@@ -1,0 +1,1 @@
+"""stacktrack plugin for hubspot (see plugin.py)."""

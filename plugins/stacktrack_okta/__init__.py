@@ -1,0 +1,1 @@
+"""stacktrack plugin for okta (see plugin.py)."""

@@ -1,0 +1,1 @@
+"""stacktrack plugin for salesforce (see plugin.py)."""

@@ -1,0 +1,1 @@
+"""stacktrack plugin for segment (see plugin.py)."""

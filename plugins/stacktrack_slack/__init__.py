@@ -1,0 +1,1 @@
+"""stacktrack plugin for slack (see plugin.py)."""
