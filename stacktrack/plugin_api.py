@@ -164,6 +164,9 @@ class AppUsage(_Model):
     seats_purchased: int | None = None
     seats_used: int | None = None
     """A vendor-reported used-seat count, used only when accounts are not listed."""
+    active_users_reported: int | None = None
+    """A vendor- or user-reported count of users active in the window, used only when accounts are
+    not listed (the ``manual`` plugin); ``None`` = not reported."""
     accounts: list[Account] | None = None
     """``None`` = this source cannot list accounts for the app (not: zero accounts)."""
     activity_known: bool = False
