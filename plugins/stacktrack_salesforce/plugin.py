@@ -1,0 +1,389 @@
+"""The ``salesforce`` plugin: licenses, users and connected-app grants of one Salesforce org.
+
+Everything is SOQL through ``GET /services/data/vNN.N/query`` (vendor notes, crm-and-marketing.md §2),
+following ``nextRecordsUrl`` until ``done``:
+
+* ``UserLicense``: ``TotalLicenses`` (purchased) and ``UsedLicenses`` for the configured license names;
+* ``User``: active users holding one of those licenses, with ``LastLoginDate`` (null = never logged in);
+* ``OauthToken``: per-user OAuth grants to connected apps, aggregated per ``AppName`` into integrations.
+
+Salesforce signals its 24-hour API allocation with HTTP 403 ``REQUEST_LIMIT_EXCEEDED``. Waiting seconds
+does not help, so it is not retried; it becomes ``RateLimitExhausted`` with a sentence saying so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from typing import Any, ClassVar
+
+import httpx
+from pydantic import Field, ValidationError, model_validator
+
+from stacktrack.plugin_api import (
+    Account,
+    AccountStatus,
+    ActivityKind,
+    AppUsage,
+    AuthenticationError,
+    BadResponse,
+    Capability,
+    CollectContext,
+    Integration,
+    Observation,
+    Plugin,
+    PluginError,
+    PluginSettings,
+    RateLimitExhausted,
+    SecretStr,
+    header_auth,
+    paginate_next_url,
+)
+from stacktrack_salesforce.models import (
+    OauthToken,
+    QueryPage,
+    TokenResponse,
+    User,
+    UserLicense,
+    error_codes,
+    error_message,
+)
+
+TOKEN_PATH = "/services/oauth2/token"
+LIMIT_CODE = "REQUEST_LIMIT_EXCEEDED"
+
+LICENSE_SOQL = "SELECT Id, Name, MasterLabel, Status, TotalLicenses, UsedLicenses FROM UserLicense"
+USER_SOQL = (
+    "SELECT Id, Username, Email, Name, IsActive, UserType, LastLoginDate, Profile.Name,"
+    " Profile.UserLicense.Name FROM User WHERE IsActive = true AND Profile.UserLicense.Name IN ({names})"
+)
+# Never select AccessToken or DeleteToken (the notes warn against it): we only need usage evidence.
+OAUTH_SOQL = "SELECT AppName, UserId, CreatedDate, LastUsedDate, UseCount FROM OauthToken"
+
+
+class SalesforceSettings(PluginSettings):
+    """``[sources.<name>]`` for ``plugin = "salesforce"``; ``base_url`` is the org's instance URL."""
+
+    client_id: SecretStr | None = None
+    """Connected-app consumer key for the OAuth client-credentials flow (instead of ``token``)."""
+    client_secret: SecretStr | None = None
+    """Connected-app consumer secret for the OAuth client-credentials flow."""
+    api_version: str = Field(default="v60.0", pattern=r"^v\d+\.\d+$")
+    """REST API version used in ``/services/data/<version>/query``."""
+    license_names: list[str] = Field(default_factory=lambda: ["Salesforce"], min_length=1)
+    """``UserLicense.Name`` values that belong to this tool (seat counts and which users count)."""
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> SalesforceSettings:
+        has_client = self.client_id is not None or self.client_secret is not None
+        if self.token is not None and has_client:
+            raise ValueError("give either `token` or `client_id` + `client_secret`, not both")
+        if has_client and (self.client_id is None or self.client_secret is None):
+            raise ValueError("the client-credentials flow needs both `client_id` and `client_secret`")
+        if self.token is None and not has_client:
+            raise ValueError("give `token` (an access token) or `client_id` + `client_secret`")
+        return self
+
+
+class ClientCredentialsAuth(httpx.Auth):
+    """Fetches an access token from ``/services/oauth2/token`` once, then sends it as a Bearer token.
+
+    Concurrent requests share one fetch (a lock); a 401 on an API call (session expired) fetches a
+    fresh token once and replays the request. Secrets stay in this object and never reach a repr.
+    """
+
+    requires_response_body = True
+
+    def __init__(self, source: str, token_url: str, client_id: str, client_secret: str) -> None:
+        self._source = source
+        self._token_url = token_url
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._token: str | None = None
+        self._lock: asyncio.Lock | None = None
+        self.fetches = 0
+        """How many tokens were fetched (tests check it stays at one)."""
+
+    def __repr__(self) -> str:
+        return "<ClientCredentialsAuth ***>"
+
+    def sync_auth_flow(self, request: httpx.Request) -> Any:
+        raise RuntimeError("the Salesforce client-credentials auth works with an async client only")
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        used = self._token
+        if used is None:
+            async with self._lock:
+                if self._token is None:
+                    self._token = self._read_token((yield self._token_request()))
+                used = self._token
+        request.headers["Authorization"] = f"Bearer {used}"
+        response = yield request
+        if response.status_code != 401:
+            return
+        async with self._lock:
+            if self._token == used:  # nobody refreshed it meanwhile
+                self._token = self._read_token((yield self._token_request()))
+            fresh = self._token
+        request.headers["Authorization"] = f"Bearer {fresh}"
+        yield request
+
+    def _token_request(self) -> httpx.Request:
+        self.fetches += 1
+        return httpx.Request(
+            "POST",
+            self._token_url,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self._client_id,
+                "client_secret": self._client_secret,
+            },
+            headers={"Accept": "application/json"},
+        )
+
+    def _read_token(self, response: httpx.Response) -> str:
+        body: Any
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.status_code != 200:
+            # OAuth 2.0 error bodies carry an `error` code (RFC 6749 §5.2); the notes do not show
+            # Salesforce's exact one, so only that code is quoted, never the request.
+            code = body.get("error") if isinstance(body, dict) else None
+            detail = f" ({code})" if isinstance(code, str) and code.isprintable() else ""
+            raise AuthenticationError(
+                self._source,
+                f"Salesforce refused the client credentials at {TOKEN_PATH} "
+                f"(HTTP {response.status_code}{detail}): check client_id, client_secret and that "
+                "the connected app allows the client-credentials flow",
+                status_code=response.status_code,
+            )
+        try:
+            return TokenResponse.model_validate(body).access_token
+        except ValidationError:
+            raise BadResponse(
+                self._source, f"{TOKEN_PATH} answered without an access_token"
+            ) from None
+
+
+class SalesforcePlugin(Plugin):
+    name: ClassVar[str] = "salesforce"
+    title: ClassVar[str] = "Salesforce"
+    settings_model: ClassVar[type[PluginSettings]] = SalesforceSettings
+    default_base_url: ClassVar[str | None] = None  # the instance URL is per org: required
+    observes: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.SEATS, Capability.ACCOUNTS, Capability.ACTIVITY, Capability.INTEGRATIONS}
+    )
+    product: ClassVar[str | None] = "salesforce"
+
+    settings: SalesforceSettings
+
+    def auth(self) -> httpx.Auth | None:
+        settings = self.settings
+        if settings.token is not None:
+            return header_auth("Authorization", f"Bearer {settings.token.get_secret_value()}")
+        if settings.client_id is None or settings.client_secret is None:
+            return None
+        if not settings.base_url:
+            raise PluginError(self.source, "base_url (the org's instance URL) is required")
+        return ClientCredentialsAuth(
+            self.source,
+            settings.base_url.rstrip("/") + TOKEN_PATH,
+            settings.client_id.get_secret_value(),
+            settings.client_secret.get_secret_value(),
+        )
+
+    def rate_limit_wait(self, response: httpx.Response) -> float | None:
+        # 403 REQUEST_LIMIT_EXCEEDED means the rolling 24-hour allocation is spent: retrying within
+        # seconds only burns more of it, so it is never retried (collect() names it clearly).
+        if response.status_code == 403:
+            return None
+        return super().rate_limit_wait(response)
+
+    @classmethod
+    def emulator(cls) -> Any:
+        from stacktrack_salesforce.emulator import SalesforceEmulator
+
+        return SalesforceEmulator
+
+    async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
+        settings = self.settings
+        notes: list[str] = []
+        wanted = {name.casefold() for name in settings.license_names}
+
+        ctx.progress("user licenses")
+        licenses = [
+            self._parse(UserLicense, record, "UserLicense")
+            for record in await self._query(client, LICENSE_SOQL, "UserLicense")
+        ]
+        matching = [lic for lic in licenses if lic.name.casefold() in wanted]
+        if matching:
+            purchased = _total(lic.total_licenses for lic in matching)
+            used = _total(lic.used_licenses for lic in matching)
+        else:
+            purchased = used = None
+            available = ", ".join(sorted({lic.name for lic in licenses})) or "none"
+            notes.append(
+                f"No user license named {', '.join(settings.license_names)} in this org "
+                f"(it has: {available}); seats purchased unknown. Set license_names."
+            )
+
+        ctx.progress("users")
+        names = ", ".join(_soql_string(name) for name in settings.license_names)
+        accounts: dict[str, Account] = {}
+        for record in await self._query(client, USER_SOQL.format(names=names), "User"):
+            user = self._parse(User, record, "User")
+            license_name = user.license_name
+            if not user.is_active or (license_name is not None and license_name.casefold() not in wanted):
+                continue  # the WHERE clause already excludes these; defensive
+            accounts[user.id] = Account(
+                id=user.id,
+                email=user.email,
+                name=user.name,
+                status=AccountStatus.ACTIVE,
+                assigned=True,
+                last_active=user.last_login_date,
+                activity_kind=ActivityKind.LOGIN,
+            )
+
+        ctx.progress("connected-app grants")
+        tokens = [
+            self._parse(OauthToken, record, "OauthToken")
+            for record in await self._query(client, OAUTH_SOQL, "OauthToken")
+        ]
+        return Observation(
+            apps=[
+                AppUsage(
+                    app=None,
+                    seats_purchased=purchased,
+                    seats_used=used,
+                    accounts=list(accounts.values()),
+                    activity_known=True,
+                    history_horizon_days=None,  # LastLoginDate is kept for the account's lifetime
+                    integrations=_integrations(tokens),
+                )
+            ],
+            notes=notes,
+        )
+
+    async def _query(self, client: httpx.AsyncClient, soql: str, what: str) -> list[dict[str, Any]]:
+        """All records of one SOQL query, following ``nextRecordsUrl`` until ``done``."""
+        records: list[dict[str, Any]] = []
+
+        def following(body: Any) -> str | None:
+            if body["done"] is True:
+                return None
+            link = body["nextRecordsUrl"]
+            if not isinstance(link, str) or not link:
+                raise TypeError("nextRecordsUrl")
+            # nextRecordsUrl is a path on the instance host: resolve it against the host root, not
+            # appended to the base URL's path (which a proxy or the sandbox mount may have).
+            return str(client.base_url.join(link))
+
+        try:
+            async for body in paginate_next_url(
+                client,
+                f"/services/data/{self.settings.api_version}/query",
+                source=self.source,
+                params={"q": soql},
+                next_url=following,
+            ):
+                try:
+                    page = QueryPage.model_validate(body)
+                except ValidationError:
+                    raise BadResponse(
+                        self.source, f"the {what} query answered a page without done/records"
+                    ) from None
+                records.extend(page.records)
+        except PluginError as exc:
+            raise self._vendor_error(exc, what) from None
+        return records
+
+    def _vendor_error(self, exc: PluginError, what: str) -> PluginError:
+        """Turn Salesforce's error bodies (``[{"message", "errorCode"}]``) into clear typed errors."""
+        if exc.status_code is None or isinstance(exc, BadResponse):
+            return exc
+        codes = error_codes(exc.body)
+        message = error_message(exc.body)
+        detail = f" ({codes[0]}{': ' + message if message else ''})" if codes else ""
+        if LIMIT_CODE in codes:
+            return RateLimitExhausted(
+                self.source,
+                f"Salesforce refused the {what} query because the org's API request limit is used up"
+                f"{detail}; the allocation is per rolling 24 hours, so this is not retried now",
+                status_code=exc.status_code,
+                body=exc.body,
+            )
+        if exc.status_code == 401:
+            return AuthenticationError(
+                self.source,
+                f"Salesforce rejected the credentials (HTTP 401{detail}): the access token is "
+                "invalid or expired",
+                status_code=401,
+                body=exc.body,
+            )
+        if exc.status_code == 403:
+            return AuthenticationError(
+                self.source,
+                f"Salesforce refused the {what} query (HTTP 403{detail}): the user needs the "
+                "API Enabled and View Setup and Configuration permissions",
+                status_code=403,
+                body=exc.body,
+            )
+        if codes:
+            return type(exc)(
+                self.source,
+                f"the {what} query failed (HTTP {exc.status_code}{detail})",
+                status_code=exc.status_code,
+                body=exc.body,
+            )
+        return exc
+
+    def _parse(self, model: Any, record: Any, what: str) -> Any:
+        try:
+            return model.model_validate(record)
+        except ValidationError as exc:
+            fields = ", ".join(sorted({".".join(map(str, err["loc"])) for err in exc.errors()}))
+            raise BadResponse(self.source, f"a {what} record has unexpected fields: {fields}") from None
+
+
+def _total(values: Any) -> int | None:
+    """Sum of counts; unknown (None) if any of them is unknown, never a silent 0."""
+    items = list(values)
+    if not items or any(value is None for value in items):
+        return None
+    return sum(items)
+
+
+def _soql_string(value: str) -> str:
+    """A SOQL string literal: single quotes, with backslash and quote escaped."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _integrations(tokens: list[OauthToken]) -> list[Integration]:
+    """One integration per connected app: latest use, summed use count, distinct users."""
+    by_app: dict[str, list[OauthToken]] = {}
+    for token in tokens:
+        by_app.setdefault(token.app_name, []).append(token)
+    result = []
+    for app, grants in sorted(by_app.items()):
+        used = [grant.last_used_date for grant in grants if grant.last_used_date is not None]
+        counts = [grant.use_count for grant in grants if grant.use_count is not None]
+        users = {grant.user_id for grant in grants if grant.user_id}
+        result.append(
+            Integration(
+                app=app,
+                kind="oauth_token",
+                direction="both",
+                last_used=max(used) if used else None,
+                use_count=sum(counts) if counts else None,
+                active_users=len(users) if users else None,
+            )
+        )
+    return result
+
