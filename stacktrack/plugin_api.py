@@ -16,6 +16,7 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import httpx
@@ -215,6 +216,8 @@ class CollectContext(BaseModel):
     """The run's clock (simulated in the sandbox): ask vendors for activity up to here."""
     lookback_days: int = 90
     """How far back activity matters (the largest active window of the tools this source serves)."""
+    config_dir: Path | None = None
+    """The config file's folder: local plugins resolve relative file paths against it."""
     progress: Callable[[str], None] = Field(default=lambda _msg: None)
     """Report a short step ("users page 3") to the progress display."""
 

@@ -1,0 +1,175 @@
+"""The ``csv`` plugin: a user export file (e-mail + last activity) for tools without an API.
+
+Most SaaS admin consoles can export their user list. Point a source at that file and name its
+columns. Every row must parse: a bad row fails the source with its line number, because a silently
+skipped user would make the tool look emptier than it is.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import httpx
+from pydantic import Field
+
+from stacktrack.plugin_api import (
+    Account,
+    AccountStatus,
+    ActivityKind,
+    AppUsage,
+    BadResponse,
+    Capability,
+    CollectContext,
+    Observation,
+    Plugin,
+    PluginError,
+    PluginSettings,
+    parse_time,
+)
+
+MAX_REPORTED_ROWS = 5
+
+_INACTIVE = {"suspended", "deactivated", "disabled", "inactive", "deleted", "removed"}
+_INVITED = {"invited", "pending"}
+
+
+class CsvSettings(PluginSettings):
+    path: str
+    """The export file; a relative path is taken from the config file's folder."""
+    email_column: str = "email"
+    last_active_column: str = "last_active"
+    """Column holding each user's last activity; an empty cell means none on record."""
+    date_format: str | None = None
+    """``strptime`` format of the last-activity column, e.g. ``%d/%m/%Y %H:%M``; default ISO 8601."""
+    timezone_offset_hours: float = 0.0
+    """Offset of naive timestamps from UTC (the export's timezone)."""
+    id_column: str | None = None
+    """Column with the vendor's user id; default: the e-mail."""
+    name_column: str | None = None
+    status_column: str | None = None
+    """Column whose values suspended/deactivated/disabled/inactive mark users without a seat."""
+    purchased: int | None = Field(default=None, ge=0)
+    """Seats purchased, if the export does not say."""
+    history_horizon_days: int | None = Field(default=None, ge=1)
+    """How far back the vendor's "last active" reaches, if limited."""
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    encoding: str = "utf-8-sig"
+
+
+class CsvPlugin(Plugin):
+    name = "csv"
+    title = "CSV user export"
+    settings_model = CsvSettings
+    observes = frozenset({Capability.ACCOUNTS, Capability.ACTIVITY, Capability.SEATS})
+    needs_network = False
+
+    async def collect(self, client: httpx.AsyncClient | None, ctx: CollectContext) -> Observation:
+        settings = self.settings
+        assert isinstance(settings, CsvSettings)
+        path = Path(settings.path).expanduser()
+        if not path.is_absolute() and ctx.config_dir is not None:
+            path = ctx.config_dir / path
+        accounts = read_accounts(self.source, path, settings)
+        return Observation(
+            apps=[
+                AppUsage(
+                    seats_purchased=settings.purchased,
+                    accounts=accounts,
+                    activity_known=True,
+                    history_horizon_days=settings.history_horizon_days,
+                )
+            ]
+        )
+
+
+def read_accounts(source: str, path: Path, settings: CsvSettings) -> list[Account]:
+    try:
+        handle = path.open(encoding=settings.encoding, newline="")
+    except FileNotFoundError:
+        raise PluginError(source, f"the export file {path} does not exist") from None
+    except (OSError, LookupError) as exc:
+        raise PluginError(source, f"cannot open {path}: {exc}") from None
+    with handle:
+        reader = csv.DictReader(handle, delimiter=settings.delimiter)
+        try:
+            header = reader.fieldnames or []
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise BadResponse(source, f"{path}: not a readable CSV file ({exc})") from None
+        wanted = [settings.email_column, settings.last_active_column]
+        wanted += [c for c in (settings.id_column, settings.name_column, settings.status_column) if c]
+        missing = [column for column in wanted if column not in header]
+        if missing:
+            raise BadResponse(
+                source,
+                f"{path}: no column named {', '.join(repr(m) for m in missing)} "
+                f"(the header has: {', '.join(header) or 'nothing'})",
+            )
+        accounts: list[Account] = []
+        problems: list[str] = []
+        try:
+            for row in reader:
+                line = reader.line_num
+                try:
+                    accounts.append(_account(row, settings))
+                except ValueError as exc:
+                    problems.append(f"line {line}: {exc}")
+        except (csv.Error, UnicodeDecodeError) as exc:
+            problems.append(f"line {reader.line_num}: {exc}")
+    if problems:
+        shown = "; ".join(problems[:MAX_REPORTED_ROWS])
+        more = f" (and {len(problems) - MAX_REPORTED_ROWS} more)" if len(problems) > MAX_REPORTED_ROWS else ""
+        raise BadResponse(source, f"{path}: {len(problems)} bad rows: {shown}{more}")
+    return accounts
+
+
+def _account(row: dict[str, str | None], settings: CsvSettings) -> Account:
+    if None in row:
+        raise ValueError("more cells than the header has columns")
+    email = (row.get(settings.email_column) or "").strip()
+    if "@" not in email:
+        raise ValueError(f"{settings.email_column!r} is not an e-mail address")
+    raw_time = (row.get(settings.last_active_column) or "").strip()
+    last_active = _parse_time(raw_time, settings) if raw_time else None
+    status = AccountStatus.ACTIVE
+    if settings.status_column:
+        value = (row.get(settings.status_column) or "").strip().lower()
+        if value in _INACTIVE:
+            status = AccountStatus.SUSPENDED
+        elif value in _INVITED:
+            status = AccountStatus.INVITED
+    account_id = (row.get(settings.id_column) or "").strip() if settings.id_column else email
+    return Account(
+        id=account_id or email,
+        email=email,
+        name=(row.get(settings.name_column) or None) if settings.name_column else None,
+        status=status,
+        assigned=status in (AccountStatus.ACTIVE, AccountStatus.INVITED),
+        last_active=last_active,
+        activity_kind=ActivityKind.API if last_active else None,
+    )
+
+
+def _parse_time(text: str, settings: CsvSettings) -> dt.datetime:
+    offset = dt.timezone(dt.timedelta(hours=settings.timezone_offset_hours))
+    if settings.date_format:
+        try:
+            parsed = dt.datetime.strptime(text, settings.date_format)
+        except ValueError:
+            raise ValueError(
+                f"{settings.last_active_column!r} does not match the format {settings.date_format}"
+            ) from None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=offset)
+        return parsed.astimezone(dt.UTC)
+    try:
+        parsed = parse_time(text)
+    except ValueError:
+        raise ValueError(
+            f"{settings.last_active_column!r} is not an ISO 8601 date (set date_format)"
+        ) from None
+    assert parsed is not None
+    if "+" not in text[10:] and "Z" not in text and "-" not in text[10:]:
+        parsed = parsed.replace(tzinfo=offset).astimezone(dt.UTC)  # naive: the export's zone
+    return parsed

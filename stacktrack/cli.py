@@ -1,0 +1,382 @@
+"""The command line (SPEC §8): thin click commands over the modules that do the work.
+
+Each command turns our errors into one clear message and the documented exit status: 0 ok, 2 usage or
+config error, 3 partial snapshot, 4 every source failed, 75 another snapshot running, 1 a bug (the
+traceback goes to a crash file, redacted, never to the terminal).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import json
+import logging
+import os
+import shutil
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import platformdirs
+from click_default_group import DefaultGroup
+
+from stacktrack import __version__
+from stacktrack.errors import StacktrackError, UsageError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
+
+
+class Context:
+    def __init__(self, config: Path | None, db: Path | None, verbose: int) -> None:
+        self.config_path = config
+        self.db_path = db
+        self.verbose = verbose
+
+    def load(self):  # type: ignore[no-untyped-def]
+        from stacktrack.config import load_config
+
+        loaded = load_config(self.config_path, db=self.db_path)
+        _setup_logging(self.verbose, loaded.secrets())
+        for warning in loaded.warnings:
+            click.secho(f"warning: {warning}", fg="yellow", err=True)
+        return loaded
+
+
+def _setup_logging(verbose: int, secrets: list[str]) -> None:
+    from stacktrack.http import RedactingFilter
+
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter(secrets))
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # httpx logs every request URL at INFO; keep it for -vv only.
+    logging.getLogger("httpx").setLevel(logging.INFO if verbose > 1 else logging.WARNING)
+
+
+def handle_errors(func: F) -> F:
+    """Map our exceptions to messages and exit codes; a bug gets a crash file, not a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except StacktrackError as exc:
+            click.secho(f"Error: {exc}", fg="red", err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            crash = _write_crash_file(exc)
+            click.secho(
+                f"Internal error ({type(exc).__name__}): this is a bug in stacktrack. "
+                f"Details were written to {crash}; please attach it to a bug report.",
+                fg="red",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _write_crash_file(exc: BaseException) -> Path:
+    from stacktrack.http import redact
+
+    secrets = [value for name, value in os.environ.items() if _looks_secret(name)]
+    text = redact("".join(traceback.format_exception(exc)), secrets)
+    folder = Path(platformdirs.user_cache_dir("stacktrack"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"crash-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{os.getpid()}.txt"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _looks_secret(name: str) -> bool:
+    return any(word in name.upper() for word in ("TOKEN", "SECRET", "PASSWORD", "KEY"))
+
+
+@click.group(cls=DefaultGroup, default="tui", default_if_no_args=True)
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="STACKTRACK_CONFIG",
+    help="Config file (default: $STACKTRACK_CONFIG, ./stacktrack.toml, then the user config dir).",
+)
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="STACKTRACK_DB",
+    help="SQLite database (default: $STACKTRACK_DB, [stacktrack] database, the user data dir).",
+)
+@click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for HTTP requests).")
+@click.version_option(__version__, prog_name="stacktrack")
+@click.pass_context
+def main(ctx: click.Context, config: Path | None, db: Path | None, verbose: int) -> None:
+    """stacktrack: which SaaS tools your marketing team really uses, and what to cut before renewal.
+
+    \b
+    Start here:
+      stacktrack demo            see it work on a simulated company (no credentials needed)
+      stacktrack init            write a starter config
+      stacktrack snapshot        query your sources and store a run (cron-safe)
+      stacktrack report          figures per tool and the recommendations
+      stacktrack                 open the terminal UI
+    """
+    ctx.obj = Context(config, db, verbose)
+
+
+# -- snapshot ---------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--source", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
+@click.pass_obj
+@handle_errors
+def snapshot(obj: Context, sources: tuple[str, ...], as_json: bool) -> None:
+    """Query every source concurrently and store one run.
+
+    Safe from cron: quiet unless stdout is a terminal, one snapshot per database at a time (exit 75
+    if another runs). Exit 0 when every source was stored, 3 when some failed, 4 when all failed.
+    """
+    from stacktrack.progress import snapshot_progress
+    from stacktrack.snapshot import run_snapshot
+
+    config = obj.load()
+    show = sys.stderr.isatty() and not as_json
+    with snapshot_progress(enabled=show) as on_event:
+        summary = asyncio.run(run_snapshot(config, only=list(sources) or None, on_event=on_event))
+    if as_json:
+        click.echo(json.dumps(summary.to_json(), indent=2))
+    else:
+        _print_summary(summary, verbose=show)
+    sys.exit(summary.exit_code)
+
+
+def _print_summary(summary: Any, *, verbose: bool) -> None:
+    failed = [o for o in summary.sources if o.status == "failed"]
+    for outcome in failed:
+        click.secho(f"{outcome.source}: failed: {outcome.error}", fg="red", err=True)
+    for outcome in summary.sources:
+        for note in outcome.notes:
+            click.secho(f"{outcome.source}: {note}", fg="yellow", err=True)
+    if verbose or failed:
+        stored = len(summary.sources) - len(failed)
+        click.echo(
+            f"Run {summary.run_id}: {stored} of {len(summary.sources)} sources stored.", err=True
+        )
+
+
+# -- report and export ----------------------------------------------------------------------
+
+
+def _analysis(obj: Context) -> tuple[Any, Any, Any]:
+    from stacktrack.analyze import analyze
+    from stacktrack.catalog import load_catalog
+    from stacktrack.store import Store
+
+    config = obj.load()
+    if not config.db_path.exists():
+        raise UsageError(
+            f"no database at {config.db_path} yet: run `stacktrack snapshot` first "
+            "(or `stacktrack demo` to try it on simulated data)."
+        )
+    with Store.open(config.db_path) as store:
+        state = store.current_state()
+        rec_states = store.recommendation_states()
+    if state.run_id is None:
+        raise UsageError(f"{config.db_path} holds no run yet: run `stacktrack snapshot` first.")
+    analysis = analyze(config.file, state, load_catalog(), rec_states)
+    return config, state, analysis
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the stacktrack.report/1 JSON object.")
+@click.pass_obj
+@handle_errors
+def report(obj: Context, as_json: bool) -> None:
+    """Latest figures per tool, totals, and the recommendations."""
+    from stacktrack.report_json import build_report
+
+    config, state, analysis = _analysis(obj)
+    if as_json:
+        document = build_report(analysis, run_id=state.run_id, generated_at=dt.datetime.now(dt.UTC))
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    from stacktrack.report_table import render_report
+
+    render_report(analysis, state, width=shutil.get_terminal_size().columns)
+
+
+@main.group()
+def export() -> None:
+    """Write recommendations or per-tool figures to CSV or JSON."""
+
+
+@export.command("recommendations")
+@click.option("-o", "--output", default="-", show_default=True, help="File to write; - for stdout.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.pass_obj
+@handle_errors
+def export_recommendations(obj: Context, output: str, fmt: str) -> None:
+    """The recommendations (SPEC §8 CSV columns), earliest deadline first."""
+    from stacktrack import export as exporter
+
+    config, _state, analysis = _analysis(obj)
+    currency = config.file.stacktrack.currency
+
+    def write(stream: Any) -> None:
+        if fmt == "csv":
+            exporter.write_recommendations_csv(analysis.recommendations, analysis.tools, currency, stream)
+        else:
+            exporter.write_recommendations_json(analysis.recommendations, analysis.tools, currency, stream)
+
+    _write_output(output, write)
+
+
+@export.command("tools")
+@click.option("-o", "--output", default="-", show_default=True, help="File to write; - for stdout.")
+@click.pass_obj
+@handle_errors
+def export_tools(obj: Context, output: str) -> None:
+    """Per-tool figures as CSV."""
+    from stacktrack import export as exporter
+
+    config, _state, analysis = _analysis(obj)
+    currency = config.file.stacktrack.currency
+    _write_output(output, lambda stream: exporter.write_tools_csv(analysis.tools, currency, stream))
+
+
+def _write_output(output: str, write: Callable[[Any], None]) -> None:
+    from stacktrack.export import atomic_write
+
+    if output == "-":
+        sys.stdout.reconfigure(newline="")  # type: ignore[union-attr]  # CSV writes its own CRLF
+        write(sys.stdout)
+        return
+    target = Path(output).expanduser()
+    if target.is_dir():
+        raise UsageError(f"-o {output}: is a folder; give a file name.")
+    if not target.parent.exists():
+        raise UsageError(f"-o {output}: the folder {target.parent} does not exist.")
+    atomic_write(target, write)
+    click.echo(f"Wrote {target}", err=True)
+
+
+# -- setup ------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--path", type=click.Path(path_type=Path, dir_okay=False), help="Where to write it.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.pass_obj
+@handle_errors
+def init(obj: Context, path: Path | None, force: bool) -> None:
+    """Write a starter config (default: ./stacktrack.toml)."""
+    from stacktrack.starter import STARTER_CONFIG
+
+    target = path or obj.config_path or Path("stacktrack.toml")
+    if target.exists() and not force:
+        raise UsageError(f"{target} already exists; pass --force to overwrite it.")
+    target.write_text(STARTER_CONFIG, encoding="utf-8")
+    target.chmod(0o600)
+    click.echo(f"Wrote {target}. Edit it, then run `stacktrack config validate`.")
+
+
+@main.group("config")
+def config_group() -> None:
+    """Check the configuration."""
+
+
+@config_group.command("validate")
+@click.pass_obj
+@handle_errors
+def config_validate(obj: Context) -> None:
+    """Validate the config and explain what it will do."""
+    from stacktrack.local_check import check_local_sources
+
+    config = obj.load()
+    problems = asyncio.run(check_local_sources(config))
+    if config.broken_sources or problems:
+        for name, reason in {**config.broken_sources, **problems}.items():
+            click.secho(f"Error: sources.{name}: {reason}", fg="red", err=True)
+        sys.exit(EXIT_USAGE)
+    file = config.file
+    click.echo(f"{config.path}: valid.")
+    click.echo(f"  database: {config.db_path}")
+    click.echo(f"  reporting currency: {file.stacktrack.currency}")
+    for name, settings in config.sources.items():
+        click.echo(f"  source {name}: plugin {settings.plugin}")
+    for tool in file.tools:
+        sources = ", ".join(tool.sources) or "no source (contract only; usage unknown)"
+        click.echo(f"  tool {tool.id}: {tool.name} <- {sources}")
+
+
+@main.command()
+@handle_errors
+def plugins() -> None:
+    """Installed plugins and what each can observe."""
+    from stacktrack import registry
+
+    for name, loaded in registry.load_all().items():
+        if isinstance(loaded, registry.PluginLoadError):
+            click.secho(f"{name:18} failed to load: {loaded.reason}", fg="red")
+            continue
+        observes = ", ".join(sorted(c.value for c in loaded.observes)) or "nothing"
+        kind = "directory (many apps)" if loaded.reports_many_apps else "one tool"
+        click.echo(f"{name:18} {loaded.title}: {kind}; observes {observes}")
+
+
+@main.command()
+@click.option("--cron", "mode", flag_value="cron", default=True, help="A crontab line (default).")
+@click.option("--systemd", "mode", flag_value="systemd", help="A systemd service and timer.")
+@click.option("--at", "at", default="06:15", show_default=True, help="Daily time, HH:MM.")
+@click.pass_obj
+@handle_errors
+def schedule(obj: Context, mode: str, at: str) -> None:
+    """Print a ready crontab line or systemd units for a daily snapshot."""
+    from stacktrack.schedule import cron_line, systemd_units
+
+    config = obj.load()
+    executable = shutil.which("stacktrack") or sys.argv[0]
+    executable = str(Path(executable).resolve())
+    if mode == "cron":
+        click.echo(cron_line(executable, config.path.resolve(), config.db_path.resolve(), at))
+    else:
+        click.echo(systemd_units(executable, config.path.resolve(), config.db_path.resolve(), at))
+
+
+# -- TUI, demo, sandbox -------------------------------------------------------------------------
+
+
+@main.command()
+@click.pass_obj
+@handle_errors
+def tui(obj: Context) -> None:
+    """Open the terminal UI (the default command)."""
+    from stacktrack.config import default_db_path
+    from stacktrack.errors import ConfigError
+    from stacktrack.tui.app import run_tui
+
+    try:
+        config = obj.load()
+    except ConfigError as exc:
+        if obj.config_path is not None or "No configuration found" not in str(exc):
+            raise
+        config = None  # no config yet: the TUI shows how to start
+    db_path = config.db_path if config else (obj.db_path or default_db_path())
+    run_tui(config, db_path)
+
+
+from stacktrack.cli_sandbox import demo, sandbox  # noqa: E402  (commands live in their own module)
+
+main.add_command(demo)
+main.add_command(sandbox)

@@ -1,0 +1,299 @@
+"""Loads and validates the TOML configuration (SPEC §4) in two passes.
+
+Pass one checks the file's shape (``config_models.ConfigFile``); pass two validates every source's
+table with its plugin's own settings model, after resolving ``{ env = "NAME" }`` references. Errors
+name the file, the key path and what was expected, and never echo a value (it might be a secret).
+Called by the CLI, the TUI and the sandbox; nothing here touches the network or the database.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import stat
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from stacktrack import registry
+from stacktrack.config_models import ConfigFile
+from stacktrack.errors import ConfigError
+from stacktrack.plugin_api import Plugin, PluginSettings
+
+APP_NAME = "stacktrack"
+CONFIG_FILENAME = "stacktrack.toml"
+DB_FILENAME = "stacktrack.db"
+
+
+@dataclass
+class LoadedConfig:
+    path: Path
+    file: ConfigFile
+    db_path: Path
+    sources: dict[str, PluginSettings] = field(default_factory=dict)
+    plugins: dict[str, type[Plugin]] = field(default_factory=dict)
+    broken_sources: dict[str, str] = field(default_factory=dict)
+    """Sources whose plugin could not be imported: name -> reason. The snapshot fails them alone."""
+    warnings: list[str] = field(default_factory=list)
+
+    def secrets(self) -> list[str]:
+        """Every secret value in the configuration, for redaction and for the secret-scan tests."""
+        values: list[str] = []
+        for settings in self.sources.values():
+            for name in type(settings).model_fields:
+                value = getattr(settings, name)
+                if isinstance(value, SecretStr) and value.get_secret_value():
+                    values.append(value.get_secret_value())
+        return values
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / CONFIG_FILENAME
+
+
+def default_db_path() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME)) / DB_FILENAME
+
+
+def find_config(explicit: Path | None = None) -> Path:
+    """The config file to use: ``--config``, ``STACKTRACK_CONFIG``, ``./stacktrack.toml``, user dir."""
+    if explicit is not None:
+        return explicit
+    from_env = os.environ.get("STACKTRACK_CONFIG")
+    if from_env:
+        return Path(from_env)
+    local = Path.cwd() / CONFIG_FILENAME
+    if local.exists():
+        return local
+    user = default_config_path()
+    if user.exists():
+        return user
+    raise ConfigError(
+        f"No configuration found. Looked for --config, $STACKTRACK_CONFIG, ./{CONFIG_FILENAME} and "
+        f"{user}. Run `stacktrack init` to write a starter config, or `stacktrack demo` to try "
+        "stacktrack on a simulated company."
+    )
+
+
+def resolve_db_path(config_path: Path, file: ConfigFile, explicit: Path | None) -> Path:
+    """``--db``, ``STACKTRACK_DB``, ``[stacktrack] database`` (relative to the config), user dir."""
+    if explicit is not None:
+        return explicit
+    from_env = os.environ.get("STACKTRACK_DB")
+    if from_env:
+        return Path(from_env)
+    if file.stacktrack.database:
+        configured = Path(file.stacktrack.database).expanduser()
+        return configured if configured.is_absolute() else config_path.parent / configured
+    return default_db_path()
+
+
+def load_config(path: Path | None = None, *, db: Path | None = None) -> LoadedConfig:
+    config_path = find_config(path)
+    try:
+        text = config_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{config_path}: no such file.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{config_path}: cannot read the file ({type(exc).__name__}).") from None
+    loaded = load_config_text(text, path=config_path, db=db)
+    loaded.warnings.extend(_permission_warnings(config_path, text))
+    return loaded
+
+
+def load_config_text(text: str, *, path: Path, db: Path | None = None) -> LoadedConfig:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}.") from None
+    try:
+        file = ConfigFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_render(path, exc, ConfigFile, raw)) from None
+    loaded = LoadedConfig(path=path, file=file, db_path=resolve_db_path(path, file, db))
+    errors: list[str] = []
+    for name, source in file.sources.items():
+        _validate_source(loaded, name, source.raw, errors)
+    if errors:
+        raise ConfigError(f"{path}: " + (errors[0] if len(errors) == 1 else _bullets(errors)))
+    _check_catalog_products(loaded)
+    _check_currencies(loaded)
+    return loaded
+
+
+def _validate_source(loaded: LoadedConfig, name: str, table: dict[str, Any], errors: list[str]) -> None:
+    plugin_name = table["plugin"]
+    available = registry.plugin_names()
+    if plugin_name not in available:
+        hint = _did_you_mean(plugin_name, available)
+        errors.append(
+            f"sources.{name}.plugin: no plugin named {plugin_name!r} is installed{hint}"
+            f" (installed: {', '.join(available)})."
+        )
+        return
+    plugin = registry.load_plugin(plugin_name)
+    if isinstance(plugin, registry.PluginLoadError):
+        loaded.broken_sources[name] = f"plugin {plugin_name!r} failed to load: {plugin.reason}"
+        loaded.warnings.append(f"sources.{name}: {loaded.broken_sources[name]}")
+        return
+    try:
+        resolved = _resolve_env(table, f"sources.{name}")
+    except ConfigError as exc:
+        errors.append(str(exc))
+        return
+    for key, value in table.items():
+        field_info = plugin.settings_model.model_fields.get(key)
+        if isinstance(value, str) and field_info is not None and field_info.annotation is not None:
+            if "SecretStr" in str(field_info.annotation):
+                loaded.warnings.append(
+                    f"sources.{name}.{key} is written into the file; prefer "
+                    f'{key} = {{ env = "NAME" }} so the secret stays out of it.'
+                )
+    try:
+        loaded.sources[name] = plugin.settings_model.model_validate(resolved)
+    except ValidationError as exc:
+        errors.append(_render_lines(exc, plugin.settings_model, prefix=("sources", name)))
+        return
+    loaded.plugins[name] = plugin
+
+
+def _resolve_env(value: Any, where: str) -> Any:
+    """Replace ``{ env = "NAME" }`` tables by the variable's value; a missing variable is an error."""
+    if isinstance(value, dict):
+        if set(value) == {"env"}:
+            name = value["env"]
+            if not isinstance(name, str) or not name:
+                raise ConfigError(f'{where}: expected {{ env = "VARIABLE_NAME" }}.')
+            if name not in os.environ:
+                raise ConfigError(f"{where}: the environment variable {name} is not set.")
+            return os.environ[name]
+        if "env" in value:
+            raise ConfigError(f'{where}: a secret reference takes only `env`: {{ env = "NAME" }}.')
+        return {key: _resolve_env(item, f"{where}.{key}") for key, item in value.items()}
+    if isinstance(value, list):
+        return [_resolve_env(item, f"{where}[{index}]") for index, item in enumerate(value)]
+    return value
+
+
+def _check_catalog_products(loaded: LoadedConfig) -> None:
+    try:
+        from stacktrack.catalog import load_catalog
+    except ImportError:  # the catalog is optional for loading; the analysis needs it
+        return
+    catalog = load_catalog()
+    for index, tool in enumerate(loaded.file.tools):
+        if tool.product and catalog.get(tool.product) is None:
+            hint = _did_you_mean(tool.product, catalog.close_matches(tool.product))
+            loaded.warnings.append(
+                f"tools[{index}].product: {tool.product!r} is not in the catalog{hint}; the tool "
+                "gets only the category and capabilities it declares."
+            )
+
+
+def _check_currencies(loaded: LoadedConfig) -> None:
+    general = loaded.file.stacktrack
+    for index, tool in enumerate(loaded.file.tools):
+        contract = tool.contract
+        if contract is None or contract.currency in (None, general.currency):
+            continue
+        if contract.currency not in general.fx:
+            raise ConfigError(
+                f"{loaded.path}: tools[{index}].contract.currency: {contract.currency} has no rate "
+                f"into {general.currency}; add it under [stacktrack.fx], e.g. "
+                f"{contract.currency} = 1.0."
+            )
+
+
+def _permission_warnings(path: Path, text: str) -> list[str]:
+    """Warn when a file others can read seems to hold a literal secret."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return []
+    if not mode & (stat.S_IRGRP | stat.S_IROTH):
+        return []
+    suspicious = any(
+        line.split("=", 1)[0].strip().lower().endswith(("token", "secret", "password", "key"))
+        and '"' in line.split("=", 1)[1]
+        and "env" not in line.split("=", 1)[1]
+        for line in text.splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
+    )
+    if not suspicious:
+        return []
+    return [
+        f"{path} is readable by other users and seems to hold a literal secret: use "
+        f'{{ env = "NAME" }} references, or `chmod 600 {path}`.'
+    ]
+
+
+def _did_you_mean(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
+
+
+def _render(path: Path, exc: ValidationError, model: type[BaseModel], raw: Any) -> str:
+    return f"{path}: " + _render_lines(exc, model)
+
+
+def _render_lines(exc: ValidationError, model: type[BaseModel], prefix: tuple[str, ...] = ()) -> str:
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False):
+        loc = prefix + tuple(str(part) for part in error["loc"])
+        key = _key_path(loc)
+        message = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        if error["type"] == "extra_forbidden":
+            siblings = _fields_at(model, error["loc"][:-1])
+            hint = _did_you_mean(str(error["loc"][-1]), siblings)
+            allowed = f" Allowed keys: {', '.join(siblings)}." if siblings and not hint else ""
+            message = f"unknown key{hint}.{allowed}"
+        elif error["type"] == "missing":
+            message = "required key is missing"
+        lines.append(f"{key}: {message}" if key else message)
+    return lines[0] if len(lines) == 1 else _bullets(lines)
+
+
+def _key_path(loc: tuple[str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if part.isdigit():
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The field names of the model found by walking ``loc`` (best effort, for suggestions)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields:
+            return []
+        if part not in fields:
+            # a dict-valued field (sources.<name>) keeps the same value model
+            continue
+        annotation = fields[part].annotation
+        current = _unwrap(annotation)
+    fields = getattr(current, "model_fields", None)
+    return sorted(fields) if fields else []
+
+
+def _unwrap(annotation: Any) -> Any:
+    for arg in getattr(annotation, "__args__", ()) or ():
+        inner = _unwrap(arg)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            return inner
+    return annotation
+
+
+def _bullets(lines: list[str]) -> str:
+    return f"{len(lines)} problems:\n" + "\n".join(f"  - {line}" for line in lines)

@@ -1,0 +1,124 @@
+"""Schema migrations, applied by ``Store.open`` on every open (sqlite-utils ``Migrations``).
+
+Never edit a migration once released: add a new one. ``tests/fixtures/schema_v*.db`` hold databases
+made by each released schema version; a test upgrades each with every row kept.
+
+Tables (see ``store.py`` for how they are used):
+- ``runs``, ``source_runs``: one row per snapshot and per source attempt in it.
+- ``apps``: the current per-source view of each app (seats, features, integrations as JSON).
+- ``accounts``: the current state of every account; ``account_history`` keeps only earlier versions
+  of rows that changed or disappeared, so history grows with change, not with users x runs.
+- ``tool_runs``: per-run per-tool aggregates, so trends and "latest figures" never scan history.
+- ``tool_first_seen``, ``recommendation_state``: small state carried across runs.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("stacktrack")
+
+SCHEMA_VERSION = 1
+
+
+@migrations(name="0001_initial")
+def _initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,        -- the run clock (T); simulated in the sandbox
+            wall_started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL,            -- running | ok | partial | failed
+            exit_code INTEGER
+        );
+        CREATE TABLE source_runs (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            source TEXT NOT NULL,
+            plugin TEXT NOT NULL,
+            status TEXT NOT NULL,            -- ok | failed
+            error TEXT,
+            error_kind TEXT,
+            duration_s REAL,
+            apps INTEGER,
+            accounts INTEGER,
+            integrations INTEGER,
+            integration_aware INTEGER NOT NULL DEFAULT 0,
+            notes TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (run_id, source)
+        );
+        CREATE INDEX source_runs_by_source ON source_runs(source, run_id);
+        CREATE TABLE apps (
+            source TEXT NOT NULL,
+            app_key TEXT NOT NULL,           -- '' for a vendor connector's own app, else the label
+            app TEXT,
+            app_id TEXT,
+            aliases TEXT NOT NULL DEFAULT '[]',
+            seats_purchased INTEGER,
+            seats_used INTEGER,
+            active_users_reported INTEGER,
+            accounts_listed INTEGER NOT NULL,
+            activity_known INTEGER NOT NULL,
+            history_horizon_days INTEGER,
+            features TEXT,                   -- JSON list, NULL = not observed
+            integrations TEXT,               -- JSON list, NULL = not observed
+            run_id INTEGER NOT NULL,
+            PRIMARY KEY (source, app_key)
+        );
+        CREATE TABLE accounts (
+            source TEXT NOT NULL,
+            app_key TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            email TEXT,
+            name TEXT,
+            status TEXT NOT NULL,
+            assigned INTEGER NOT NULL,
+            guest INTEGER NOT NULL,
+            last_active TEXT,
+            activity_kind TEXT,
+            since_run INTEGER NOT NULL,      -- the run that stored this version
+            PRIMARY KEY (source, app_key, account_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE account_history (
+            source TEXT NOT NULL,
+            app_key TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            email TEXT,
+            name TEXT,
+            status TEXT NOT NULL,
+            assigned INTEGER NOT NULL,
+            guest INTEGER NOT NULL,
+            last_active TEXT,
+            activity_kind TEXT,
+            since_run INTEGER NOT NULL,
+            until_run INTEGER NOT NULL       -- first run in which this version no longer held
+        );
+        CREATE INDEX account_history_by_account ON account_history(source, app_key, account_id);
+        CREATE TABLE tool_runs (
+            run_id INTEGER NOT NULL,
+            tool_id TEXT NOT NULL,
+            as_of TEXT NOT NULL,
+            active_users INTEGER,
+            seats_assigned INTEGER,
+            seats_purchased INTEGER,
+            never_active_users INTEGER,
+            utilization REAL,
+            annual_cost REAL,
+            idle_spend REAL,
+            integration_status TEXT,
+            flags TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (tool_id, run_id)
+        );
+        CREATE TABLE tool_first_seen (
+            tool_id TEXT PRIMARY KEY,
+            first_seen TEXT NOT NULL
+        );
+        CREATE TABLE recommendation_state (
+            id TEXT PRIMARY KEY,
+            status TEXT NOT NULL,            -- accepted | dismissed
+            updated_at TEXT NOT NULL
+        );
+        """
+    )

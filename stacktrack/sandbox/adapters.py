@@ -1,0 +1,222 @@
+"""World -> vendor data: each first-party emulator's view of the one sandbox world (SPEC §10).
+
+One function per vendor turns a ``world.View`` (the world as of an instant) into that emulator's data
+class of vendor-shaped JSON dicts, so Okta, Google Workspace, Salesforce, HubSpot, Slack and Segment
+all show the same employees, dates and integrations (a Segment destination "HubSpot" and the HubSpot
+tool; a Salesforce OAuth token "HubSpot" and the HubSpot tool). ``build_emulators`` wires them up.
+
+The emulator packages are imported lazily: a missing or broken plugin only affects its own source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from stacktrack.sandbox.world import COMPANY, DOMAIN, AppView, Employee, Seat, View
+
+IDPS = ("okta", "google_workspace")
+VENDORS = ("salesforce", "hubspot", "slack", "segment")
+
+
+def sources_for(idp: str) -> list[str]:
+    """Source (and plugin) names of a sandbox config: the identity provider, then the vendors."""
+    if idp not in IDPS:
+        raise ValueError(f"idp must be one of {', '.join(IDPS)}")
+    return [idp, *VENDORS]
+
+
+def token_for(seed: int, source: str) -> str:
+    """The sandbox token of a source: derived from the seed, never a real credential."""
+    digest = hashlib.sha256(f"stacktrack-sandbox:{seed}:{source}".encode()).hexdigest()[:24]
+    return f"sandbox-{source.replace('_', '-')}-{digest}"
+
+
+def env_name(source: str) -> str:
+    return f"STACKTRACK_SANDBOX_{source.upper()}_TOKEN"
+
+
+# -- shared helpers -------------------------------------------------------------------------
+
+
+def _iso(when: dt.datetime | None) -> str | None:
+    """ISO 8601 with milliseconds and ``Z``, as Okta and Google write it."""
+    if when is None:
+        return None
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def _sf_time(when: dt.datetime | None) -> str | None:
+    """Salesforce's ``2024-04-29T14:03:11.000+0000``."""
+    if when is None:
+        return None
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
+
+def _epoch(when: dt.datetime) -> int:
+    return int(when.timestamp())
+
+
+def _app(view: View, key: str) -> AppView | None:
+    return view.apps.get(key)
+
+
+def _seats(view: View, key: str) -> list[Seat]:
+    app = _app(view, key)
+    return app.seats if app else []
+
+
+def _ident(prefix: str, number: int, width: int = 12) -> str:
+    """A vendor-looking id that is stable for one employee or object."""
+    alphabet = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+    digits = []
+    value = number * 7_919 + 1_000_003
+    for _ in range(width):
+        value, rest = divmod(value, len(alphabet))
+        digits.append(alphabet[rest])
+    return prefix + "".join(reversed(digits))
+
+
+# -- Slack ------------------------------------------------------------------------------------
+
+
+def slack_id(employee: Employee) -> str:
+    return _ident("U", employee.key, 10)
+
+
+def slack_data(view: View) -> Any:
+    from stacktrack_slack.emulator import SlackData
+
+    seats = _seats(view, "slack")
+    updated = _epoch(view.instant - dt.timedelta(days=30))
+    members: list[dict[str, Any]] = []
+    billable: dict[str, dict[str, Any]] = {}
+    logins: list[dict[str, Any]] = []
+    fortnight = view.instant - dt.timedelta(days=14)
+    for seat in seats:
+        person = seat.employee
+        uid = slack_id(person)
+        handle = person.email.split("@", 1)[0]
+        members.append(
+            {
+                "id": uid,
+                "team_id": "T0BRIGHTLN",
+                "name": handle,
+                "real_name": person.name,
+                "deleted": seat.suspended,
+                "is_admin": person.department == "Leadership",
+                "is_owner": person.key == 0,
+                "is_primary_owner": person.key == 0,
+                "is_restricted": False,
+                "is_ultra_restricted": False,
+                "is_bot": False,
+                "is_app_user": False,
+                "updated": updated,
+                "tz": "America/New_York",
+                "profile": {
+                    "email": person.email,
+                    "real_name": person.name,
+                    "display_name": handle,
+                    "title": person.title,
+                },
+            }
+        )
+        active = seat.last_active
+        billable[uid] = {
+            "billing_active": not seat.suspended and active is not None and active >= fortnight
+        }
+        if active is not None:
+            logins.append(
+                {
+                    "user_id": uid,
+                    "username": handle,
+                    "date_first": _epoch(min(seat.assigned_at, active)),
+                    "date_last": _epoch(active),
+                    "count": 1 + (active - seat.assigned_at).days // 2,
+                    "ip": f"198.51.100.{person.key % 250 + 1}",
+                    "user_agent": "SlackWeb Mozilla/5.0",
+                    "isp": "Example ISP",
+                    "country": "US",
+                    "region": "NY",
+                }
+            )
+    for index, bot in enumerate(view.bots):
+        members.append(
+            {
+                "id": _ident("B", 900 + index, 10),
+                "team_id": "T0BRIGHTLN",
+                "name": bot.lower().replace(" ", "_"),
+                "real_name": bot,
+                "deleted": False,
+                "is_admin": False,
+                "is_owner": False,
+                "is_primary_owner": False,
+                "is_restricted": False,
+                "is_ultra_restricted": False,
+                "is_bot": True,
+                "is_app_user": False,
+                "updated": updated,
+                "profile": {"real_name": bot, "display_name": bot},
+            }
+        )
+    admin = next((s.employee for s in seats if s.employee.department == "Leadership"), None)
+    logs: list[dict[str, Any]] = []
+    for index, link in enumerate(view.slack_apps):
+        row: dict[str, Any] = {
+            "user_id": slack_id(admin) if admin else "USLACKBOT",
+            "user_name": admin.email.split("@", 1)[0] if admin else "slackbot",
+            "date": str(_epoch(link.created)),
+            "change_type": "added",
+            "scope": "chat:write,channels:read",
+        }
+        if link.app == "Google Drive":  # a legacy service rather than an app
+            row.update(service_id=str(5_000_000_000 + index), service_type=link.app, channel="C0GENERAL")
+        else:
+            row.update(app_id=_ident("A", index, 10), app_type=link.app)
+        logs.append(row)
+    logs.reverse()  # newest first, as the API lists them
+    return SlackData(members=members, billable_info=billable, logins=logins, integration_logs=logs)
+
+
+ADAPTERS: dict[str, Callable[[View], Any]] = {
+    "slack": slack_data,
+}
+
+
+def emulator_class(plugin: str) -> Any:
+    """The emulator class of a first-party plugin, imported on demand."""
+    from stacktrack import registry
+
+    loaded = registry.load_plugin(plugin)
+    if isinstance(loaded, registry.PluginLoadError):
+        raise LookupError(f"plugin {plugin!r} is not available: {loaded.reason}")
+    emulator = loaded.emulator()
+    if emulator is None:
+        raise LookupError(f"plugin {plugin!r} ships no emulator")
+    return emulator
+
+
+def build_emulators(
+    view: View,
+    *,
+    seed: int,
+    idp: str = "okta",
+    page_size: int = 200,
+    prefix: bool = False,
+) -> dict[str, Any]:
+    """One emulator per sandbox source, each serving ``view``; ``prefix`` mounts them at ``/<name>``."""
+    emulators: dict[str, Any] = {}
+    for source in sources_for(idp):
+        cls = emulator_class(source)
+        emulators[source] = cls(
+            ADAPTERS[source](view),
+            token=token_for(seed, source),
+            page_size=page_size,
+            prefix=f"/{source}" if prefix else "",
+        )
+    return emulators
+
+
+__all__ = ["ADAPTERS", "COMPANY", "DOMAIN", "build_emulators", "env_name", "sources_for", "token_for"]

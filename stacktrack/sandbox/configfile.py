@@ -1,0 +1,108 @@
+"""The stacktrack configuration (TOML text) that matches a sandbox world.
+
+``config_text`` writes ``[stacktrack]``, ``[stacktrack.fx]``, one ``[sources.*]`` per emulator (base
+URL pointed at the emulator, token as an ``{ env = "NAME" }`` reference) and one ``[[tools]]`` per
+tool of ``stack.py`` with its contract, sources, catalog product and owner. Called by ``demo.py`` and
+``server.py``; the result validates with ``stacktrack.config.load_config_text``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from stacktrack.sandbox import stack
+from stacktrack.sandbox.adapters import env_name, sources_for
+from stacktrack.sandbox.world import COMPANY, World
+
+EUR_RATE = 1.08
+
+# Vendor plugins whose tool settings are needed beyond ``plugin``/``base_url``/``token``.
+_EXTRA_SETTINGS: dict[str, dict[str, object]] = {}
+
+
+def _str(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _list(values: list[str] | tuple[str, ...]) -> str:
+    return "[" + ", ".join(_str(value) for value in values) + "]"
+
+
+def config_text(
+    world: World,
+    *,
+    base_urls: dict[str, str],
+    idp: str = "okta",
+    database: str | None = None,
+    header: str | None = None,
+) -> str:
+    """The TOML config for ``world``; ``base_urls`` maps each source name to its emulator's URL."""
+    end = world.end.date()
+    lines = [
+        f"# stacktrack sandbox: {COMPANY}, a simulated company (seed {world.seed}).",
+        "# Every person, tool, contract and figure below is made up.",
+    ]
+    if header:
+        lines += [f"# {line}" if line else "#" for line in header.splitlines()]
+    lines += [
+        "",
+        "[stacktrack]",
+        'currency = "USD"',
+        "active_window_days = 30",
+        "pilot_grace_days = 60",
+        "integration_window_days = 30",
+    ]
+    if database is not None:
+        lines.append(f"database = {_str(database)}")
+    lines += ["", "[stacktrack.fx]", f"EUR = {EUR_RATE}", ""]
+    for source in sources_for(idp):
+        lines += [
+            f"[sources.{source}]",
+            f"plugin = {_str(source)}",
+            f"base_url = {_str(base_urls[source])}",
+            f"token = {{ env = {_str(env_name(source))} }}",
+        ]
+        for key, value in _EXTRA_SETTINGS.get(source, {}).items():
+            lines.append(f"{key} = {json.dumps(value)}")
+        lines.append("")
+    for spec in stack.TOOLS:
+        lines += _tool(spec, idp, end)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _tool(spec: stack.ToolSpec, idp: str, end: dt.date) -> list[str]:
+    sources = [spec.vendor] if spec.vendor else []
+    if spec.sso_label:
+        sources.append(idp)
+    match = [spec.sso_label, *spec.sso_aliases] if spec.sso_label else []
+    lines = [
+        "[[tools]]",
+        f"id = {_str(spec.id)}",
+        f"name = {_str(spec.name)}",
+        f"product = {_str(spec.product)}",
+        f"owner = {_str(spec.owner)}",
+        f"sources = {_list(sources)}",
+    ]
+    if match:
+        lines.append(f"match = {_list(match)}")
+    if spec.integrates_with:
+        lines.append(f"integrates_with = {_list(spec.integrates_with)}")
+    if spec.standalone:
+        lines += [f"# standalone: {spec.standalone}", "standalone = true"]
+    contract = spec.contract
+    lines += [
+        "[tools.contract]",
+        f"annual_cost = {contract.annual_cost:g}",
+        f"currency = {_str(contract.currency)}",
+        f"pricing = {_str(contract.pricing)}",
+    ]
+    if contract.seats is not None:
+        lines.append(f"seats = {contract.seats}")
+    lines += [
+        f"start_date = {(end - dt.timedelta(days=contract.start)).isoformat()}",
+        f"renewal_date = {(end + dt.timedelta(days=contract.renewal)).isoformat()}",
+        f"notice_days = {contract.notice_days}",
+        "",
+    ]
+    return lines

@@ -1,0 +1,530 @@
+"""The SQLite store (SPEC §11): the only code that writes SQL.
+
+Opened with WAL and a busy timeout so the TUI can read while a snapshot writes; migrations run on
+every open. Each source's result is written in its own ``BEGIN IMMEDIATE`` transaction, so a crash
+leaves either the whole source or none of it. Accounts keep their current state plus only the earlier
+versions of rows that changed (``account_history``): an unchanged account costs nothing per run.
+Per-run per-tool aggregates (``tool_runs``) make trends and the overview independent of history length.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from stacktrack.errors import StoreError
+from stacktrack.migrations import migrations
+from stacktrack.plugin_api import (
+    Account,
+    AccountStatus,
+    ActivityKind,
+    AppUsage,
+    FeatureUsage,
+    Integration,
+    Observation,
+)
+from stacktrack.state import SourceState, StackState
+
+BUSY_TIMEOUT_S = 30.0
+
+_ACCOUNT_COLUMNS = (
+    "app_key", "account_id", "email", "name", "status", "assigned", "guest", "last_active",
+    "activity_kind",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SourceRunRecord:
+    source: str
+    plugin: str
+    status: str
+    error: str | None
+    error_kind: str | None
+    duration_s: float | None
+    apps: int | None
+    accounts: int | None
+    integrations: int | None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    status: str
+    exit_code: int | None
+    sources: list[SourceRunRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    run_id: int
+    as_of: dt.datetime
+    active_users: int | None
+    seats_assigned: int | None
+    seats_purchased: int | None
+    utilization: float | None
+
+
+@dataclass(frozen=True)
+class ToolAggregate:
+    """One row of ``tool_runs``: the figures the trend plot and the history benchmarks read."""
+
+    tool_id: str
+    active_users: int | None
+    seats_assigned: int | None
+    seats_purchased: int | None
+    never_active_users: int | None
+    utilization: float | None
+    annual_cost: float | None
+    idle_spend: float | None
+    integration_status: str | None
+    flags: Sequence[str] = ()
+
+
+class Store:
+    def __init__(self, db: Database, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    # -- opening -------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path | str, *, migrate: bool = True) -> Store:
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: we issue BEGIN IMMEDIATE ourselves; timeout = busy timeout.
+            conn = sqlite3.connect(
+                str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+            db = Database(conn, execute_plugins=False)
+            if migrate:
+                _check_not_newer(db)
+                migrations.apply(db)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: cannot open the database ({exc}).") from None
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot create the database ({exc.strerror}).") from None
+        return cls(db, path)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction: takes the write lock up front, so no deadlock later."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    # -- writing a run -------------------------------------------------------------------------
+
+    def begin_run(self, clock: dt.datetime, wall: dt.datetime) -> int:
+        with self._write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO runs (started_at, wall_started_at, status) VALUES (?, ?, 'running')",
+                (_ts(clock), _ts(wall)),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, status: str, exit_code: int, wall: dt.datetime) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE runs SET status = ?, exit_code = ?, finished_at = ? WHERE id = ?",
+                (status, exit_code, _ts(wall), run_id),
+            )
+
+    def store_source_failure(
+        self, run_id: int, source: str, plugin: str, *, error: str, kind: str, duration_s: float
+    ) -> None:
+        """Record a failed attempt; the source's earlier data stays as it was."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO source_runs (run_id, source, plugin, status, error,"
+                " error_kind, duration_s) VALUES (?, ?, ?, 'failed', ?, ?, ?)",
+                (run_id, source, plugin, error, kind, duration_s),
+            )
+
+    def store_source_result(
+        self, run_id: int, source: str, plugin: str, observation: Observation, *, duration_s: float
+    ) -> dict[str, int]:
+        """Store one source's observation atomically; returns counts of what changed."""
+        apps_rows = []
+        account_rows: dict[tuple[str, str], tuple[Any, ...]] = {}
+        integrations = 0
+        integration_aware = False
+        for usage in observation.apps:
+            key = usage.app or ""
+            apps_rows.append(_app_row(source, key, usage, run_id))
+            if usage.integrations is not None:
+                integration_aware = True
+                integrations += len(usage.integrations)
+            for account in usage.accounts or ():
+                account_rows[(key, account.id)] = _account_row(key, account)
+        with self._write() as conn:
+            changes = self._replace_accounts(conn, run_id, source, account_rows)
+            conn.execute("DELETE FROM apps WHERE source = ?", (source,))
+            conn.executemany(
+                "INSERT INTO apps (source, app_key, app, app_id, aliases, seats_purchased, seats_used,"
+                " active_users_reported, accounts_listed, activity_known, history_horizon_days,"
+                " features, integrations, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                apps_rows,
+            )
+            conn.execute(
+                "INSERT OR REPLACE INTO source_runs (run_id, source, plugin, status, duration_s, apps,"
+                " accounts, integrations, integration_aware, notes)"
+                " VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id, source, plugin, duration_s, len(apps_rows), len(account_rows),
+                    integrations, int(integration_aware), json.dumps(observation.notes),
+                ),
+            )  # fmt: skip
+        return {"apps": len(apps_rows), "accounts": len(account_rows), **changes}
+
+    def _replace_accounts(
+        self,
+        conn: sqlite3.Connection,
+        run_id: int,
+        source: str,
+        rows: dict[tuple[str, str], tuple[Any, ...]],
+    ) -> dict[str, int]:
+        existing = {
+            (row[0], row[1]): row
+            for row in conn.execute(
+                f"SELECT {', '.join(_ACCOUNT_COLUMNS)}, since_run FROM accounts WHERE source = ?",
+                (source,),
+            )
+        }
+        upserts = []
+        history = []
+        added = 0
+        for key, row in rows.items():
+            old = existing.pop(key, None)
+            if old is None:
+                added += 1
+                upserts.append((source, *row, run_id))
+            elif old[:-1] != row:
+                history.append((source, *old, run_id))
+                upserts.append((source, *row, run_id))
+        changed = len(history)
+        history.extend((source, *old, run_id) for old in existing.values())
+        if history:
+            conn.executemany(
+                f"INSERT INTO account_history (source, {', '.join(_ACCOUNT_COLUMNS)}, since_run,"
+                " until_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                history,
+            )
+        if existing:
+            conn.executemany(
+                "DELETE FROM accounts WHERE source = ? AND app_key = ? AND account_id = ?",
+                [(source, key[0], key[1]) for key in existing],
+            )
+        if upserts:
+            conn.executemany(
+                f"INSERT OR REPLACE INTO accounts (source, {', '.join(_ACCOUNT_COLUMNS)}, since_run)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                upserts,
+            )
+        return {"added": added, "changed": changed, "removed": len(existing)}
+
+    def save_tool_aggregates(
+        self, run_id: int, as_of: dt.datetime, rows: Iterable[ToolAggregate]
+    ) -> None:
+        """Per-run per-tool figures; a tool with any known figure is marked first seen now."""
+        rows = list(rows)
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO tool_runs (run_id, tool_id, as_of, active_users,"
+                " seats_assigned, seats_purchased, never_active_users, utilization, annual_cost,"
+                " idle_spend, integration_status, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        run_id, row.tool_id, _ts(as_of), row.active_users, row.seats_assigned,
+                        row.seats_purchased, row.never_active_users, row.utilization,
+                        row.annual_cost, row.idle_spend, row.integration_status,
+                        json.dumps(list(row.flags)),
+                    )
+                    for row in rows
+                ],
+            )  # fmt: skip
+            conn.executemany(
+                "INSERT OR IGNORE INTO tool_first_seen (tool_id, first_seen) VALUES (?, ?)",
+                [
+                    (row.tool_id, _ts(as_of))
+                    for row in rows
+                    if row.seats_assigned is not None
+                    or row.active_users is not None
+                    or row.seats_purchased is not None
+                ],
+            )
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def runs(self) -> list[RunRecord]:
+        by_run: dict[int, list[SourceRunRecord]] = {}
+        for row in self.db.conn.execute(
+            "SELECT run_id, source, plugin, status, error, error_kind, duration_s, apps, accounts,"
+            " integrations, notes FROM source_runs ORDER BY run_id, source"
+        ):
+            by_run.setdefault(row[0], []).append(_source_run(row[1:]))
+        return [
+            RunRecord(
+                id=row[0],
+                started_at=_parse(row[1]),  # type: ignore[arg-type]
+                finished_at=_parse(row[2]),
+                status=row[3],
+                exit_code=row[4],
+                sources=by_run.get(row[0], []),
+            )
+            for row in self.db.conn.execute(
+                "SELECT id, started_at, finished_at, status, exit_code FROM runs ORDER BY id"
+            )
+        ]
+
+    def latest_run(self) -> RunRecord | None:
+        run_id = self._latest_run_id()
+        if run_id is None:
+            return None
+        row = self.db.conn.execute(
+            "SELECT id, started_at, finished_at, status, exit_code FROM runs WHERE id = ?", (run_id,)
+        ).fetchone()
+        sources = [
+            _source_run(r)
+            for r in self.db.conn.execute(
+                "SELECT source, plugin, status, error, error_kind, duration_s, apps, accounts,"
+                " integrations, notes FROM source_runs WHERE run_id = ? ORDER BY source",
+                (run_id,),
+            )
+        ]
+        return RunRecord(row[0], _parse(row[1]), _parse(row[2]), row[3], row[4], sources)  # type: ignore[arg-type]
+
+    def _latest_run_id(self) -> int | None:
+        row = self.db.conn.execute("SELECT MAX(run_id) FROM source_runs").fetchone()
+        return row[0] if row else None
+
+    def current_state(self) -> StackState:
+        """The latest state of every source, for ``analyze``; cost independent of history length."""
+        conn = self.db.conn
+        run_id = self._latest_run_id()
+        if run_id is None:
+            return StackState(run_id=None, as_of=dt.datetime.now(dt.UTC))
+        as_of = _parse(conn.execute("SELECT started_at FROM runs WHERE id = ?", (run_id,)).fetchone()[0])
+        assert as_of is not None
+        latest = {
+            row[0]: row
+            for row in conn.execute(
+                "SELECT s.source, s.plugin, s.status, s.error, s.run_id FROM source_runs s"
+                " JOIN (SELECT source, MAX(run_id) AS run_id FROM source_runs GROUP BY source) m"
+                " USING (source, run_id)"
+            )
+        }
+        last_ok = {
+            row[0]: row
+            for row in conn.execute(
+                "SELECT s.source, r.started_at, s.notes, s.integration_aware FROM source_runs s"
+                " JOIN (SELECT source, MAX(run_id) AS run_id FROM source_runs WHERE status = 'ok'"
+                " GROUP BY source) m USING (source, run_id) JOIN runs r ON r.id = s.run_id"
+            )
+        }
+        observations = self._observations(set(last_ok))
+        sources = {}
+        for name, (_, plugin, status, error, latest_run_id) in latest.items():
+            ok = last_ok.get(name)
+            sources[name] = SourceState(
+                source=name,
+                plugin=plugin,
+                status=status,
+                error=error,
+                last_success_at=_parse(ok[1]) if ok else None,
+                observation=observations.get(name),
+                notes=tuple(json.loads(ok[2])) if ok else (),
+                integration_aware=bool(ok[3]) if ok else False,
+                in_latest_run=latest_run_id == run_id,
+            )
+        first_seen = {
+            row[0]: _parse(row[1]) for row in conn.execute("SELECT tool_id, first_seen FROM tool_first_seen")
+        }
+        return StackState(run_id=run_id, as_of=as_of, sources=sources, tool_first_seen=first_seen)  # type: ignore[arg-type]
+
+    def _observations(self, sources: set[str]) -> dict[str, Observation]:
+        conn = self.db.conn
+        accounts: dict[tuple[str, str], list[Account]] = {}
+        statuses = {s.value: s for s in AccountStatus}
+        kinds = {k.value: k for k in ActivityKind}
+        for row in conn.execute(
+            "SELECT source, app_key, account_id, email, name, status, assigned, guest, last_active,"
+            " activity_kind FROM accounts"
+        ):
+            accounts.setdefault((row[0], row[1]), []).append(
+                Account.model_construct(
+                    id=row[2],
+                    email=row[3],
+                    name=row[4],
+                    status=statuses.get(row[5], AccountStatus.ACTIVE),
+                    assigned=bool(row[6]),
+                    guest=bool(row[7]),
+                    last_active=dt.datetime.fromisoformat(row[8]) if row[8] else None,
+                    activity_kind=kinds.get(row[9]) if row[9] else None,
+                )
+            )
+        apps: dict[str, list[AppUsage]] = {}
+        for row in conn.execute(
+            "SELECT source, app_key, app, app_id, aliases, seats_purchased, seats_used,"
+            " active_users_reported, accounts_listed, activity_known, history_horizon_days,"
+            " features, integrations FROM apps ORDER BY source, app_key"
+        ):
+            if row[0] not in sources:
+                continue
+            apps.setdefault(row[0], []).append(
+                AppUsage.model_construct(
+                    app=row[2],
+                    app_id=row[3],
+                    aliases=json.loads(row[4]),
+                    seats_purchased=row[5],
+                    seats_used=row[6],
+                    active_users_reported=row[7],
+                    accounts=accounts.get((row[0], row[1]), []) if row[8] else None,
+                    activity_known=bool(row[9]),
+                    history_horizon_days=row[10],
+                    features=[FeatureUsage.model_validate(f) for f in json.loads(row[11])]
+                    if row[11] is not None
+                    else None,
+                    integrations=[Integration.model_validate(i) for i in json.loads(row[12])]
+                    if row[12] is not None
+                    else None,
+                )
+            )
+        return {
+            name: Observation.model_construct(apps=apps.get(name, []), notes=[]) for name in sources
+        }
+
+    def tool_trend(self, tool_id: str) -> list[TrendPoint]:
+        return [
+            TrendPoint(row[0], _parse(row[1]), row[2], row[3], row[4], row[5])  # type: ignore[arg-type]
+            for row in self.db.conn.execute(
+                "SELECT run_id, as_of, active_users, seats_assigned, seats_purchased, utilization"
+                " FROM tool_runs WHERE tool_id = ? ORDER BY run_id",
+                (tool_id,),
+            )
+        ]
+
+    def account_history(self, source: str, app_key: str, account_id: str) -> list[dict[str, Any]]:
+        """Earlier versions of one account (oldest first), then its current row."""
+        columns = (*_ACCOUNT_COLUMNS, "since_run")
+        rows = [
+            dict(zip((*columns, "until_run"), row, strict=True))
+            for row in self.db.conn.execute(
+                f"SELECT {', '.join(columns)}, until_run FROM account_history WHERE source = ?"
+                " AND app_key = ? AND account_id = ? ORDER BY since_run",
+                (source, app_key, account_id),
+            )
+        ]
+        current = self.db.conn.execute(
+            f"SELECT {', '.join(columns)} FROM accounts WHERE source = ? AND app_key = ?"
+            " AND account_id = ?",
+            (source, app_key, account_id),
+        ).fetchone()
+        if current:
+            rows.append({**dict(zip(columns, current, strict=True)), "until_run": None})
+        return rows
+
+    def recommendation_states(self) -> dict[str, str]:
+        return dict(self.db.conn.execute("SELECT id, status FROM recommendation_state"))
+
+    def set_recommendation_state(self, rec_id: str, status: str) -> None:
+        if status not in ("accepted", "dismissed", "open"):
+            raise ValueError(f"unknown recommendation status {status!r}")
+        with self._write() as conn:
+            if status == "open":
+                conn.execute("DELETE FROM recommendation_state WHERE id = ?", (rec_id,))
+            else:
+                conn.execute(
+                    "INSERT OR REPLACE INTO recommendation_state (id, status, updated_at)"
+                    " VALUES (?, ?, ?)",
+                    (rec_id, status, _ts(dt.datetime.now(dt.UTC))),
+                )
+
+    def integrity_ok(self) -> bool:
+        return self.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _check_not_newer(db: Database) -> None:
+    known = {m.name for m in migrations._migrations}
+    applied = {m.name for m in migrations.applied(db)}
+    unknown = applied - known
+    if unknown:
+        raise StoreError(
+            f"the database was written by a newer stacktrack (schema {', '.join(sorted(unknown))}); "
+            "upgrade stacktrack to read it."
+        )
+
+
+def _app_row(source: str, key: str, usage: AppUsage, run_id: int) -> tuple[Any, ...]:
+    return (
+        source, key, usage.app, usage.app_id, json.dumps(usage.aliases), usage.seats_purchased,
+        usage.seats_used, usage.active_users_reported, int(usage.accounts is not None), int(usage.activity_known),
+        usage.history_horizon_days,
+        None if usage.features is None
+        else json.dumps([f.model_dump(mode="json") for f in usage.features]),
+        None if usage.integrations is None
+        else json.dumps([i.model_dump(mode="json") for i in usage.integrations]),
+        run_id,
+    )  # fmt: skip
+
+
+def _account_row(key: str, account: Account) -> tuple[Any, ...]:
+    last = account.last_active
+    return (
+        key,
+        account.id,
+        account.email,
+        account.name,
+        str(account.status),
+        int(account.assigned),
+        int(account.guest),
+        last.isoformat() if last is not None else None,
+        str(account.activity_kind) if account.activity_kind is not None else None,
+    )
+
+
+def _source_run(row: Sequence[Any]) -> SourceRunRecord:
+    return SourceRunRecord(
+        source=row[0], plugin=row[1], status=row[2], error=row[3], error_kind=row[4],
+        duration_s=row[5], apps=row[6], accounts=row[7], integrations=row[8],
+        notes=tuple(json.loads(row[9] or "[]")),
+    )  # fmt: skip
+
+
+def _ts(value: dt.datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime")
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def _parse(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
