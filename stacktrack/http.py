@@ -109,7 +109,7 @@ class RetryingTransport(httpx.AsyncBaseTransport):
             nonlocal waited
             if isinstance(exc, _RetryableResponse) and exc.wait:
                 wait = min(exc.wait, policy.wait_max)
-            elif isinstance(exc, _RetryableResponse | RETRYABLE_ERRORS):
+            elif isinstance(exc, (_RetryableResponse, *RETRYABLE_ERRORS)):
                 wait = min(policy.wait_initial * 2 ** min(self.retries, 10), policy.wait_max)
             else:
                 return False
