@@ -1,0 +1,406 @@
+"""The ``slack`` plugin: seats, login activity and installed apps of one Slack workspace.
+
+Built against shared/vendor-apis identity-collab-ai §4. It reads four Web API methods, concurrently:
+
+* ``users.list`` (cursor): the members. Humans only: bots, app users and Slackbot are not seats.
+  Guests are counted and marked. Deleted (deactivated) members are kept as ``deactivated``,
+  ``assigned=False``: Slack never removes them from the list, they hold no seat, and keeping them lets
+  the history show when someone left (the core never counts them as assigned).
+* ``team.billableInfo`` (cursor): the count of ``billing_active`` members becomes ``seats_used``. It is
+  not used to decide assignment: the notes say it is "computed periodically ... not a real-time view",
+  and Fair Billing turns long-inactive members non-billable, which would hide exactly the idle seats
+  this tool exists to find.
+* ``team.accessLogs`` (page/count): ``date_last`` per user becomes ``last_active`` (kind ``login``).
+  Needs a paid plan: ``paid_only`` degrades to "activity unknown" with a note.
+* ``team.integrationLogs`` (page/count): apps and services added/enabled and not later
+  removed/disabled become integrations.
+
+The three ``team.*`` methods need the ``admin`` scope on an admin's user token; without it each one
+degrades (a note) instead of failing the source. ``users.list`` is required.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, Field, ValidationError
+
+from stacktrack.plugin_api import (
+    Account,
+    AccountStatus,
+    ActivityKind,
+    AppUsage,
+    AuthenticationError,
+    BadResponse,
+    Capability,
+    CollectContext,
+    Integration,
+    Observation,
+    Plugin,
+    PluginError,
+    PluginSettings,
+    RateLimitExhausted,
+    SecretStr,
+    get_json,
+    paginate_body_cursor,
+    parse_time,
+)
+
+from .models import (
+    AccessLogsPage,
+    BillableInfoPage,
+    Envelope,
+    IntegrationLogsPage,
+    Member,
+    PagedBody,
+    UsersListPage,
+)
+
+_M = TypeVar("_M", bound=BaseModel)
+_T = TypeVar("_T")
+
+SLACKBOT_ID = "USLACKBOT"
+"""Slackbot is listed with ``is_bot: false``; only its fixed id tells it apart."""
+
+AUTH_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
+)
+"""``ok: false`` codes that mean the token itself is not accepted."""
+
+ACCESS_ERRORS = frozenset({"missing_scope", "paid_only", "not_allowed_token_type"})
+"""``ok: false`` codes that mean this token or plan cannot use this one method."""
+
+ADDING = frozenset({"added", "enabled"})
+REMOVING = frozenset({"removed", "disabled"})
+
+
+class SlackSettings(PluginSettings):
+    """Settings of a ``slack`` source."""
+
+    token: SecretStr
+    """A user token (``xoxp-``) of a workspace admin or owner with ``users:read``,
+    ``users:read.email`` and ``admin``; a bot token can list members only."""
+    team_id: str | None = None
+    """Workspace id, needed only with an Enterprise Grid org-level token."""
+    page_limit: int = Field(default=200, ge=1, le=1000)
+    """Members per ``users.list``/``team.billableInfo`` page (Slack recommends at most 200)."""
+    log_page_count: int = Field(default=100, ge=1, le=1000)
+    """Rows per ``team.accessLogs``/``team.integrationLogs`` page (``count``)."""
+    max_log_pages: int = Field(default=100, ge=1, le=10_000)
+    """Stop reading a log after this many pages; the run then carries a note saying so."""
+
+
+class _AccessDenied(PluginError):
+    """A method this token or plan may not use (``missing_scope``, ``paid_only``, ...)."""
+
+    def __init__(self, source: str, method: str, code: str, needed: str | None) -> None:
+        hint = f"; needs scope {needed}" if needed else ""
+        super().__init__(source, f"Slack refused {method} ({code}{hint})")
+        self.code = code
+
+
+class SlackPlugin(Plugin):
+    name = "slack"
+    title = "Slack"
+    settings_model = SlackSettings
+    default_base_url = "https://slack.com/api"
+    observes = frozenset(
+        {Capability.ACCOUNTS, Capability.ACTIVITY, Capability.INTEGRATIONS}
+    )
+    reports_many_apps = False
+    product = "slack"
+
+    settings: SlackSettings
+
+    @classmethod
+    def emulator(cls) -> Any:
+        from .emulator import SlackEmulator
+
+        return SlackEmulator
+
+    async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
+        notes: list[str] = []
+        members, billable, logins, integrations = await _gather(
+            self._members(client, ctx),
+            self._optional(self._billable(client, ctx), notes, "billed-seat count unknown"),
+            self._optional(self._last_logins(client, ctx, notes), notes, "activity unknown"),
+            self._optional(self._integrations(client, ctx, notes), notes, "integrations unknown"),
+        )
+        accounts = [self._account(member, logins) for member in members if _is_human(member)]
+        usage = AppUsage(
+            app=None,
+            seats_used=sum(1 for active in billable.values() if active) if billable is not None else None,
+            accounts=accounts,
+            activity_known=logins is not None,
+            integrations=integrations,
+        )
+        return Observation(apps=[usage], notes=notes)
+
+    def rate_limit_wait(self, response: httpx.Response) -> float | None:
+        """429 + ``Retry-After`` (the documented signal); also an ``ok: false`` ``ratelimited`` body."""
+        wait = super().rate_limit_wait(response)
+        if wait is not None or response.status_code != 200:
+            return wait
+        # Cheap test first: this runs on every response, and almost none is rate-limited.
+        if b"ratelimited" not in response.content:
+            return None
+        try:
+            body = response.json()
+        except ValueError:
+            return None
+        if isinstance(body, dict) and body.get("ok") is False and body.get("error") == "ratelimited":
+            return 0.0  # no hint: the core backs off exponentially
+        return None
+
+    # -- the four methods ----------------------------------------------------------------
+
+    async def _members(self, client: httpx.AsyncClient, ctx: CollectContext) -> list[Member]:
+        members: list[Member] = []
+        pages = paginate_body_cursor(
+            client,
+            "/users.list",
+            source=self.source,
+            cursor_param="cursor",
+            next_cursor=_next_cursor,
+            params=self._team({"limit": self.settings.page_limit}),
+        )
+        number = 0
+        async for body in pages:
+            number += 1
+            try:
+                self._check(body, "users.list")
+            except _AccessDenied as exc:
+                # Without the member list there is nothing to report: a permissions problem.
+                raise AuthenticationError(self.source, exc.message) from None
+            members.extend(self._parse(UsersListPage, body, "users.list").members)
+            ctx.progress(f"members page {number}")
+        return members
+
+    async def _billable(self, client: httpx.AsyncClient, ctx: CollectContext) -> dict[str, bool]:
+        active: dict[str, bool] = {}
+        pages = paginate_body_cursor(
+            client,
+            "/team.billableInfo",
+            source=self.source,
+            cursor_param="cursor",
+            next_cursor=_next_cursor,
+            params=self._team({"limit": self.settings.page_limit}),
+        )
+        async for body in pages:
+            self._check(body, "team.billableInfo")
+            page = self._parse(BillableInfoPage, body, "team.billableInfo")
+            for user_id, info in page.billable_info.items():
+                active[user_id] = bool(info.billing_active)
+        ctx.progress("billable info read")
+        return active
+
+    async def _last_logins(
+        self, client: httpx.AsyncClient, ctx: CollectContext, notes: list[str]
+    ) -> dict[str, dt.datetime]:
+        latest: dict[str, dt.datetime] = {}
+        # ``before`` caps the logs at the run's clock, so a simulated clock sees no future logins.
+        params = {"before": int(ctx.now.timestamp())}
+        async for body in self._log_pages(client, "team.accessLogs", params, notes, ctx):
+            for login in self._parse(AccessLogsPage, body, "team.accessLogs").logins:
+                when = self._login_time(login.date_first, login.date_last, ctx.now)
+                if when is not None and (login.user_id not in latest or when > latest[login.user_id]):
+                    latest[login.user_id] = when
+        return latest
+
+    async def _integrations(
+        self, client: httpx.AsyncClient, ctx: CollectContext, notes: list[str]
+    ) -> list[Integration]:
+        # Replay every change per app, oldest first, to know which apps are still installed.
+        changes: list[tuple[dt.datetime, int, str, str, str]] = []
+        params = self._team({})
+        async for body in self._log_pages(client, "team.integrationLogs", params, notes, ctx):
+            for log in self._parse(IntegrationLogsPage, body, "team.integrationLogs").logs:
+                if log.app_id or log.app_type:
+                    key, name = f"app:{log.app_id or log.app_type}", log.app_type or log.app_id
+                elif log.service_id or log.service_type:
+                    key, name = f"service:{log.service_id or log.service_type}", log.service_type or log.service_id
+                else:
+                    continue  # neither an app nor a service: nothing to name
+                when = self._time(log.date, "team.integrationLogs date")
+                changes.append((when or _EPOCH, len(changes), key, str(name), (log.change_type or "").lower()))
+        installed: dict[str, bool] = {}
+        names: dict[str, str] = {}
+        for _when, _order, key, name, change in sorted(changes):
+            names[key] = name
+            if change in REMOVING:
+                installed[key] = False
+            elif change in ADDING:
+                installed[key] = True
+            else:
+                # "updated" (or a code we do not know) changes nothing, except that it proves an app
+                # we have no earlier event for exists (it was added before the oldest log we read).
+                installed.setdefault(key, True)
+        # The log dates are configuration changes, not use: an app installed a year ago may carry
+        # traffic every minute. Slack exposes no last-use time outside Enterprise Grid analytics, so
+        # last_used stays None (unknown), which the core counts as live (SPEC §6).
+        seen: dict[str, Integration] = {}
+        for key, present in installed.items():
+            if not present:
+                continue
+            name = names[key]
+            seen.setdefault(name.casefold(), Integration(app=name, kind="slack_app", direction="both"))
+        return sorted(seen.values(), key=lambda integration: integration.app.casefold())
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    async def _log_pages(
+        self,
+        client: httpx.AsyncClient,
+        method: str,
+        params: dict[str, Any],
+        notes: list[str],
+        ctx: CollectContext,
+    ) -> Any:
+        """Yield each page of an older page/count method, guarding against a page that repeats."""
+        page = 1
+        while True:
+            query = {**params, "count": self.settings.log_page_count, "page": page}
+            body = await get_json(client, f"/{method}", source=self.source, params=query)
+            self._check(body, method)
+            paging = self._parse(PagedBody, body, method).paging
+            if paging is not None and paging.page is not None and paging.page != page:
+                raise BadResponse(
+                    self.source, f"pagination loop: {method} answered page {paging.page} for page {page}"
+                )
+            yield body
+            ctx.progress(f"{method} page {page}")
+            pages = paging.pages if paging is not None else None
+            if pages is None or page >= pages:
+                return
+            if page >= self.settings.max_log_pages:
+                notes.append(
+                    f"{method}: read the first {page} of {pages} pages (max_log_pages); older entries "
+                    "were not read"
+                )
+                return
+            page += 1
+
+    async def _optional(
+        self, work: Awaitable[_T], notes: list[str], consequence: str
+    ) -> _T | None:
+        """Run one admin method; a method this token or plan cannot use becomes a note."""
+        try:
+            return await work
+        except _AccessDenied as exc:
+            notes.append(f"{exc.message}: {consequence}")
+            return None
+
+    def _check(self, body: Any, method: str) -> None:
+        """Turn Slack's HTTP 200 ``ok: false`` answers into typed errors."""
+        envelope = self._parse(Envelope, body, method)
+        if envelope.ok:
+            return
+        code = _safe(envelope.error) or "unknown_error"
+        if code in AUTH_ERRORS:
+            raise AuthenticationError(
+                self.source, f"Slack rejected the token ({code}) on {method}: check the token", body=body
+            )
+        if code == "ratelimited":
+            raise RateLimitExhausted(
+                self.source, f"Slack kept answering {method} with ratelimited", body=body
+            )
+        if code in ACCESS_ERRORS:
+            raise _AccessDenied(self.source, method, code, _safe(envelope.needed))
+        raise PluginError(self.source, f"Slack answered {method} with error {code}", body=body)
+
+    def _parse(self, model: type[_M], body: Any, method: str) -> _M:
+        try:
+            return model.model_validate(body)
+        except ValidationError as exc:
+            where = ".".join(str(part) for part in exc.errors()[0]["loc"]) or "body"
+            raise BadResponse(self.source, f"{method} returned an unexpected shape (at {where})") from None
+
+    def _time(self, value: Any, what: str) -> dt.datetime | None:
+        try:
+            return parse_time(value)
+        except (ValueError, OverflowError, OSError, TypeError):
+            raise BadResponse(self.source, f"{what} is not a timestamp") from None
+
+    def _login_time(self, first: Any, last: Any, now: dt.datetime) -> dt.datetime | None:
+        latest = self._time(last, "team.accessLogs date_last")
+        if latest is not None and latest <= now:
+            return latest
+        # A row whose last login is after the run's clock still proves a login at date_first.
+        earliest = self._time(first, "team.accessLogs date_first")
+        return earliest if earliest is not None and earliest <= now else None
+
+    def _team(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self.settings.team_id:
+            return {**params, "team_id": self.settings.team_id}
+        return params
+
+    def _account(self, member: Member, logins: dict[str, dt.datetime] | None) -> Account:
+        profile = member.profile
+        last = logins.get(member.id) if logins is not None else None
+        return Account(
+            id=member.id,
+            email=profile.email if profile else None,
+            name=member.real_name or (profile.real_name if profile else None) or member.name,
+            status=AccountStatus.DEACTIVATED if member.deleted else AccountStatus.ACTIVE,
+            assigned=not member.deleted,
+            guest=member.is_restricted or member.is_ultra_restricted,
+            last_active=last,
+            activity_kind=ActivityKind.LOGIN if last is not None else None,
+        )
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _is_human(member: Member) -> bool:
+    return not (member.is_bot or member.is_app_user or member.id == SLACKBOT_ID)
+
+
+def _next_cursor(body: Any) -> str | None:
+    metadata = body.get("response_metadata") if isinstance(body, dict) else None
+    cursor = metadata.get("next_cursor") if isinstance(metadata, dict) else None
+    if cursor is not None and not isinstance(cursor, str):
+        raise TypeError("next_cursor is not a string")
+    return cursor or None
+
+
+def _safe(text: str | None) -> str | None:
+    """A vendor error code fit for a one-line message."""
+    if text is None:
+        return None
+    return "".join(ch for ch in text if ch.isprintable())[:80] or None
+
+
+async def _gather(*work: Awaitable[Any]) -> list[Any]:
+    """Run concurrently; on failure cancel the rest and raise the first error itself (not a group)."""
+    tasks: list[asyncio.Task[Any]] = []
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(_run(item)) for item in work]
+    except BaseExceptionGroup as failed:
+        raise _first(failed) from None
+    return [task.result() for task in tasks]
+
+
+async def _run(work: Awaitable[_T]) -> _T:
+    return await work
+
+
+def _first(group: BaseExceptionGroup[Any]) -> BaseException:
+    errors = list(_leaves(group))
+    for error in errors:
+        if isinstance(error, PluginError):
+            return error
+    return errors[0]
+
+
+def _leaves(error: BaseException) -> Any:
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            yield from _leaves(inner)
+    else:
+        yield error

@@ -1,0 +1,147 @@
+"""Test kit for the shared conformance suite (docs/architecture.md, "Test kits") and the Slack tests.
+
+``sample_data()`` is a small workspace that crosses pages at the emulator's default page size and holds
+every case the plugin handles: full members, both kinds of guest, a deleted member, a bot, an app user,
+Slackbot, members who never logged in, a login after the run clock, an app added then removed, a
+service disabled then enabled again, and a service id given as a number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .emulator import SlackData, SlackEmulator
+from .plugin import SLACKBOT_ID, SlackPlugin
+
+PLUGIN = SlackPlugin
+EMULATOR = SlackEmulator
+RATE_LIMIT_RETRYABLE = True
+NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def ago(days: float) -> int:
+    """Epoch seconds ``days`` before ``NOW`` (Slack's timestamps are epoch seconds)."""
+    return int((NOW - dt.timedelta(days=days)).timestamp())
+
+
+def _member(uid: str, name: str, email: str | None, **flags: Any) -> dict[str, Any]:
+    profile: dict[str, Any] = {"real_name": name.title(), "display_name": name}
+    if email is not None:
+        profile["email"] = email
+    member: dict[str, Any] = {
+        "id": uid,
+        "team_id": "T0ACME",
+        "name": name,
+        "real_name": name.title(),
+        "deleted": False,
+        "is_admin": False,
+        "is_owner": False,
+        "is_primary_owner": False,
+        "is_restricted": False,
+        "is_ultra_restricted": False,
+        "is_bot": False,
+        "is_app_user": False,
+        "updated": ago(200),
+        "tz": "Europe/Paris",
+        "profile": profile,
+    }
+    member.update(flags)
+    return member
+
+
+def _login(uid: str, first: int, last: int, ip: str = "192.0.2.1") -> dict[str, Any]:
+    return {
+        "user_id": uid,
+        "username": uid.lower(),
+        "date_first": first,
+        "date_last": last,
+        "count": 3,
+        "ip": ip,
+        "user_agent": "SlackWeb Mozilla/5.0",
+        "isp": "Example ISP",
+        "country": "FR",
+        "region": "IDF",
+    }
+
+
+def sample_data() -> SlackData:
+    members = [
+        _member("U01ALICE", "alice", "alice@acme.example", is_admin=True),
+        _member("U02BOB", "bob", "bob@acme.example"),
+        _member("U03CAROL", "carol", "carol@acme.example"),  # never logged in
+        _member("U04DAVE", "dave", "dave@partner.example", is_restricted=True),  # guest
+        _member("U05ERIN", "erin", "erin@partner.example", is_ultra_restricted=True),  # guest, no login
+        _member("U06FRANK", "frank", "frank@acme.example", deleted=True),  # left
+        _member("B07ZAPBOT", "zapier", None, is_bot=True),
+        _member(SLACKBOT_ID, "slackbot", None),  # Slackbot says is_bot: false
+        _member("U08WORKFLOW", "workflow", None, is_app_user=True),
+        _member("U09GRACE", "grace", "Grace@Acme.Example"),  # mixed-case e-mail
+        _member("U10HEIDI", "heidi", None),  # no users:read.email-visible address
+    ]
+    billable = {
+        "U01ALICE": {"billing_active": True},
+        "U02BOB": {"billing_active": True},
+        "U03CAROL": {"billing_active": False},
+        "U04DAVE": {"billing_active": True},
+        "U05ERIN": {"billing_active": False},
+        "U06FRANK": {"billing_active": False},
+        "U09GRACE": {"billing_active": True},
+        "U10HEIDI": {"billing_active": False},
+    }
+    logins = [
+        _login("U01ALICE", ago(300), ago(3)),
+        _login("U01ALICE", ago(100), ago(40), ip="198.51.100.7"),
+        _login("U02BOB", ago(90), ago(45)),
+        _login("U04DAVE", ago(20), ago(10)),
+        _login("U06FRANK", ago(400), ago(20)),
+        _login("U09GRACE", ago(60), ago(12)),
+        _login("U09GRACE", ago(5), ago(-2), ip="203.0.113.9"),  # last login after the run clock
+        _login("U10HEIDI", ago(-3), ago(-1)),  # only after the run clock: filtered by ``before``
+        _login("B07ZAPBOT", ago(2), ago(1)),  # not a human: ignored
+    ]
+    integration_logs = [
+        {"app_id": "A01HUBSPOT", "app_type": "HubSpot", "user_id": "U01ALICE", "user_name": "alice",
+         "date": str(ago(200)), "change_type": "added", "scope": "chat:write,channels:read"},
+        {"app_id": "A02JASPER", "app_type": "Jasper", "user_id": "U02BOB", "user_name": "bob",
+         "date": str(ago(150)), "change_type": "added", "scope": "chat:write"},
+        {"service_id": 1234567890, "service_type": "Google Calendar", "user_id": "U01ALICE",
+         "user_name": "alice", "channel": "C01", "date": str(ago(140)), "change_type": "enabled",
+         "scope": "incoming-webhook"},
+        {"app_id": "A02JASPER", "app_type": "Jasper", "user_id": "U01ALICE", "user_name": "alice",
+         "date": str(ago(90)), "change_type": "removed", "reason": "user", "scope": "chat:write"},
+        {"service_id": "1234567890", "service_type": "Google Calendar", "user_id": "U01ALICE",
+         "user_name": "alice", "channel": "C01", "date": str(ago(80)), "change_type": "disabled",
+         "reason": "user", "scope": "incoming-webhook"},
+        {"service_id": "1234567890", "service_type": "Google Calendar", "user_id": "U01ALICE",
+         "user_name": "alice", "channel": "C01", "date": str(ago(70)), "change_type": "enabled",
+         "scope": "incoming-webhook"},
+        {"service_id": "3456789012", "service_type": "Airbrake", "user_id": "U02BOB",
+         "user_name": "bob", "channel": "C02", "date": str(ago(60)), "change_type": "disabled",
+         "reason": "user", "scope": "incoming-webhook"},
+        {"app_id": "A03SFDC", "app_type": "Salesforce", "user_id": "U01ALICE", "user_name": "alice",
+         "date": str(ago(30)), "change_type": "updated", "scope": "chat:write,users:read"},
+    ]
+    # The API lists newest first; the plugin must not depend on the order.
+    integration_logs.reverse()
+    return SlackData(
+        members=members, billable_info=billable, logins=logins, integration_logs=integration_logs
+    )
+
+
+def settings(token: str) -> dict[str, Any]:
+    return {"plugin": "slack", "token": token}
+
+
+def expected_assigned(data: SlackData) -> dict[str | None, set[str]]:
+    """Humans who are not deleted: guests included, bots, app users and Slackbot not."""
+    return {
+        None: {
+            member["id"]
+            for member in data.members
+            if not member.get("deleted")
+            and not member.get("is_bot")
+            and not member.get("is_app_user")
+            and member["id"] != SLACKBOT_ID
+        }
+    }

@@ -1,0 +1,404 @@
+"""The ``slack`` plugin against its emulator: figures worked out by hand from ``testkit.sample_data``.
+
+NOW = 2026-11-01 12:00 UTC. Humans: U01 alice, U02 bob, U03 carol, U04 dave (guest), U05 erin (guest),
+U06 frank (deleted), U09 grace, U10 heidi; B07 (bot), USLACKBOT, U08 (app user) are not people.
+Latest logins: alice 3 days ago (two rows: 3 and 40), bob 45, dave 10, frank 20, grace 5 (her newer
+row ends after NOW, so its date_first counts), heidi only after NOW (cut by ``before``), the rest none.
+billing_active: alice, bob, dave, grace -> 4. Integration logs: HubSpot added; Jasper added then removed;
+Google Calendar enabled, disabled, enabled; Airbrake only disabled; Salesforce only updated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import stamina
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import SecretStr, ValidationError
+
+from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
+from stacktrack.http import build_client
+from stacktrack.plugin_api import AccountStatus, ActivityKind, CollectContext, Observation
+from stacktrack_slack import testkit
+from stacktrack_slack.emulator import SlackData, SlackEmulator
+from stacktrack_slack.plugin import SlackPlugin
+
+TOKEN = "xoxp-test-secret-token"
+SOURCE = "team-slack"
+
+
+@pytest.fixture(autouse=True)
+def _no_waits() -> Iterator[None]:
+    with stamina.set_testing(True, attempts=3):
+        yield
+
+
+def _plugin(**extra: Any) -> SlackPlugin:
+    raw = {**testkit.settings(TOKEN), **extra}
+    return SlackPlugin(SOURCE, SlackPlugin.settings_model.model_validate(raw))
+
+
+async def _collect(
+    transport: httpx.AsyncBaseTransport, *, plugin: SlackPlugin | None = None
+) -> Observation:
+    plugin = plugin or _plugin()
+    async with build_client(plugin, transport=transport) as client:
+        return await plugin.collect(client, CollectContext(source=SOURCE, now=testkit.NOW))
+
+
+def _emulator(data: SlackData | None = None, **kwargs: Any) -> SlackEmulator:
+    return SlackEmulator(data or testkit.sample_data(), token=TOKEN, **kwargs)
+
+
+def _answering(emulator: SlackEmulator, method: str, body: Any, status: int = 200) -> httpx.MockTransport:
+    """The emulator, except that ``method`` answers ``body``."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/" + method):
+            return httpx.Response(status, content=json.dumps(body).encode())
+        return emulator.handle(request)
+
+    return httpx.MockTransport(handle)
+
+
+def _calls(emulator: SlackEmulator, method: str) -> list[str]:
+    return [path for _verb, path in emulator.log if path.split("?")[0].endswith("/" + method)]
+
+
+def _at(days_ago: int) -> dt.datetime:
+    return testkit.NOW - dt.timedelta(days=days_ago)
+
+
+async def test_sample_figures_match_the_hand_count() -> None:
+    observation = await _collect(_emulator().transport())
+
+    assert observation.notes == []
+    [usage] = observation.apps
+    assert usage.app is None
+    accounts = {account.id: account for account in usage.accounts or []}
+    assert set(accounts) == {
+        "U01ALICE", "U02BOB", "U03CAROL", "U04DAVE", "U05ERIN", "U06FRANK", "U09GRACE", "U10HEIDI"
+    }
+    assigned = {key for key, account in accounts.items() if account.assigned}
+    assert assigned == testkit.expected_assigned(testkit.sample_data())[None]
+    assert assigned == set(accounts) - {"U06FRANK"}
+    assert {key for key, account in accounts.items() if account.guest} == {"U04DAVE", "U05ERIN"}
+    assert accounts["U06FRANK"].status is AccountStatus.DEACTIVATED
+    assert accounts["U09GRACE"].email == "grace@acme.example"
+    assert accounts["U10HEIDI"].email is None
+
+    assert usage.activity_known is True
+    last = {key: account.last_active for key, account in accounts.items()}
+    assert last == {
+        "U01ALICE": _at(3),
+        "U02BOB": _at(45),
+        "U03CAROL": None,
+        "U04DAVE": _at(10),
+        "U05ERIN": None,
+        "U06FRANK": _at(20),
+        "U09GRACE": _at(5),
+        "U10HEIDI": None,
+    }
+    kinds = {account.activity_kind for account in accounts.values() if account.last_active}
+    assert kinds == {ActivityKind.LOGIN}
+    # Active in 30 days among assigned: alice, dave, grace.
+    window = testkit.NOW - dt.timedelta(days=30)
+    active = {k for k in assigned if last[k] is not None and last[k] >= window}  # type: ignore[operator]
+    assert active == {"U01ALICE", "U04DAVE", "U09GRACE"}
+
+    assert usage.seats_used == 4
+    assert usage.seats_purchased is None  # Slack has no purchased-seat count
+    assert [(i.app, i.kind, i.last_used) for i in usage.integrations or []] == [
+        ("Google Calendar", "slack_app", None),
+        ("HubSpot", "slack_app", None),
+        ("Salesforce", "slack_app", None),
+    ]
+
+
+async def test_every_page_is_followed_and_before_is_the_run_clock() -> None:
+    emulator = _emulator()
+    await _collect(emulator.transport())
+    data = testkit.sample_data()
+    assert len(_calls(emulator, "users.list")) == -(-len(data.members) // emulator.page_size) > 1
+    assert len(_calls(emulator, "team.billableInfo")) == 4
+    access = _calls(emulator, "team.accessLogs")
+    assert len(access) == 4  # 8 rows begin by NOW, 2 per page
+    assert all(f"before={int(testkit.NOW.timestamp())}" in path for path in access)
+    assert [p for p in access if "page=4" in p]
+    assert len(_calls(emulator, "team.integrationLogs")) == 4
+
+
+async def test_rate_limit_then_success_gives_the_same_observation() -> None:
+    expected = await _collect(_emulator().transport())
+    emulator = _emulator()
+    emulator.force_throttle = 1
+    assert await _collect(emulator.transport()) == expected
+    assert emulator.throttled == 1
+
+
+async def test_rate_limit_that_never_ends_is_exhausted() -> None:
+    emulator = _emulator()
+    emulator.force_throttle = 1000
+    with pytest.raises(RateLimitExhausted) as caught:
+        await _collect(emulator.transport())
+    assert caught.value.source == SOURCE
+
+
+async def test_ok_false_ratelimited_once_is_retried() -> None:
+    emulator = _emulator()
+    answered: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/team.accessLogs") and not answered:
+            answered.append(request.url.path)
+            return httpx.Response(200, json={"ok": False, "error": "ratelimited"})
+        return emulator.handle(request)
+
+    observation = await _collect(httpx.MockTransport(handle))
+    assert answered
+    assert observation == await _collect(_emulator().transport())
+
+
+async def test_emulator_rate_limit_answer_is_slacks() -> None:
+    emulator = _emulator()
+    emulator.force_throttle = 1
+    async with httpx.AsyncClient(transport=emulator.transport(), base_url="https://slack.com/api") as c:
+        response = await c.get("/users.list", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) >= 1
+    assert response.json() == {"ok": False, "error": "ratelimited"}
+
+
+async def test_bad_token_is_an_authentication_error_naming_the_source() -> None:
+    emulator = SlackEmulator(testkit.sample_data(), token="the-real-one")
+    with pytest.raises(AuthenticationError) as caught:
+        await _collect(emulator.transport())
+    assert caught.value.source == SOURCE
+    assert SOURCE in str(caught.value)
+    assert "invalid_auth" in caught.value.message
+    assert TOKEN not in str(caught.value)
+
+
+async def test_emulator_answers_bad_tokens_like_slack() -> None:
+    emulator = _emulator()
+    async with httpx.AsyncClient(transport=emulator.transport(), base_url="https://slack.com/api") as c:
+        missing = await c.get("/users.list")
+        wrong = await c.get("/users.list", headers={"Authorization": "Bearer nope"})
+    assert (missing.status_code, missing.json()) == (200, {"ok": False, "error": "not_authed"})
+    assert (wrong.status_code, wrong.json()) == (200, {"ok": False, "error": "invalid_auth"})
+
+
+@pytest.mark.parametrize(
+    ("method", "error", "raised"),
+    [
+        ("users.list", "token_revoked", AuthenticationError),
+        ("users.list", "not_authed", AuthenticationError),
+        ("team.accessLogs", "invalid_auth", AuthenticationError),
+        ("users.list", "ratelimited", RateLimitExhausted),
+        ("team.integrationLogs", "ratelimited", RateLimitExhausted),
+        ("users.list", "team_not_found", PluginError),
+        ("team.billableInfo", "fatal_error", PluginError),
+    ],
+)
+async def test_ok_false_codes_map_to_typed_errors(method: str, error: str, raised: type) -> None:
+    transport = _answering(_emulator(), method, {"ok": False, "error": error})
+    with pytest.raises(PluginError) as caught:
+        await _collect(transport)
+    assert type(caught.value) is raised
+    assert caught.value.source == SOURCE
+    assert error in caught.value.message
+
+
+async def test_members_need_users_read() -> None:
+    data = testkit.sample_data()
+    data.scopes = ("admin",)
+    with pytest.raises(AuthenticationError) as caught:
+        await _collect(_emulator(data).transport())
+    assert "users.list" in caught.value.message
+    assert "users:read" in caught.value.message
+
+
+async def test_without_admin_scope_members_are_still_reported() -> None:
+    data = testkit.sample_data()
+    data.scopes = ("users:read", "users:read.email")
+    observation = await _collect(_emulator(data).transport())
+    [usage] = observation.apps
+    assert usage.accounts is not None
+    assert {a.id for a in usage.accounts if a.assigned} == testkit.expected_assigned(data)[None]
+    assert usage.activity_known is False
+    assert all(a.last_active is None for a in usage.accounts)
+    assert usage.seats_used is None
+    assert usage.integrations is None  # not observed, which is not "none found"
+    assert len(observation.notes) == 3
+    for method in ("team.billableInfo", "team.accessLogs", "team.integrationLogs"):
+        assert any(method in note and "missing_scope" in note for note in observation.notes)
+
+
+async def test_access_logs_on_a_free_plan_degrade_to_activity_unknown() -> None:
+    data = testkit.sample_data()
+    data.plan = "free"
+    observation = await _collect(_emulator(data).transport())
+    [usage] = observation.apps
+    assert usage.activity_known is False
+    assert all(a.last_active is None and a.activity_kind is None for a in usage.accounts or [])
+    assert [note for note in observation.notes if "paid_only" in note and "activity unknown" in note]
+    assert usage.integrations is not None and usage.seats_used == 4
+
+
+async def test_bot_token_degrades_like_a_missing_scope() -> None:
+    body = {"ok": False, "error": "not_allowed_token_type"}
+    observation = await _collect(_answering(_emulator(), "team.integrationLogs", body))
+    [usage] = observation.apps
+    assert usage.integrations is None
+    assert usage.activity_known is True
+    assert observation.notes == [
+        "Slack refused team.integrationLogs (not_allowed_token_type): integrations unknown"
+    ]
+
+
+async def test_repeated_cursor_is_a_bad_response() -> None:
+    emulator = _emulator()
+    emulator.repeat_cursor = True
+    with pytest.raises(BadResponse) as caught:
+        await _collect(emulator.transport())
+    assert "loop" in caught.value.message
+
+
+async def test_repeated_page_of_a_page_count_log_is_a_bad_response() -> None:
+    # Members and billable info fit on one page, so only the page/count logs can repeat.
+    data = testkit.sample_data()
+    data.members = data.members[:2]
+    data.billable_info = {key: data.billable_info[key] for key in ("U01ALICE", "U02BOB")}
+    emulator = _emulator(data)
+    emulator.repeat_cursor = True
+    with pytest.raises(BadResponse) as caught:
+        await _collect(emulator.transport())
+    assert "loop" in caught.value.message
+    assert "Logs" in caught.value.message
+
+
+async def test_max_log_pages_stops_early_with_a_note() -> None:
+    emulator = _emulator()
+    observation = await _collect(emulator.transport(), plugin=_plugin(max_log_pages=1))
+    assert len(_calls(emulator, "team.accessLogs")) == 1
+    assert len(_calls(emulator, "team.integrationLogs")) == 1
+    assert len(observation.notes) == 2
+    assert all("max_log_pages" in note for note in observation.notes)
+    accounts = {a.id: a for a in observation.apps[0].accounts or []}
+    # The first access-log page holds alice's two rows only.
+    assert accounts["U01ALICE"].last_active == _at(3)
+    assert accounts["U02BOB"].last_active is None
+
+
+async def test_team_id_is_sent_for_org_tokens() -> None:
+    emulator = _emulator()
+    await _collect(emulator.transport(), plugin=_plugin(team_id="T0ACME"))
+    assert all("team_id=T0ACME" in path for path in _calls(emulator, "users.list"))
+    assert all("team_id=T0ACME" in path for path in _calls(emulator, "team.billableInfo"))
+
+
+@pytest.mark.parametrize(
+    ("method", "body"),
+    [
+        ("users.list", {"ok": True, "members": "everyone"}),
+        ("users.list", ["not", "an", "object"]),
+        ("users.list", {"members": []}),  # no ok flag
+        ("users.list", {"ok": True, "members": [{"name": "no id"}]}),
+        ("users.list", {"ok": True, "members": [], "response_metadata": {"next_cursor": 7}}),
+        ("team.accessLogs", {"ok": True, "logins": [{"user_id": "U01ALICE", "date_last": "yesterday"}]}),
+        ("team.accessLogs", {"ok": True, "logins": [{"user_id": "U01ALICE", "date_last": 1e300}]}),
+        ("team.integrationLogs", {"ok": True, "logs": [{"app_type": "X", "date": True}]}),
+        ("team.billableInfo", {"ok": True, "billable_info": {"U1": {"billing_active": "maybe"}}}),
+    ],
+)
+async def test_unexpected_shapes_are_bad_responses(method: str, body: Any) -> None:
+    with pytest.raises(BadResponse) as caught:
+        await _collect(_answering(_emulator(), method, body))
+    assert caught.value.source == SOURCE
+
+
+async def test_invalid_json_is_a_bad_response() -> None:
+    emulator = _emulator()
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/users.list"):
+            return httpx.Response(200, content=b'{"ok": true, "members": [')
+        return emulator.handle(request)
+
+    with pytest.raises(BadResponse):
+        await _collect(httpx.MockTransport(handle))
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=12,
+)
+_pages = st.fixed_dictionaries(
+    {"ok": st.booleans() | _json},
+    optional={
+        "members": st.lists(
+            st.fixed_dictionaries(
+                {"id": st.text(max_size=4) | _json},
+                optional={"deleted": _json, "is_bot": _json, "profile": _json, "is_restricted": _json},
+            ),
+            max_size=3,
+        )
+        | _json,
+        "logins": st.lists(
+            st.fixed_dictionaries(
+                {"user_id": st.sampled_from(["U01ALICE", "U02BOB"]) | _json},
+                optional={"date_last": _json, "date_first": _json},
+            ),
+            max_size=3,
+        )
+        | _json,
+        "logs": st.lists(
+            st.fixed_dictionaries({}, optional={"app_id": _json, "date": _json, "change_type": _json}),
+            max_size=3,
+        )
+        | _json,
+        "paging": _json,
+        "response_metadata": _json,
+        "error": _json,
+    },
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    method=st.sampled_from(["users.list", "team.accessLogs", "team.integrationLogs", "team.billableInfo"]),
+    body=_pages | _json,
+)
+async def test_arbitrary_payloads_only_raise_typed_errors(method: str, body: Any) -> None:
+    try:
+        await _collect(_answering(_emulator(), method, body))
+    except PluginError as exc:
+        assert exc.source == SOURCE
+
+
+def test_settings_reject_unknown_keys_and_keep_the_token_secret() -> None:
+    model = SlackPlugin.settings_model
+    with pytest.raises(ValidationError):
+        model.model_validate({**testkit.settings(TOKEN), "tokne": "x"})
+    with pytest.raises(ValidationError):
+        model.model_validate({"plugin": "slack"})  # the token is required
+    parsed = model.model_validate(testkit.settings(TOKEN))
+    assert isinstance(parsed.token, SecretStr)
+    assert TOKEN not in repr(parsed)
+    assert SlackPlugin.default_base_url == "https://slack.com/api"
+    assert SlackPlugin.emulator() is SlackEmulator
+
+
+def test_expected_assigned_follows_the_data() -> None:
+    data = testkit.sample_data()
+    data.members.append({"id": "U99NEW", "deleted": False})
+    assert "U99NEW" in testkit.expected_assigned(data)[None]
+
+
