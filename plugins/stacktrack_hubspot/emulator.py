@@ -1,0 +1,139 @@
+"""An emulator of the HubSpot endpoints the ``hubspot`` plugin uses (SPEC §10, vendor notes §1).
+
+* ``GET /settings/v3/users/`` and ``GET /account-info/v3/activity/login``: ``results`` pages of
+  ``min(limit, self.page_size)`` items with an opaque ``paging.next.after`` cursor (``userId`` filter on
+  the login history);
+* Bearer auth with HubSpot's error envelope; 429 with ``policyName`` and ``X-HubSpot-RateLimit-*``;
+* ``HubSpotData.login_history_forbidden`` answers the login history with 403, as lower tiers do.
+
+Used by the plugin tests, the conformance suite and the sandbox server (mounted under ``self.prefix``).
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import httpx
+
+from stacktrack.emulation import Emulator, json_response, page_slice
+
+USERS_PATHS = ("/settings/v3/users", "/settings/v3/users/")
+LOGINS_PATH = "/account-info/v3/activity/login"
+MAX_LIMIT = {"users": 100, "logins": 200}
+
+
+@dataclass
+class HubSpotData:
+    """Items exactly as the API returns them inside ``results``."""
+
+    users: list[dict[str, Any]] = field(default_factory=list)
+    logins: list[dict[str, Any]] = field(default_factory=list)
+    """Successful and failed logins, newest first, as ``/account-info/v3/activity/login`` lists them."""
+    login_history_forbidden: bool = False
+    """Answer the login history with 403 (lower tiers, or a token without the scope)."""
+
+
+def _error(status: int, message: str, category: str, **extra: Any) -> httpx.Response:
+    # HubSpot's error envelope: status/message/correlationId/category. The notes confirm only
+    # `message` and `policyName` for 429; the rest follows the same envelope [uncertain].
+    body = {
+        "status": "error",
+        "message": message,
+        "correlationId": str(uuid.uuid4()),
+        "category": category,
+        **extra,
+    }
+    return json_response(body, status=status)
+
+
+def _cursor(offset: int) -> str:
+    return base64.b64encode(str(offset).encode()).decode()
+
+
+def _offset(cursor: str) -> int | None:
+    try:
+        value = int(base64.b64decode(cursor.encode(), validate=True).decode())
+    except ValueError:
+        return None
+    return value if value >= 0 else None
+
+
+class HubSpotEmulator(Emulator):
+    vendor: ClassVar[str] = "hubspot"
+
+    def __init__(self, data: HubSpotData, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.data: HubSpotData = data
+        self.rate_limit_policy = "SECONDLY"
+        """``policyName`` of the 429 answers: ``SECONDLY`` (retryable) or ``DAILY``."""
+        self.rate_limit_max = 190  # Professional / Enterprise: 190 per 10 s
+
+    def unauthorized(self, request: httpx.Request) -> httpx.Response:
+        return _error(
+            401,
+            "Authentication credentials not found. This API supports OAuth 2.0 authentication "
+            "and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
+            "INVALID_AUTHENTICATION",
+        )
+
+    def rate_limited(self, request: httpx.Request, wait: float) -> httpx.Response:
+        daily = self.rate_limit_policy == "DAILY"
+        response = _error(
+            429,
+            "You have reached your daily limit." if daily else "You have reached your secondly limit.",
+            "RATE_LIMITS",
+            errorType="RATE_LIMIT",
+            policyName=self.rate_limit_policy,
+        )
+        response.headers.update(self._limit_headers(remaining=0))
+        return response
+
+    def _limit_headers(self, remaining: int) -> dict[str, str]:
+        return {
+            "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
+            "X-HubSpot-RateLimit-Max": str(self.rate_limit_max),
+            "X-HubSpot-RateLimit-Remaining": str(remaining),
+        }
+
+    def route(self, request: httpx.Request) -> httpx.Response:
+        path = self.path(request)
+        if path in USERS_PATHS:
+            kind, items = "users", self.data.users
+        elif path.rstrip("/") == LOGINS_PATH:
+            if self.data.login_history_forbidden:
+                return _error(
+                    403,
+                    "This app hasn't been granted all required scopes to make this call.",
+                    "MISSING_SCOPES",
+                )
+            kind, items = "logins", self.data.logins
+            user_id = request.url.params.get("userId")
+            if user_id is not None:
+                items = [item for item in items if str(item.get("userId")) == user_id]
+        else:
+            return _error(404, f"Resource not found: {path}", "OBJECT_NOT_FOUND")
+        if request.method != "GET":
+            return _error(405, "Method not allowed", "VALIDATION_ERROR")
+        params = request.url.params
+        try:
+            limit = int(params.get("limit", MAX_LIMIT[kind]))
+        except ValueError:
+            return _error(400, "limit must be a number", "VALIDATION_ERROR")
+        limit = max(1, min(limit, MAX_LIMIT[kind], self.page_size))
+        given = params.get("after")
+        offset = 0 if given is None else _offset(given)
+        if offset is None:
+            return _error(400, "Invalid paging cursor", "VALIDATION_ERROR")
+        chunk, following = page_slice(items, offset, limit)
+        body: dict[str, Any] = {"results": chunk}
+        after = given if (self.repeat_cursor and given is not None) else (
+            None if following is None else _cursor(following)
+        )
+        if after is not None:
+            link = self.url_for(request, f"{path}?after={after}")
+            body["paging"] = {"next": {"after": after, "link": link}}
+        remaining = max(0, self.rate_limit_max - 1)
+        return json_response(body, headers=self._limit_headers(remaining))

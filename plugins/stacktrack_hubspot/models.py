@@ -1,0 +1,79 @@
+"""HubSpot API payloads the ``hubspot`` plugin reads (vendor notes: crm-and-marketing.md §1).
+
+Parsed leniently (``extra="ignore"``). Type quirk from the notes: a user's ``id`` is a string while the
+login history's ``userId`` is an integer, so both are normalised to strings here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from stacktrack.plugin_api import parse_time
+
+
+class _Vendor(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+def _id(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value  # let validation reject it
+    if isinstance(value, int):
+        return str(value)
+    return value
+
+
+class PublicUser(_Vendor):
+    """One item of ``GET /settings/v3/users/`` (SDK model ``PublicUser``)."""
+
+    id: str = Field(min_length=1)
+    email: str | None = None
+    first_name: str | None = Field(default=None, alias="firstName")
+    last_name: str | None = Field(default=None, alias="lastName")
+    super_admin: bool | None = Field(default=None, alias="superAdmin")
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _norm_id(cls, value: Any) -> Any:
+        return _id(value)
+
+    @property
+    def display_name(self) -> str | None:
+        name = " ".join(part for part in (self.first_name, self.last_name) if part).strip()
+        return name or None
+
+
+class Login(_Vendor):
+    """One item of ``GET /account-info/v3/activity/login``: successful and failed logins alike."""
+
+    id: str | None = None
+    user_id: str | None = Field(default=None, alias="userId")
+    email: str | None = None
+    login_at: dt.datetime = Field(alias="loginAt")
+    login_succeeded: bool | None = Field(default=None, alias="loginSucceeded")
+
+    @field_validator("id", "user_id", mode="before")
+    @classmethod
+    def _norm_ids(cls, value: Any) -> Any:
+        return _id(value)
+
+    @field_validator("login_at", mode="before")
+    @classmethod
+    def _time(cls, value: Any) -> dt.datetime | None:
+        return parse_time(value)
+
+
+class Page(_Vendor):
+    """The common envelope: ``results`` plus optional ``paging.next.after``."""
+
+    results: list[dict[str, Any]]
+
+
+def rate_limit_policy(body: Any) -> str | None:
+    """``policyName`` of a 429 body (``SECONDLY``, ``DAILY``, ...), upper-cased; ``None`` if absent."""
+    if isinstance(body, dict) and isinstance(body.get("policyName"), str):
+        return body["policyName"].upper()
+    return None
