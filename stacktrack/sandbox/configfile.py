@@ -36,6 +36,7 @@ def config_text(
     idp: str = "okta",
     database: str | None = None,
     header: str | None = None,
+    timeout_seconds: float | None = None,
 ) -> str:
     """The TOML config for ``world``; ``base_urls`` maps each source name to its emulator's URL."""
     end = world.end.date()
@@ -63,6 +64,8 @@ def config_text(
             f"base_url = {_str(base_urls[source])}",
             f"token = {{ env = {_str(env_name(source))} }}",
         ]
+        if timeout_seconds is not None:
+            lines.append(f"timeout_seconds = {timeout_seconds:g}")
         for key, value in _EXTRA_SETTINGS.get(source, {}).items():
             lines.append(f"{key} = {json.dumps(value)}")
         lines.append("")

@@ -163,8 +163,11 @@ class World:
     # -- generation ------------------------------------------------------------------------
 
     @classmethod
-    def generate(cls, seed: int) -> World:
-        world = cls(seed, end_date(seed))
+    def generate(cls, seed: int, *, end: dt.datetime | None = None) -> World:
+        """The world of ``seed``; ``end`` (its "today") defaults to a date derived from the seed."""
+        if end is not None and end.tzinfo is None:
+            raise ValueError("end must be timezone-aware")
+        world = cls(seed, end_date(seed) if end is None else end.astimezone(dt.UTC))
         rng = random.Random(seed)
         world._hire(rng)
         for spec in stack.TOOLS:
