@@ -13,6 +13,7 @@ import asyncio
 import datetime as dt
 import email.utils
 import logging
+import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
