@@ -105,15 +105,19 @@ class RetryingTransport(httpx.AsyncBaseTransport):
     async def _send_with_retries(self, request: httpx.Request) -> httpx.Response:
         policy = self._policy
         waited = 0.0
+        attempt_number = 0
 
         def backoff(exc: Exception) -> bool | float:
-            nonlocal waited
+            nonlocal waited, attempt_number
             if isinstance(exc, _RetryableResponse) and exc.wait:
-                wait = min(exc.wait, policy.wait_max)
+                wait = min(exc.wait, policy.wait_max)  # the vendor said how long: no jitter
             elif isinstance(exc, (_RetryableResponse, *RETRYABLE_ERRORS)):
-                wait = min(policy.wait_initial * 2 ** min(self.retries, 10), policy.wait_max)
+                # exponential backoff with up to 25% jitter, so parallel sources do not retry in step
+                wait = policy.wait_initial * 2 ** min(attempt_number, 10)
+                wait = min(wait * (1 + 0.25 * random.random()), policy.wait_max)
             else:
                 return False
+            attempt_number += 1
             if waited + wait > policy.total_wait_max:
                 return False  # give up now rather than sleep past the cap
             waited += wait
