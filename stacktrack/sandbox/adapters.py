@@ -180,8 +180,204 @@ def slack_data(view: View) -> Any:
     return SlackData(members=members, billable_info=billable, logins=logins, integration_logs=logs)
 
 
+# -- Salesforce ---------------------------------------------------------------------------------
+
+_SF_OBJECTS = "/services/data/v60.0/sobjects"
+
+
+def salesforce_id(employee: Employee) -> str:
+    return "005" + _ident("", employee.key, 12) + "AAA"
+
+
+def salesforce_data(view: View) -> Any:
+    from stacktrack_salesforce.emulator import SalesforceData
+
+    seats = _seats(view, "salesforce")
+    spec = _app(view, "salesforce")
+    purchased = spec.spec.contract.seats if spec and spec.spec else None
+
+    def record(kind: str, rid: str, **fields: Any) -> dict[str, Any]:
+        return {"attributes": {"type": kind, "url": f"{_SF_OBJECTS}/{kind}/{rid}"}, **fields}
+
+    def license_ref(name: str) -> dict[str, Any]:
+        return record("UserLicense", "100xx0000000001AAA", Name=name)
+
+    users = []
+    for seat in seats:
+        person = seat.employee
+        uid = salesforce_id(person)
+        profile = "Sales User" if person.department == "Sales" else f"{person.department} User"
+        users.append(
+            record(
+                "User", uid,
+                Id=uid,
+                Username=f"{person.email}.brightlane",
+                Email=person.email,
+                Name=person.name,
+                IsActive=not seat.suspended,
+                UserType="Standard",
+                LastLoginDate=_sf_time(seat.last_active),
+                CreatedDate=_sf_time(seat.assigned_at),
+                Profile={**record("Profile", "00exx000000abcdAAA", Name=profile),
+                         "UserLicense": license_ref("Salesforce")},
+            )
+        )
+    active_count = sum(1 for seat in seats if not seat.suspended)
+    licenses = [
+        record("UserLicense", "100xx0000000001AAA", Id="100xx0000000001AAA", Name="Salesforce",
+               MasterLabel="Salesforce", LicenseDefinitionKey="SFDC", Status="Active",
+               TotalLicenses=purchased, UsedLicenses=active_count,
+               UsedLicensesLastUpdated=_sf_time(view.instant.replace(hour=0, minute=0, second=0,
+                                                                     microsecond=0))),
+        record("UserLicense", "100xx0000000002AAA", Id="100xx0000000002AAA", Name="Chatter Free",
+               MasterLabel="Chatter Free", LicenseDefinitionKey="PID_Chatter", Status="Active",
+               TotalLicenses=5000, UsedLicenses=0, UsedLicensesLastUpdated=None),
+    ]
+    # OAuth grants belong to integration users: the RevOps people who connected each app.
+    owners = [seat.employee for seat in seats if seat.employee.department == "RevOps"] or [
+        seat.employee for seat in seats
+    ]
+    tokens = []
+    for index, link in enumerate(view.salesforce_oauth):
+        owner = owners[index % len(owners)] if owners else None
+        tokens.append(
+            record(
+                "OauthToken", "null",
+                AppName=link.app,
+                AppMenuItemId=None,
+                UserId=salesforce_id(owner) if owner else None,
+                CreatedDate=_sf_time(link.created),
+                LastUsedDate=_sf_time(link.last_used),
+                UseCount=link.use_count,
+            )
+        )
+    return SalesforceData(user_licenses=licenses, users=users, oauth_tokens=tokens)
+
+
+# -- HubSpot --------------------------------------------------------------------------------------
+
+
+def hubspot_data(view: View) -> Any:
+    from stacktrack_hubspot.emulator import HubSpotData
+
+    users: list[dict[str, Any]] = []
+    logins: list[tuple[dt.datetime, dict[str, Any]]] = []
+    horizon = view.instant - dt.timedelta(days=90)
+    # Leavers keep their HubSpot seat: nobody removes users from a tool outside SSO provisioning.
+    for seat in _seats(view, "hubspot"):
+        person = seat.employee
+        uid = 40_000_000 + person.key
+        users.append(
+            {
+                "id": str(uid),
+                "email": person.email,
+                "firstName": person.first,
+                "lastName": person.last,
+                "roleIds": [] if person.department == "RevOps" else ["2201"],
+                "primaryTeamId": str(100 + [d for d, _ in _departments()].index(person.department)),
+                "secondaryTeamIds": [],
+                "superAdmin": person.department == "RevOps",
+                "sendWelcomeEmail": False,
+            }
+        )
+        if seat.last_active is not None and seat.last_active >= horizon:
+            logins.append(
+                (
+                    seat.last_active,
+                    {
+                        "countryCode": "us",
+                        "email": person.email,
+                        "id": str(90_000_000 + person.key),
+                        "ipAddress": f"203.0.113.{person.key % 250 + 1}",
+                        "loginAt": _iso(seat.last_active),
+                        "loginSucceeded": True,
+                        "regionCode": "ny",
+                        "userAgent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5)",
+                        "userId": uid,
+                    },
+                )
+            )
+    logins.sort(key=lambda item: (item[0], item[1]["id"]), reverse=True)  # newest first
+    return HubSpotData(users=users, logins=[row for _, row in logins])
+
+
+def _departments() -> tuple[tuple[str, int], ...]:
+    from stacktrack.sandbox.stack import DEPARTMENTS
+
+    return DEPARTMENTS
+
+
+# -- Segment --------------------------------------------------------------------------------------
+
+_SEGMENT_WORKSPACE = "wsBrightlane0000000001"
+_SEGMENT_CATEGORIES = {
+    "javascript": ["Website"],
+    "hubspot": ["CRM", "Marketing Automation"],
+    "salesforce": ["CRM"],
+}
+
+
+def segment_data(view: View) -> Any:
+    from stacktrack_segment.emulator import SegmentData
+
+    users = [
+        {
+            "id": _ident("u", seat.employee.key, 21),
+            "name": seat.employee.name,
+            "email": seat.employee.email,
+            **(
+                {"permissions": [{"roleId": "r-owner", "roleName": "Workspace Owner", "resources": []}]}
+                if seat.employee.department == "RevOps"
+                else {}
+            ),
+        }
+        for seat in _seats(view, "segment")
+        if not seat.suspended  # Segment has no SSO deprovisioning state: leavers are removed
+    ]
+    source_ids = {}
+    sources = []
+    for index, link in enumerate(view.segment_sources):
+        sid = _ident("src", index, 19)
+        source_ids[link.source] = sid
+        catalog = link.catalog_slug or "javascript"
+        product = {"javascript": "Javascript"}.get(catalog, link.app)
+        sources.append(
+            {
+                "id": sid,
+                "slug": f"{link.source}_prod",
+                "name": f"{link.app} (prod)",
+                "workspaceId": _SEGMENT_WORKSPACE,
+                "enabled": True,
+                "writeKeys": [f"wk-{sid}"],
+                "metadata": {
+                    "id": f"cat-{catalog}",
+                    "name": product,
+                    "slug": catalog,
+                    "categories": _SEGMENT_CATEGORIES.get(catalog, ["CRM"]),
+                },
+                "settings": {},
+                "labels": [{"key": "environment", "value": "prod"}],
+            }
+        )
+    destinations = [
+        {
+            "id": _ident("d", index, 21),
+            "name": f"Prod {link.app}",
+            "enabled": True,
+            "metadata": {"id": f"cat-{link.catalog_slug}", "name": link.app, "slug": link.catalog_slug},
+            "sourceId": source_ids[link.source],
+            "settings": {},
+        }
+        for index, link in enumerate(view.segment_destinations)
+    ]
+    return SegmentData(users=users, sources=sources, destinations=destinations)
+
+
 ADAPTERS: dict[str, Callable[[View], Any]] = {
+    "salesforce": salesforce_data,
+    "hubspot": hubspot_data,
     "slack": slack_data,
+    "segment": segment_data,
 }
 
 
