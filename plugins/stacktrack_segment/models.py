@@ -1,0 +1,88 @@
+"""Segment Public API payloads, as ``plugin.py`` reads them (shared/vendor-apis crm-and-marketing §6).
+
+Every answer is wrapped in ``{"data": {...}}``. Only the fields the plugin uses are declared. The notes
+mark ``DestinationMetadataV1`` beyond ``id``/``name`` and the source metadata's sub-fields as
+uncertain, so everything past ``id`` is optional here.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Pagination(_Payload):
+    current: str | None = None
+    next: str | None = None
+    """The cursor of the next page; ``null`` or absent on the last page."""
+    previous: str | None = None
+    totalEntries: int | None = None  # noqa: N815 - the vendor's key
+
+
+class User(_Payload):
+    id: str
+    name: str | None = None
+    email: str | None = None
+
+
+class UsersData(_Payload):
+    users: list[User] = Field(default_factory=list)
+    pagination: Pagination | None = None
+
+
+class UsersPage(_Payload):
+    data: UsersData
+
+
+class SourceMetadata(_Payload):
+    """The catalog entry of a source's kind: ``name`` is the product ("HubSpot", "Javascript")."""
+
+    id: str | None = None
+    name: str | None = None
+    slug: str | None = None
+    categories: list[str] = Field(default_factory=list)
+
+
+class Source(_Payload):
+    id: str
+    name: str | None = None
+    """The workspace's own label for this source instance ("Prod HubSpot")."""
+    slug: str | None = None
+    enabled: bool | None = None
+    metadata: SourceMetadata | None = None
+
+
+class SourcesData(_Payload):
+    sources: list[Source] = Field(default_factory=list)
+    pagination: Pagination | None = None
+
+
+class SourcesPage(_Payload):
+    data: SourcesData
+
+
+class DestinationMetadata(_Payload):
+    id: str | None = None
+    name: str | None = None
+    slug: str | None = None
+
+
+class Destination(_Payload):
+    id: str
+    name: str | None = None
+    enabled: bool | None = None
+    metadata: DestinationMetadata | None = None
+    sourceId: str | None = None  # noqa: N815 - the vendor's key
+
+
+class DestinationsData(_Payload):
+    destinations: list[Destination] = Field(default_factory=list)
+    pagination: Pagination | None = None
+
+
+class DestinationsPage(_Payload):
+    data: DestinationsData
+

@@ -1,0 +1,97 @@
+"""Test kit for the shared conformance suite (docs/architecture.md, "Test kits") and the Segment tests.
+
+``sample_data()`` is a small workspace that crosses pages at the emulator's default page size: five
+users (one with an empty name, one with a mixed-case e-mail), event-library sources (Javascript, HTTP
+API) that are not apps, cloud-app sources (HubSpot, Salesforce) and a disabled one (Stripe), and
+destinations: two instances of HubSpot, a disabled one, one fed only by the disabled Stripe source,
+and one whose catalog entry has a slug but no name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .emulator import SegmentData, SegmentEmulator
+from .plugin import SegmentPlugin
+
+PLUGIN = SegmentPlugin
+EMULATOR = SegmentEmulator
+RATE_LIMIT_RETRYABLE = True
+NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+"""Segment reports no times; any clock works."""
+
+WORKSPACE = "9aQ1Lj62S4bomZKLF4DPqW"
+
+
+def _source(sid: str, name: str, product: str, categories: list[str], enabled: bool = True) -> dict[str, Any]:
+    return {
+        "id": sid,
+        "slug": name.lower().replace(" ", "_"),
+        "name": name,
+        "workspaceId": WORKSPACE,
+        "enabled": enabled,
+        "writeKeys": [f"wk-{sid}"],
+        "metadata": {
+            "id": f"cat-{product.lower().replace(' ', '-')}",
+            "name": product,
+            "slug": product.lower().replace(" ", "-"),
+            "categories": categories,
+        },
+        "settings": {},
+        "labels": [],
+    }
+
+
+def _destination(
+    did: str, name: str, metadata: dict[str, Any], source_id: str, enabled: bool = True
+) -> dict[str, Any]:
+    return {
+        "id": did,
+        "name": name,
+        "enabled": enabled,
+        "metadata": metadata,
+        "sourceId": source_id,
+        "settings": {},
+    }
+
+
+def _catalog(name: str) -> dict[str, Any]:
+    return {"id": f"cat-{name.lower().replace(' ', '-')}", "name": name, "slug": name.lower().replace(" ", "-")}
+
+
+def sample_data() -> SegmentData:
+    users = [
+        {"id": "i2VTJURQprNfqdwjLFPWYx", "name": "Sloth", "email": "sloth@acme.example"},
+        {"id": "sgJDWk3K21k6LE3tLU9nRK", "name": "", "email": "Papi@Acme.Example"},
+        {"id": "u3MarketingOps", "name": "Mo Ops", "email": "mo@acme.example",
+         "permissions": [{"roleId": "r1", "roleName": "Workspace Owner", "resources": []}]},
+        {"id": "u4Analyst", "name": "Ana Lyst", "email": "ana@acme.example"},
+        {"id": "u5Contractor", "name": "Con Tractor", "email": "con@agency.example"},
+    ]
+    sources = [
+        _source("srcWeb", "acme.com website", "Javascript", ["Website"]),
+        _source("srcHubspot", "HubSpot CRM sync", "HubSpot", ["CRM", "Marketing Automation"]),
+        _source("srcSfdc", "Salesforce prod", "Salesforce", ["CRM"]),
+        _source("srcStripe", "Stripe billing", "Stripe", ["Payments"], enabled=False),
+        _source("srcHttp", "backend events", "HTTP API", ["Server"]),
+    ]
+    destinations = [
+        _destination("dHub1", "Prod HubSpot", _catalog("HubSpot"), "srcWeb"),
+        _destination("dGa4", "GA4", _catalog("Google Analytics 4"), "srcWeb"),
+        _destination("dMailchimp", "Mailchimp (old)", _catalog("Mailchimp"), "srcWeb", enabled=False),
+        _destination("dAmplitude", "Amplitude", _catalog("Amplitude"), "srcStripe"),
+        _destination("dSfdc", "Salesforce", _catalog("Salesforce"), "srcHttp"),
+        _destination("dHub2", "Dev HubSpot", _catalog("HubSpot"), "srcHttp"),
+        _destination("dBraze", "Braze push", {"id": "cat-braze", "slug": "braze"}, "srcHttp"),
+    ]
+    return SegmentData(users=users, sources=sources, destinations=destinations)
+
+
+def settings(token: str) -> dict[str, Any]:
+    return {"plugin": "segment", "token": token}
+
+
+def expected_assigned(data: SegmentData) -> dict[str | None, set[str]]:
+    """Every workspace user holds a seat."""
+    return {None: {user["id"] for user in data.users}}
