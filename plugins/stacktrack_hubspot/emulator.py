@@ -1,12 +1,13 @@
 """An emulator of the HubSpot endpoints the ``hubspot`` plugin uses (SPEC §10, vendor notes §1).
 
 * ``GET /settings/v3/users/`` and ``GET /account-info/v3/activity/login``: ``results`` pages of
-  ``min(limit, self.page_size)`` items with an opaque ``paging.next.after`` cursor (``userId`` filter on
-  the login history);
+  ``min(limit, self.page_size)`` items with an opaque ``paging.next.after`` cursor (``userId``
+  filter on the login history);
 * Bearer auth with HubSpot's error envelope; 429 with ``policyName`` and ``X-HubSpot-RateLimit-*``;
 * ``HubSpotData.login_history_forbidden`` answers the login history with 403, as lower tiers do.
 
-Used by the plugin tests, the conformance suite and the sandbox server (mounted under ``self.prefix``).
+Used by the plugin tests, the conformance suite and the sandbox server (mounted under
+``self.prefix``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class HubSpotData:
 
     users: list[dict[str, Any]] = field(default_factory=list)
     logins: list[dict[str, Any]] = field(default_factory=list)
-    """Successful and failed logins, newest first, as ``/account-info/v3/activity/login`` lists them."""
+    """Successful and failed logins, newest first, as the login history lists them."""
     login_history_forbidden: bool = False
     """Answer the login history with 403 (lower tiers, or a token without the scope)."""
 
@@ -83,7 +84,9 @@ class HubSpotEmulator(Emulator):
         daily = self.rate_limit_policy == "DAILY"
         response = _error(
             429,
-            "You have reached your daily limit." if daily else "You have reached your secondly limit.",
+            "You have reached your daily limit."
+            if daily
+            else "You have reached your secondly limit.",
             "RATE_LIMITS",
             errorType="RATE_LIMIT",
             policyName=self.rate_limit_policy,
@@ -129,8 +132,10 @@ class HubSpotEmulator(Emulator):
             return _error(400, "Invalid paging cursor", "VALIDATION_ERROR")
         chunk, following = page_slice(items, offset, limit)
         body: dict[str, Any] = {"results": chunk}
-        after = given if (self.repeat_cursor and given is not None) else (
-            None if following is None else _cursor(following)
+        after = (
+            given
+            if (self.repeat_cursor and given is not None)
+            else (None if following is None else _cursor(following))
         )
         if after is not None:
             link = self.url_for(request, f"{path}?after={after}")

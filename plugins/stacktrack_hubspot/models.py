@@ -1,7 +1,7 @@
 """HubSpot API payloads the ``hubspot`` plugin reads (vendor notes: crm-and-marketing.md §1).
 
-Parsed leniently (``extra="ignore"``). Type quirk from the notes: a user's ``id`` is a string while the
-login history's ``userId`` is an integer, so both are normalised to strings here.
+Parsed leniently (``extra="ignore"``). Type quirk from the notes: a user's ``id`` is a string while
+the login history's ``userId`` is an integer, so both are normalised to strings here.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class Page(_Vendor):
 
 
 def rate_limit_policy(body: Any) -> str | None:
-    """``policyName`` of a 429 body (``SECONDLY``, ``DAILY``, ...), upper-cased; ``None`` if absent."""
+    """``policyName`` of a 429 body (``SECONDLY``, ``DAILY``, ...) upper-cased, else ``None``."""
     if isinstance(body, dict) and isinstance(body.get("policyName"), str):
         return body["policyName"].upper()
     return None

@@ -1,15 +1,15 @@
 """The ``hubspot`` plugin: users of one HubSpot account and their logins (vendor notes §1).
 
-* ``GET /settings/v3/users/`` (``limit``/``after``, next cursor at ``paging.next.after``): the users,
-  i.e. the assigned seats;
+* ``GET /settings/v3/users/`` (``limit``/``after``, next cursor at ``paging.next.after``): the
+  users, i.e. the assigned seats;
 * ``GET /account-info/v3/activity/login`` (same paging, ``limit`` at most 200): the last 90 days of
   logins, successful and failed; only successful ones are activity.
 
-HubSpot keeps 90 days of logins, so a user without one is "no login on record in 90 days", not "never":
-``history_horizon_days = 90`` tells the analysis. Login history may be refused with 403 on lower tiers or
-without the ``account-info.security.read`` scope; then users are still reported, activity is unknown and
-a note says why. Purchased seats (beta endpoint, keys unconfirmed) and connected apps (no GA endpoint)
-are not observed.
+HubSpot keeps 90 days of logins, so a user without one is "no login on record in 90 days", not
+"never": ``history_horizon_days = 90`` tells the analysis. Login history may be refused with 403 on
+lower tiers or without the ``account-info.security.read`` scope; then users are still reported,
+activity is unknown and a note says why. Purchased seats (beta endpoint, keys unconfirmed) and
+connected apps (no GA endpoint) are not observed.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ LOGINS_PAGE = 200  # the documented maximum
 HORIZON_DAYS = 90
 
 LOGIN_HISTORY_REFUSED = (
-    "HubSpot refused the login history (HTTP 403): it needs the account-info.security.read scope and "
-    "may need an Enterprise subscription. Users are listed; their activity is unknown."
+    "HubSpot refused the login history (HTTP 403): it needs the account-info.security.read "
+    "scope and may need an Enterprise subscription. Users are listed; their activity is unknown."
 )
 
 
@@ -74,14 +74,16 @@ class HubSpotPlugin(Plugin):
     title: ClassVar[str] = "HubSpot"
     settings_model: ClassVar[type[PluginSettings]] = HubSpotSettings
     default_base_url: ClassVar[str | None] = "https://api.hubapi.com"
-    observes: ClassVar[frozenset[Capability]] = frozenset({Capability.ACCOUNTS, Capability.ACTIVITY})
+    observes: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.ACCOUNTS, Capability.ACTIVITY}
+    )
     product: ClassVar[str | None] = "hubspot"
 
     def rate_limit_wait(self, response: httpx.Response) -> float | None:
-        # HubSpot answers 429 with `policyName` in the body and X-HubSpot-RateLimit-* headers, but no
-        # reset time. The per-10-second window rolls, so the core's exponential backoff (0.0 = "no hint")
-        # fits; a Retry-After from a proxy is honoured. The DAILY policy will not clear in seconds:
-        # not retried, collect() says so.
+        # HubSpot answers 429 with `policyName` in the body and X-HubSpot-RateLimit-* headers but
+        # no reset time. The per-10-second window rolls, so the core's exponential backoff (0.0 =
+        # "no hint") fits; a Retry-After from a proxy is honoured. The DAILY policy will not clear
+        # in seconds: not retried, collect() says so.
         if response.status_code != 429:
             return None
         try:
@@ -147,7 +149,7 @@ class HubSpotPlugin(Plugin):
             apps=[
                 AppUsage(
                     app=None,
-                    seats_purchased=None,  # only a beta endpoint exposes seats; its keys are unconfirmed
+                    seats_purchased=None,  # only a beta endpoint has seats; keys unconfirmed
                     accounts=accounts,
                     activity_known=last_login is not None,
                     history_horizon_days=HORIZON_DAYS,
@@ -201,7 +203,9 @@ class HubSpotPlugin(Plugin):
             return model.model_validate(item)
         except ValidationError as exc:
             fields = ", ".join(sorted({".".join(map(str, err["loc"])) for err in exc.errors()}))
-            raise BadResponse(self.source, f"a {what} record has unexpected fields: {fields}") from None
+            raise BadResponse(
+                self.source, f"a {what} record has unexpected fields: {fields}"
+            ) from None
 
     def _rate_limit_error(self, exc: RateLimitExhausted) -> RateLimitExhausted:
         if rate_limit_policy(exc.body) == "DAILY":

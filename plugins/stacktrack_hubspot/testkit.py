@@ -1,9 +1,9 @@
 """Test kit of the ``hubspot`` plugin for the shared conformance suite (docs/architecture.md).
 
-The sample account, with ``NOW`` as the run clock: five users (three pages at the default page size).
-Ana logged in twice (latest 1 day ago), Bo once (5 days ago), Cy never in the 90 days, Dee only
-failed to log in (not activity), Eve succeeded 30 days ago and failed 1 day ago (the failure must not
-count). One successful login belongs to a user no longer in the account and is ignored.
+The sample account, with ``NOW`` as the run clock: five users (three pages at the default page
+size). Ana logged in twice (latest 1 day ago), Bo once (5 days ago), Cy never in the 90 days, Dee
+only failed to log in (not activity), Eve succeeded 30 days ago and failed 1 day ago (the failure
+must not count). One successful login belongs to a user no longer in the account and is ignored.
 ``data.login_history_forbidden = True`` gives the lower-tier 403 on the login history.
 """
 
@@ -26,7 +26,9 @@ def hs_time(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def user(uid: str, email: str, first: str, last: str, *, super_admin: bool = False) -> dict[str, Any]:
+def user(
+    uid: str, email: str, first: str, last: str, *, super_admin: bool = False
+) -> dict[str, Any]:
     return {
         "id": uid,
         "email": email,

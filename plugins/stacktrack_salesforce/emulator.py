@@ -1,14 +1,16 @@
 """An emulator of the Salesforce REST endpoints the ``salesforce`` plugin uses (SPEC §10).
 
-* ``POST /services/oauth2/token``: the client-credentials flow (form-encoded), issuing ``self.token``;
-* ``GET /services/data/vNN.N/query?q=<SOQL>`` and ``GET /services/data/vNN.N/query/<locator>-<offset>``:
-  query batches of ``self.page_size`` records with ``done`` / ``nextRecordsUrl``.
+* ``POST /services/oauth2/token``: the client-credentials flow (form-encoded), issuing
+  ``self.token``;
+* ``GET /services/data/vNN.N/query?q=<SOQL>`` and ``GET
+  /services/data/vNN.N/query/<locator>-<offset>``: query batches of ``self.page_size`` records with
+  ``done`` / ``nextRecordsUrl``.
 
-It is a fake, not a SOQL engine: it reads the ``FROM`` object, projects the selected top-level fields and
-honours simple ``WHERE`` conditions joined by ``AND`` (``=``, ``!=``, ``IN``, ``NOT IN`` on dotted field
-paths, with string, boolean, null and number literals; strings compare case-insensitively as in SOQL).
-Anything else answers Salesforce's ``MALFORMED_QUERY``. Used by the plugin tests, the conformance suite
-and the sandbox server (mounted under ``self.prefix``).
+It is a fake, not a SOQL engine: it reads the ``FROM`` object, projects the selected top-level
+fields and honours simple ``WHERE`` conditions joined by ``AND`` (``=``, ``!=``, ``IN``, ``NOT IN``
+on dotted field paths, with string, boolean, null and number literals; strings compare
+case-insensitively as in SOQL). Anything else answers Salesforce's ``MALFORMED_QUERY``. Used by the
+plugin tests, the conformance suite and the sandbox server (mounted under ``self.prefix``).
 """
 
 from __future__ import annotations
@@ -28,14 +30,18 @@ TOKEN_PATH = "/services/oauth2/token"
 
 @dataclass
 class SalesforceData:
-    """Records exactly as the query API returns them (``attributes`` plus fields, relationships nested)."""
+    """Records as the query API returns them: ``attributes``, fields, nested relationships."""
 
     user_licenses: list[dict[str, Any]] = field(default_factory=list)
     users: list[dict[str, Any]] = field(default_factory=list)
     oauth_tokens: list[dict[str, Any]] = field(default_factory=list)
 
     def objects(self) -> dict[str, list[dict[str, Any]]]:
-        return {"userlicense": self.user_licenses, "user": self.users, "oauthtoken": self.oauth_tokens}
+        return {
+            "userlicense": self.user_licenses,
+            "user": self.users,
+            "oauthtoken": self.oauth_tokens,
+        }
 
 
 def _error(status: int, code: str, message: str) -> httpx.Response:
@@ -44,7 +50,9 @@ def _error(status: int, code: str, message: str) -> httpx.Response:
 
 
 _QUERY_PATH = re.compile(r"^/services/data/(?P<version>v\d+\.\d+)/query/?$")
-_MORE_PATH = re.compile(r"^/services/data/(?P<version>v\d+\.\d+)/query/(?P<locator>[\w]+)-(?P<offset>\d+)$")
+_MORE_PATH = re.compile(
+    r"^/services/data/(?P<version>v\d+\.\d+)/query/(?P<locator>[\w]+)-(?P<offset>\d+)$"
+)
 _SOQL = re.compile(
     r"^\s*SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<object>\w+)"
     r"(?:\s+WHERE\s+(?P<where>.+?))?(?:\s+ORDER\s+BY\s+[\w.,\s]+?)?(?:\s+LIMIT\s+(?P<limit>\d+))?\s*$",
@@ -99,7 +107,7 @@ def _same(left: Any, right: Any) -> bool:
 
 
 def parse_where(where: str | None) -> list[tuple[str, str, Any]]:
-    """``[(field path, operator, value or list)]`` for ``a = 1 AND b IN ('x')``; raises ``SoqlError``."""
+    """``[(field path, operator, value)]`` for ``a = 1 AND b IN ('x')``; raises ``SoqlError``."""
     if not where:
         return []
     conditions = []
@@ -107,7 +115,7 @@ def parse_where(where: str | None) -> list[tuple[str, str, Any]]:
     while True:
         match = _CONDITION.match(where, position)
         if match is None:
-            raise SoqlError(f"unexpected token near {where[position:position + 20]!r}")
+            raise SoqlError(f"unexpected token near {where[position : position + 20]!r}")
         op = " ".join(match.group("op").upper().split())
         raw = match.group("value")
         value = _values(raw) if raw.startswith("(") else _literal(raw)
@@ -117,7 +125,7 @@ def parse_where(where: str | None) -> list[tuple[str, str, Any]]:
             return conditions
         joiner = _AND.match(where, position)
         if joiner is None:
-            raise SoqlError(f"only AND is supported, near {where[position:position + 20]!r}")
+            raise SoqlError(f"only AND is supported, near {where[position : position + 20]!r}")
         position = joiner.end()
 
 
@@ -165,7 +173,7 @@ class SalesforceEmulator(Emulator):
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         if request.method == "POST" and self.path(request) == TOKEN_PATH:
-            # The token endpoint takes no Bearer token and does not count against the API allocation.
+            # The token endpoint takes no Bearer token and does not count against the API limit.
             with self._lock:
                 self.requests += 1
                 self.log.append((request.method, str(request.url.raw_path, "ascii")))
@@ -177,15 +185,22 @@ class SalesforceEmulator(Emulator):
             self.token_requests += 1
         form = urllib.parse.parse_qs(request.content.decode("utf-8", "replace"))
         first = {key: values[0] for key, values in form.items()}
-        # OAuth 2.0 error shape (RFC 6749 §5.2); the vendor notes do not show Salesforce's exact body.
+        # OAuth 2.0 error shape (RFC 6749 §5.2); the notes do not show Salesforce's exact body.
         if first.get("grant_type") != "client_credentials":
             return json_response(
-                {"error": "unsupported_grant_type", "error_description": "grant type not supported"},
+                {
+                    "error": "unsupported_grant_type",
+                    "error_description": "grant type not supported",
+                },
                 status=400,
             )
-        if first.get("client_id") != self.client_id or first.get("client_secret") != self.client_secret:
+        if (
+            first.get("client_id") != self.client_id
+            or first.get("client_secret") != self.client_secret
+        ):
             return json_response(
-                {"error": "invalid_client", "error_description": "invalid client credentials"}, status=400
+                {"error": "invalid_client", "error_description": "invalid client credentials"},
+                status=400,
             )
         instance = self.url_for(request, "")
         return json_response(
@@ -213,9 +228,15 @@ class SalesforceEmulator(Emulator):
         if query is None and more is None:
             return _error(404, "NOT_FOUND", "The requested resource does not exist")
         if request.method != "GET":
-            return _error(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{request.method}' not allowed. Allowed are GET,HEAD")
+            return _error(
+                405,
+                "METHOD_NOT_ALLOWED",
+                f"HTTP Method '{request.method}' not allowed. Allowed are GET,HEAD",
+            )
         if more is not None:
-            response = self._more(request, more.group("version"), more.group("locator"), int(more.group("offset")))
+            response = self._more(
+                request, more.group("version"), more.group("locator"), int(more.group("offset"))
+            )
         else:
             assert query is not None
             response = self._query(request, query.group("version"), request.url.params.get("q", ""))
@@ -247,7 +268,9 @@ class SalesforceEmulator(Emulator):
             self._results[locator] = rows
         return self._page(request, version, locator, 0, given=None)
 
-    def _more(self, request: httpx.Request, version: str, locator: str, offset: int) -> httpx.Response:
+    def _more(
+        self, request: httpx.Request, version: str, locator: str, offset: int
+    ) -> httpx.Response:
         if locator not in self._results:
             return _error(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
         return self._page(request, version, locator, offset, given=request.url.path)
@@ -259,7 +282,9 @@ class SalesforceEmulator(Emulator):
         chunk, following = page_slice(rows, offset, self.page_size)
         body: dict[str, Any] = {"totalSize": len(rows), "done": following is None, "records": chunk}
         if following is not None:
-            body["nextRecordsUrl"] = f"{self.prefix}/services/data/{version}/query/{locator}-{following}"
+            body["nextRecordsUrl"] = (
+                f"{self.prefix}/services/data/{version}/query/{locator}-{following}"
+            )
         if self.repeat_cursor and given is not None:
             body["done"] = False
             body["nextRecordsUrl"] = given  # the fault: hand back the very locator we were given
@@ -267,7 +292,7 @@ class SalesforceEmulator(Emulator):
 
 
 def _project(record: dict[str, Any], fields: list[str]) -> dict[str, Any]:
-    """The record as a query selecting ``fields`` returns it: attributes plus those top-level keys."""
+    """The record as a query selecting ``fields`` returns it: attributes plus those keys."""
     row: dict[str, Any] = {"attributes": record.get("attributes", {})}
     for name in fields:
         top = name.split(".")[0]

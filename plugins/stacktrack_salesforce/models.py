@@ -99,7 +99,11 @@ class OauthToken(_Vendor):
 def error_codes(body: Any) -> list[str]:
     """``errorCode`` values of a Salesforce error body (a JSON list of ``{message, errorCode}``)."""
     items = body if isinstance(body, list) else [body]
-    return [str(item.get("errorCode")) for item in items if isinstance(item, dict) and item.get("errorCode")]
+    return [
+        str(item.get("errorCode"))
+        for item in items
+        if isinstance(item, dict) and item.get("errorCode")
+    ]
 
 
 def error_message(body: Any) -> str | None:

@@ -1,14 +1,18 @@
 """The ``salesforce`` plugin: licenses, users and connected-app grants of one Salesforce org.
 
-Everything is SOQL through ``GET /services/data/vNN.N/query`` (vendor notes, crm-and-marketing.md §2),
-following ``nextRecordsUrl`` until ``done``:
+Everything is SOQL through ``GET /services/data/vNN.N/query`` (vendor notes, crm-and-marketing.md
+§2), following ``nextRecordsUrl`` until ``done``:
 
-* ``UserLicense``: ``TotalLicenses`` (purchased) and ``UsedLicenses`` for the configured license names;
-* ``User``: active users holding one of those licenses, with ``LastLoginDate`` (null = never logged in);
-* ``OauthToken``: per-user OAuth grants to connected apps, aggregated per ``AppName`` into integrations.
+* ``UserLicense``: ``TotalLicenses`` (purchased) and ``UsedLicenses`` for the configured license
+  names;
+* ``User``: active users holding one of those licenses, with ``LastLoginDate`` (null = never logged
+  in);
+* ``OauthToken``: per-user OAuth grants to connected apps, aggregated per ``AppName`` into
+  integrations.
 
-Salesforce signals its 24-hour API allocation with HTTP 403 ``REQUEST_LIMIT_EXCEEDED``. Waiting seconds
-does not help, so it is not retried; it becomes ``RateLimitExhausted`` with a sentence saying so.
+Salesforce signals its 24-hour API allocation with HTTP 403 ``REQUEST_LIMIT_EXCEEDED``. Waiting
+seconds does not help, so it is not retried; it becomes ``RateLimitExhausted`` with a sentence
+saying so.
 """
 
 from __future__ import annotations
@@ -55,14 +59,15 @@ LIMIT_CODE = "REQUEST_LIMIT_EXCEEDED"
 LICENSE_SOQL = "SELECT Id, Name, MasterLabel, Status, TotalLicenses, UsedLicenses FROM UserLicense"
 USER_SOQL = (
     "SELECT Id, Username, Email, Name, IsActive, UserType, LastLoginDate, Profile.Name,"
-    " Profile.UserLicense.Name FROM User WHERE IsActive = true AND Profile.UserLicense.Name IN ({names})"
+    " Profile.UserLicense.Name FROM User"
+    " WHERE IsActive = true AND Profile.UserLicense.Name IN ({names})"
 )
 # Never select AccessToken or DeleteToken (the notes warn against it): we only need usage evidence.
 OAUTH_SOQL = "SELECT AppName, UserId, CreatedDate, LastUsedDate, UseCount FROM OauthToken"
 
 
 class SalesforceSettings(PluginSettings):
-    """``[sources.<name>]`` for ``plugin = "salesforce"``; ``base_url`` is the org's instance URL."""
+    """``[sources.<name>]`` for ``plugin = "salesforce"``; ``base_url`` is the instance URL."""
 
     client_id: SecretStr | None = None
     """Connected-app consumer key for the OAuth client-credentials flow (instead of ``token``)."""
@@ -79,14 +84,16 @@ class SalesforceSettings(PluginSettings):
         if self.token is not None and has_client:
             raise ValueError("give either `token` or `client_id` + `client_secret`, not both")
         if has_client and (self.client_id is None or self.client_secret is None):
-            raise ValueError("the client-credentials flow needs both `client_id` and `client_secret`")
+            raise ValueError(
+                "the client-credentials flow needs both `client_id` and `client_secret`"
+            )
         if self.token is None and not has_client:
             raise ValueError("give `token` (an access token) or `client_id` + `client_secret`")
         return self
 
 
 class ClientCredentialsAuth(httpx.Auth):
-    """Fetches an access token from ``/services/oauth2/token`` once, then sends it as a Bearer token.
+    """Fetches an access token from ``/services/oauth2/token`` once, then sends it as Bearer.
 
     Concurrent requests share one fetch (a lock); a 401 on an API call (session expired) fetches a
     fresh token once and replays the request. Secrets stay in this object and never reach a repr.
@@ -239,7 +246,9 @@ class SalesforcePlugin(Plugin):
         for record in await self._query(client, USER_SOQL.format(names=names), "User"):
             user = self._parse(User, record, "User")
             license_name = user.license_name
-            if not user.is_active or (license_name is not None and license_name.casefold() not in wanted):
+            if not user.is_active or (
+                license_name is not None and license_name.casefold() not in wanted
+            ):
                 continue  # the WHERE clause already excludes these; defensive
             accounts[user.id] = Account(
                 id=user.id,
@@ -305,7 +314,7 @@ class SalesforcePlugin(Plugin):
         return records
 
     def _vendor_error(self, exc: PluginError, what: str) -> PluginError:
-        """Turn Salesforce's error bodies (``[{"message", "errorCode"}]``) into clear typed errors."""
+        """Turn Salesforce error bodies (``[{"message", "errorCode"}]``) into clear typed errors."""
         if exc.status_code is None or isinstance(exc, BadResponse):
             return exc
         codes = error_codes(exc.body)
@@ -314,8 +323,8 @@ class SalesforcePlugin(Plugin):
         if LIMIT_CODE in codes:
             return RateLimitExhausted(
                 self.source,
-                f"Salesforce refused the {what} query because the org's API request limit is used up"
-                f"{detail}; the allocation is per rolling 24 hours, so this is not retried now",
+                f"Salesforce refused the {what} query because the org's API request limit is "
+                f"used up{detail}; the allocation is per rolling 24 hours, so this is not retried",
                 status_code=exc.status_code,
                 body=exc.body,
             )
@@ -349,7 +358,9 @@ class SalesforcePlugin(Plugin):
             return model.model_validate(record)
         except ValidationError as exc:
             fields = ", ".join(sorted({".".join(map(str, err["loc"])) for err in exc.errors()}))
-            raise BadResponse(self.source, f"a {what} record has unexpected fields: {fields}") from None
+            raise BadResponse(
+                self.source, f"a {what} record has unexpected fields: {fields}"
+            ) from None
 
 
 def _total(values: Any) -> int | None:
@@ -386,4 +397,3 @@ def _integrations(tokens: list[OauthToken]) -> list[Integration]:
             )
         )
     return result
-

@@ -5,8 +5,8 @@ The sample org, with ``NOW`` as the run clock and the default ``license_names = 
 * licenses: Salesforce 10 purchased / 5 used, Salesforce Platform 5 / 1, Chatter Free 5000 / 2;
 * users: five active Salesforce users (one never logged in, e-mail in mixed case for one), one
   deactivated Salesforce user, one active Platform user and one Chatter Free user (neither counts);
-* OAuth grants: HubSpot (three tokens from two users, recent), Outreach (one token unused for 200 days,
-  a stale integration) and Data Loader (no recorded use: unknown last use).
+* OAuth grants: HubSpot (three tokens from two users, recent), Outreach (one token unused for 200
+  days, a stale integration) and Data Loader (no recorded use: unknown last use).
 """
 
 from __future__ import annotations
@@ -107,7 +107,11 @@ def sample_data() -> SalesforceData:
             user("005xx0000000003AAA", "cy@acme.test", "Cy Never", last_login=None),
             user("005xx0000000004AAA", "dee@acme.test", "Dee Park", last_login=_days_ago(10)),
             user(
-                "005xx0000000005AAA", "ed@acme.test", "Ed Gone", active=False, last_login=_days_ago(200)
+                "005xx0000000005AAA",
+                "ed@acme.test",
+                "Ed Gone",
+                active=False,
+                last_login=_days_ago(200),
             ),
             user(
                 "005xx0000000006AAA",
