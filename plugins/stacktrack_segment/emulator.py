@@ -1,7 +1,7 @@
 """An emulator of the Segment Public API endpoints the ``segment`` plugin reads (SPEC §10).
 
-Faithful to shared/vendor-apis crm-and-marketing §6: Bearer auth; answers wrapped in ``{"data": ...}``
-and errors in ``{"errors": [{"type", "message", "data"}]}``; list endpoints that *require*
+Faithful to shared/vendor-apis crm-and-marketing §6: Bearer auth; answers wrapped in ``{"data":
+...}`` and errors in ``{"errors": [{"type", "message", "data"}]}``; list endpoints that *require*
 ``pagination.count`` (1-200 here, the stricter of the two documented ranges) and take an opaque
 ``pagination.cursor``, answering ``data.pagination = {current, next, previous, totalEntries}``;
 ``X-RateLimit-*`` headers on every answer, ``X-RateLimit-Reset`` as an RFC 5322 date; and the

@@ -1,7 +1,8 @@
-"""Segment Public API payloads, as ``plugin.py`` reads them (shared/vendor-apis crm-and-marketing §6).
+"""Segment Public API payloads, as ``plugin.py`` reads them (shared/vendor-apis crm-and-marketing
+§6).
 
-Every answer is wrapped in ``{"data": {...}}``. Only the fields the plugin uses are declared. The notes
-mark ``DestinationMetadataV1`` beyond ``id``/``name`` and the source metadata's sub-fields as
+Every answer is wrapped in ``{"data": {...}}``. Only the fields the plugin uses are declared. The
+notes mark ``DestinationMetadataV1`` beyond ``id``/``name`` and the source metadata's sub-fields as
 uncertain, so everything past ``id`` is optional here.
 """
 
@@ -19,7 +20,7 @@ class Pagination(_Payload):
     next: str | None = None
     """The cursor of the next page; ``null`` or absent on the last page."""
     previous: str | None = None
-    totalEntries: int | None = None  # noqa: N815 - the vendor's key
+    totalEntries: int | None = None
 
 
 class User(_Payload):
@@ -75,7 +76,7 @@ class Destination(_Payload):
     name: str | None = None
     enabled: bool | None = None
     metadata: DestinationMetadata | None = None
-    sourceId: str | None = None  # noqa: N815 - the vendor's key
+    sourceId: str | None = None
 
 
 class DestinationsData(_Payload):
@@ -85,4 +86,3 @@ class DestinationsData(_Payload):
 
 class DestinationsPage(_Payload):
     data: DestinationsData
-

@@ -3,11 +3,11 @@
 Built against shared/vendor-apis crm-and-marketing §6. It lists, concurrently and with Segment's
 ``pagination.count``/``pagination.cursor`` paging (next cursor in ``data.pagination.next``):
 
-* ``/users``: the workspace members, each holding a seat. Segment exposes no login or activity time,
-  so activity stays unknown (never "inactive").
-* ``/sources`` and ``/destinations``: every destination belongs to one source, so Segment sits in the
-  middle of a graph. A cloud-app source (HubSpot, Salesforce, ... as a source) is an edge *into*
-  Segment; a destination is an edge *out of* Segment. Both are named by their catalog name
+* ``/users``: the workspace members, each holding a seat. Segment exposes no login or activity
+  time, so activity stays unknown (never "inactive").
+* ``/sources`` and ``/destinations``: every destination belongs to one source, so Segment sits in
+  the middle of a graph. A cloud-app source (HubSpot, Salesforce, ... as a source) is an edge
+  *into* Segment; a destination is an edge *out of* Segment. Both are named by their catalog name
   (``metadata.name``, e.g. "HubSpot") so the core can match them to tools. Disabled sources and
   destinations carry nothing and are left out, and so are destinations whose source is disabled.
 
@@ -80,7 +80,7 @@ class SegmentPlugin(Plugin):
         return SegmentEmulator
 
     def rate_limit_wait(self, response: httpx.Response) -> float | None:
-        """429 with ``errors[].data.msBeforeNext`` (ms); else ``Retry-After``; else the reset date."""
+        """429: ``errors[].data.msBeforeNext`` (ms), else ``Retry-After``, else the reset date."""
         if response.status_code != 429:
             return None
         ms = _ms_before_next(response)
@@ -144,7 +144,9 @@ def _integrations(sources: list[Source], destinations: list[Destination]) -> lis
             continue
         name = _catalog_name(source.metadata, source.name)
         if name:
-            edges.setdefault((name.casefold(), "source"), Integration(app=name, kind="source", direction="in"))
+            edges.setdefault(
+                (name.casefold(), "source"), Integration(app=name, kind="source", direction="in")
+            )
     for destination in destinations:
         # A destination fed only by a disabled source receives nothing. One whose source we did not
         # see (removed between the two listings) is kept: it is enabled and may still carry data.
@@ -167,7 +169,8 @@ def _is_cloud_app(source: Source) -> bool:
 
 
 def _catalog_name(metadata: Any, instance_name: str | None) -> str | None:
-    """The catalog name ("HubSpot") matches tools; the instance label ("Prod HubSpot") is a fallback."""
+    """The catalog name ("HubSpot") matches tools; the instance label ("Prod HubSpot") is the
+    last resort."""
     for candidate in (
         getattr(metadata, "name", None),
         getattr(metadata, "slug", None),
@@ -216,7 +219,7 @@ def _reset_seconds(value: str | None) -> float | None:
 
 
 async def _gather(*work: Awaitable[Any]) -> list[Any]:
-    """Run concurrently; on failure cancel the rest and raise the first error itself (not a group)."""
+    """Run concurrently; on failure cancel the rest and raise the first error (not a group)."""
     tasks: list[asyncio.Task[Any]] = []
     try:
         async with asyncio.TaskGroup() as group:

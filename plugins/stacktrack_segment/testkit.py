@@ -1,10 +1,11 @@
-"""Test kit for the shared conformance suite (docs/architecture.md, "Test kits") and the Segment tests.
+"""Test kit for the shared conformance suite (docs/architecture.md, "Test kits") and the Segment
+tests.
 
 ``sample_data()`` is a small workspace that crosses pages at the emulator's default page size: five
-users (one with an empty name, one with a mixed-case e-mail), event-library sources (Javascript, HTTP
-API) that are not apps, cloud-app sources (HubSpot, Salesforce) and a disabled one (Stripe), and
-destinations: two instances of HubSpot, a disabled one, one fed only by the disabled Stripe source,
-and one whose catalog entry has a slug but no name.
+users (one with an empty name, one with a mixed-case e-mail), event-library sources (Javascript,
+HTTP API) that are not apps, cloud-app sources (HubSpot, Salesforce) and a disabled one (Stripe),
+and destinations: two instances of HubSpot, a disabled one, one fed only by the disabled Stripe
+source, and one whose catalog entry has a slug but no name.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
 WORKSPACE = "9aQ1Lj62S4bomZKLF4DPqW"
 
 
-def _source(sid: str, name: str, product: str, categories: list[str], enabled: bool = True) -> dict[str, Any]:
+def _source(
+    sid: str, name: str, product: str, categories: list[str], enabled: bool = True
+) -> dict[str, Any]:
     return {
         "id": sid,
         "slug": name.lower().replace(" ", "_"),
@@ -57,15 +60,23 @@ def _destination(
 
 
 def _catalog(name: str) -> dict[str, Any]:
-    return {"id": f"cat-{name.lower().replace(' ', '-')}", "name": name, "slug": name.lower().replace(" ", "-")}
+    return {
+        "id": f"cat-{name.lower().replace(' ', '-')}",
+        "name": name,
+        "slug": name.lower().replace(" ", "-"),
+    }
 
 
 def sample_data() -> SegmentData:
     users = [
         {"id": "i2VTJURQprNfqdwjLFPWYx", "name": "Sloth", "email": "sloth@acme.example"},
         {"id": "sgJDWk3K21k6LE3tLU9nRK", "name": "", "email": "Papi@Acme.Example"},
-        {"id": "u3MarketingOps", "name": "Mo Ops", "email": "mo@acme.example",
-         "permissions": [{"roleId": "r1", "roleName": "Workspace Owner", "resources": []}]},
+        {
+            "id": "u3MarketingOps",
+            "name": "Mo Ops",
+            "email": "mo@acme.example",
+            "permissions": [{"roleId": "r1", "roleName": "Workspace Owner", "resources": []}],
+        },
         {"id": "u4Analyst", "name": "Ana Lyst", "email": "ana@acme.example"},
         {"id": "u5Contractor", "name": "Con Tractor", "email": "con@agency.example"},
     ]
@@ -79,7 +90,9 @@ def sample_data() -> SegmentData:
     destinations = [
         _destination("dHub1", "Prod HubSpot", _catalog("HubSpot"), "srcWeb"),
         _destination("dGa4", "GA4", _catalog("Google Analytics 4"), "srcWeb"),
-        _destination("dMailchimp", "Mailchimp (old)", _catalog("Mailchimp"), "srcWeb", enabled=False),
+        _destination(
+            "dMailchimp", "Mailchimp (old)", _catalog("Mailchimp"), "srcWeb", enabled=False
+        ),
         _destination("dAmplitude", "Amplitude", _catalog("Amplitude"), "srcStripe"),
         _destination("dSfdc", "Salesforce", _catalog("Salesforce"), "srcHttp"),
         _destination("dHub2", "Dev HubSpot", _catalog("HubSpot"), "srcHttp"),

@@ -1,11 +1,12 @@
 """An emulator of the Slack Web API methods the ``slack`` plugin reads (SPEC §10).
 
-Faithful to shared/vendor-apis identity-collab-ai §4: ``https://slack.com/api/{method}`` with GET query
-parameters or a POST form; Bearer auth; logical errors as HTTP 200 ``{"ok": false, "error": ...}``
-(including a bad token: ``invalid_auth``, a missing one: ``not_authed``); ``missing_scope`` with
-``needed``/``provided``; cursor paging (``response_metadata.next_cursor``) for ``users.list`` and
-``team.billableInfo``; page/count paging (``paging.pages``) for ``team.accessLogs`` and
-``team.integrationLogs``; rate limiting as HTTP 429 + ``Retry-After``. Used by the tests and the sandbox.
+Faithful to shared/vendor-apis identity-collab-ai §4: ``https://slack.com/api/{method}`` with GET
+query parameters or a POST form; Bearer auth; logical errors as HTTP 200 ``{"ok": false, "error":
+...}`` (including a bad token: ``invalid_auth``, a missing one: ``not_authed``); ``missing_scope``
+with ``needed``/``provided``; cursor paging (``response_metadata.next_cursor``) for ``users.list``
+and ``team.billableInfo``; page/count paging (``paging.pages``) for ``team.accessLogs`` and
+``team.integrationLogs``; rate limiting as HTTP 429 + ``Retry-After``. Used by the tests and the
+sandbox.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ class SlackEmulator(Emulator):
             if before:
                 if not before.isdigit():
                     return json_response({"ok": False, "error": "invalid_arg_name"})
-                # The notes do not say which date ``before`` compares; a row counts if it began by then.
+                # The notes do not say which date ``before`` compares: rows that began by then.
                 rows = [row for row in rows if int(row.get("date_first") or 0) <= int(before)]
             return self._numbered_page(params, rows, "logins")
         return self._numbered_page(params, self.data.integration_logs, "logs")

@@ -1,7 +1,8 @@
 """Slack Web API payloads, as ``plugin.py`` reads them (shared/vendor-apis identity-collab-ai §4).
 
-Only the fields the plugin uses are declared; everything else is ignored. Types stay permissive where
-the notes show the vendor is loose (``service_id`` is a number or a string, ``date`` an epoch string).
+Only the fields the plugin uses are declared; everything else is ignored. Types stay permissive
+where the notes show the vendor is loose (``service_id`` is a number or a string, ``date`` an epoch
+string).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class BillableInfoPage(_Payload):
 
 
 class Paging(_Payload):
-    """Page/count paging of the older admin methods (``team.accessLogs``, ``team.integrationLogs``)."""
+    """Page/count paging of the older methods (``team.accessLogs``, ``team.integrationLogs``)."""
 
     count: int | None = None
     total: int | None = None
@@ -91,7 +92,7 @@ class AccessLogsPage(_Payload):
 
 
 class IntegrationLog(_Payload):
-    """One add/remove/enable/disable/update of an app (``app_*``) or a legacy service (``service_*``)."""
+    """One add/remove/enable/disable/update of an app (``app_*``) or a service (``service_*``)."""
 
     service_id: str | None = None
     service_type: str | None = None

@@ -1,17 +1,18 @@
 """The ``slack`` plugin: seats, login activity and installed apps of one Slack workspace.
 
-Built against shared/vendor-apis identity-collab-ai §4. It reads four Web API methods, concurrently:
+Built against shared/vendor-apis identity-collab-ai §4. It reads four Web API methods,
+concurrently:
 
 * ``users.list`` (cursor): the members. Humans only: bots, app users and Slackbot are not seats.
   Guests are counted and marked. Deleted (deactivated) members are kept as ``deactivated``,
-  ``assigned=False``: Slack never removes them from the list, they hold no seat, and keeping them lets
-  the history show when someone left (the core never counts them as assigned).
-* ``team.billableInfo`` (cursor): the count of ``billing_active`` members becomes ``seats_used``. It is
-  not used to decide assignment: the notes say it is "computed periodically ... not a real-time view",
-  and Fair Billing turns long-inactive members non-billable, which would hide exactly the idle seats
-  this tool exists to find.
-* ``team.accessLogs`` (page/count): ``date_last`` per user becomes ``last_active`` (kind ``login``).
-  Needs a paid plan: ``paid_only`` degrades to "activity unknown" with a note.
+  ``assigned=False``: Slack never removes them from the list, they hold no seat, and keeping them
+  lets the history show when someone left (the core never counts them as assigned).
+* ``team.billableInfo`` (cursor): the count of ``billing_active`` members becomes ``seats_used``.
+  It is not used to decide assignment: the notes say it is "computed periodically ... not a
+  real-time view", and Fair Billing turns long-inactive members non-billable, which would hide
+  exactly the idle seats this tool exists to find.
+* ``team.accessLogs`` (page/count): ``date_last`` per user becomes ``last_active`` (kind
+  ``login``). Needs a paid plan: ``paid_only`` degrades to "activity unknown" with a note.
 * ``team.integrationLogs`` (page/count): apps and services added/enabled and not later
   removed/disabled become integrations.
 
@@ -108,9 +109,7 @@ class SlackPlugin(Plugin):
     title = "Slack"
     settings_model = SlackSettings
     default_base_url = "https://slack.com/api"
-    observes = frozenset(
-        {Capability.ACCOUNTS, Capability.ACTIVITY, Capability.INTEGRATIONS}
-    )
+    observes = frozenset({Capability.ACCOUNTS, Capability.ACTIVITY, Capability.INTEGRATIONS})
     reports_many_apps = False
     product = "slack"
 
@@ -133,7 +132,9 @@ class SlackPlugin(Plugin):
         accounts = [self._account(member, logins) for member in members if _is_human(member)]
         usage = AppUsage(
             app=None,
-            seats_used=sum(1 for active in billable.values() if active) if billable is not None else None,
+            seats_used=sum(1 for active in billable.values() if active)
+            if billable is not None
+            else None,
             accounts=accounts,
             activity_known=logins is not None,
             integrations=integrations,
@@ -141,7 +142,7 @@ class SlackPlugin(Plugin):
         return Observation(apps=[usage], notes=notes)
 
     def rate_limit_wait(self, response: httpx.Response) -> float | None:
-        """429 + ``Retry-After`` (the documented signal); also an ``ok: false`` ``ratelimited`` body."""
+        """429 + ``Retry-After`` (the documented signal); also an ``ok: false`` ``ratelimited``."""
         wait = super().rate_limit_wait(response)
         if wait is not None or response.status_code != 200:
             return wait
@@ -152,7 +153,11 @@ class SlackPlugin(Plugin):
             body = response.json()
         except ValueError:
             return None
-        if isinstance(body, dict) and body.get("ok") is False and body.get("error") == "ratelimited":
+        if (
+            isinstance(body, dict)
+            and body.get("ok") is False
+            and body.get("error") == "ratelimited"
+        ):
             return 0.0  # no hint: the core backs off exponentially
         return None
 
@@ -207,7 +212,9 @@ class SlackPlugin(Plugin):
         async for body in self._log_pages(client, "team.accessLogs", params, notes, ctx):
             for login in self._parse(AccessLogsPage, body, "team.accessLogs").logins:
                 when = self._login_time(login.date_first, login.date_last, ctx.now)
-                if when is not None and (login.user_id not in latest or when > latest[login.user_id]):
+                if when is not None and (
+                    login.user_id not in latest or when > latest[login.user_id]
+                ):
                     latest[login.user_id] = when
         return latest
 
@@ -222,11 +229,16 @@ class SlackPlugin(Plugin):
                 if log.app_id or log.app_type:
                     key, name = f"app:{log.app_id or log.app_type}", log.app_type or log.app_id
                 elif log.service_id or log.service_type:
-                    key, name = f"service:{log.service_id or log.service_type}", log.service_type or log.service_id
+                    key, name = (
+                        f"service:{log.service_id or log.service_type}",
+                        log.service_type or log.service_id,
+                    )
                 else:
                     continue  # neither an app nor a service: nothing to name
                 when = self._time(log.date, "team.integrationLogs date")
-                changes.append((when or _EPOCH, len(changes), key, str(name), (log.change_type or "").lower()))
+                changes.append(
+                    (when or _EPOCH, len(changes), key, str(name), (log.change_type or "").lower())
+                )
         installed: dict[str, bool] = {}
         names: dict[str, str] = {}
         for _when, _order, key, name, change in sorted(changes):
@@ -247,7 +259,9 @@ class SlackPlugin(Plugin):
             if not present:
                 continue
             name = names[key]
-            seen.setdefault(name.casefold(), Integration(app=name, kind="slack_app", direction="both"))
+            seen.setdefault(
+                name.casefold(), Integration(app=name, kind="slack_app", direction="both")
+            )
         return sorted(seen.values(), key=lambda integration: integration.app.casefold())
 
     # -- helpers ---------------------------------------------------------------------------
@@ -269,7 +283,8 @@ class SlackPlugin(Plugin):
             paging = self._parse(PagedBody, body, method).paging
             if paging is not None and paging.page is not None and paging.page != page:
                 raise BadResponse(
-                    self.source, f"pagination loop: {method} answered page {paging.page} for page {page}"
+                    self.source,
+                    f"pagination loop: {method} answered page {paging.page} for page {page}",
                 )
             yield body
             ctx.progress(f"{method} page {page}")
@@ -278,15 +293,13 @@ class SlackPlugin(Plugin):
                 return
             if page >= self.settings.max_log_pages:
                 notes.append(
-                    f"{method}: read the first {page} of {pages} pages (max_log_pages); older entries "
-                    "were not read"
+                    f"{method}: read the first {page} of {pages} pages (max_log_pages); "
+                    "older entries were not read"
                 )
                 return
             page += 1
 
-    async def _optional(
-        self, work: Awaitable[_T], notes: list[str], consequence: str
-    ) -> _T | None:
+    async def _optional(self, work: Awaitable[_T], notes: list[str], consequence: str) -> _T | None:
         """Run one admin method; a method this token or plan cannot use becomes a note."""
         try:
             return await work
@@ -302,7 +315,9 @@ class SlackPlugin(Plugin):
         code = _safe(envelope.error) or "unknown_error"
         if code in AUTH_ERRORS:
             raise AuthenticationError(
-                self.source, f"Slack rejected the token ({code}) on {method}: check the token", body=body
+                self.source,
+                f"Slack rejected the token ({code}) on {method}: check the token",
+                body=body,
             )
         if code == "ratelimited":
             raise RateLimitExhausted(
@@ -317,7 +332,9 @@ class SlackPlugin(Plugin):
             return model.model_validate(body)
         except ValidationError as exc:
             where = ".".join(str(part) for part in exc.errors()[0]["loc"]) or "body"
-            raise BadResponse(self.source, f"{method} returned an unexpected shape (at {where})") from None
+            raise BadResponse(
+                self.source, f"{method} returned an unexpected shape (at {where})"
+            ) from None
 
     def _time(self, value: Any, what: str) -> dt.datetime | None:
         try:
@@ -376,7 +393,7 @@ def _safe(text: str | None) -> str | None:
 
 
 async def _gather(*work: Awaitable[Any]) -> list[Any]:
-    """Run concurrently; on failure cancel the rest and raise the first error itself (not a group)."""
+    """Run concurrently; on failure cancel the rest and raise the first error (not a group)."""
     tasks: list[asyncio.Task[Any]] = []
     try:
         async with asyncio.TaskGroup() as group:

@@ -1,9 +1,10 @@
-"""Test kit for the shared conformance suite (docs/architecture.md, "Test kits") and the Slack tests.
+"""Test kit for the shared conformance suite (docs/architecture.md, "Test kits") and the Slack
+tests.
 
-``sample_data()`` is a small workspace that crosses pages at the emulator's default page size and holds
-every case the plugin handles: full members, both kinds of guest, a deleted member, a bot, an app user,
-Slackbot, members who never logged in, a login after the run clock, an app added then removed, a
-service disabled then enabled again, and a service id given as a number.
+``sample_data()`` is a small workspace that crosses pages at the emulator's default page size and
+holds every case the plugin handles: full members, both kinds of guest, a deleted member, a bot, an
+app user, Slackbot, members who never logged in, a login after the run clock, an app added then
+removed, a service disabled then enabled again, and a service id given as a number.
 """
 
 from __future__ import annotations
@@ -71,7 +72,9 @@ def sample_data() -> SlackData:
         _member("U02BOB", "bob", "bob@acme.example"),
         _member("U03CAROL", "carol", "carol@acme.example"),  # never logged in
         _member("U04DAVE", "dave", "dave@partner.example", is_restricted=True),  # guest
-        _member("U05ERIN", "erin", "erin@partner.example", is_ultra_restricted=True),  # guest, no login
+        _member(
+            "U05ERIN", "erin", "erin@partner.example", is_ultra_restricted=True
+        ),  # guest, no login
         _member("U06FRANK", "frank", "frank@acme.example", deleted=True),  # left
         _member("B07ZAPBOT", "zapier", None, is_bot=True),
         _member(SLACKBOT_ID, "slackbot", None),  # Slackbot says is_bot: false
@@ -101,26 +104,85 @@ def sample_data() -> SlackData:
         _login("B07ZAPBOT", ago(2), ago(1)),  # not a human: ignored
     ]
     integration_logs = [
-        {"app_id": "A01HUBSPOT", "app_type": "HubSpot", "user_id": "U01ALICE", "user_name": "alice",
-         "date": str(ago(200)), "change_type": "added", "scope": "chat:write,channels:read"},
-        {"app_id": "A02JASPER", "app_type": "Jasper", "user_id": "U02BOB", "user_name": "bob",
-         "date": str(ago(150)), "change_type": "added", "scope": "chat:write"},
-        {"service_id": 1234567890, "service_type": "Google Calendar", "user_id": "U01ALICE",
-         "user_name": "alice", "channel": "C01", "date": str(ago(140)), "change_type": "enabled",
-         "scope": "incoming-webhook"},
-        {"app_id": "A02JASPER", "app_type": "Jasper", "user_id": "U01ALICE", "user_name": "alice",
-         "date": str(ago(90)), "change_type": "removed", "reason": "user", "scope": "chat:write"},
-        {"service_id": "1234567890", "service_type": "Google Calendar", "user_id": "U01ALICE",
-         "user_name": "alice", "channel": "C01", "date": str(ago(80)), "change_type": "disabled",
-         "reason": "user", "scope": "incoming-webhook"},
-        {"service_id": "1234567890", "service_type": "Google Calendar", "user_id": "U01ALICE",
-         "user_name": "alice", "channel": "C01", "date": str(ago(70)), "change_type": "enabled",
-         "scope": "incoming-webhook"},
-        {"service_id": "3456789012", "service_type": "Airbrake", "user_id": "U02BOB",
-         "user_name": "bob", "channel": "C02", "date": str(ago(60)), "change_type": "disabled",
-         "reason": "user", "scope": "incoming-webhook"},
-        {"app_id": "A03SFDC", "app_type": "Salesforce", "user_id": "U01ALICE", "user_name": "alice",
-         "date": str(ago(30)), "change_type": "updated", "scope": "chat:write,users:read"},
+        {
+            "app_id": "A01HUBSPOT",
+            "app_type": "HubSpot",
+            "user_id": "U01ALICE",
+            "user_name": "alice",
+            "date": str(ago(200)),
+            "change_type": "added",
+            "scope": "chat:write,channels:read",
+        },
+        {
+            "app_id": "A02JASPER",
+            "app_type": "Jasper",
+            "user_id": "U02BOB",
+            "user_name": "bob",
+            "date": str(ago(150)),
+            "change_type": "added",
+            "scope": "chat:write",
+        },
+        {
+            "service_id": 1234567890,
+            "service_type": "Google Calendar",
+            "user_id": "U01ALICE",
+            "user_name": "alice",
+            "channel": "C01",
+            "date": str(ago(140)),
+            "change_type": "enabled",
+            "scope": "incoming-webhook",
+        },
+        {
+            "app_id": "A02JASPER",
+            "app_type": "Jasper",
+            "user_id": "U01ALICE",
+            "user_name": "alice",
+            "date": str(ago(90)),
+            "change_type": "removed",
+            "reason": "user",
+            "scope": "chat:write",
+        },
+        {
+            "service_id": "1234567890",
+            "service_type": "Google Calendar",
+            "user_id": "U01ALICE",
+            "user_name": "alice",
+            "channel": "C01",
+            "date": str(ago(80)),
+            "change_type": "disabled",
+            "reason": "user",
+            "scope": "incoming-webhook",
+        },
+        {
+            "service_id": "1234567890",
+            "service_type": "Google Calendar",
+            "user_id": "U01ALICE",
+            "user_name": "alice",
+            "channel": "C01",
+            "date": str(ago(70)),
+            "change_type": "enabled",
+            "scope": "incoming-webhook",
+        },
+        {
+            "service_id": "3456789012",
+            "service_type": "Airbrake",
+            "user_id": "U02BOB",
+            "user_name": "bob",
+            "channel": "C02",
+            "date": str(ago(60)),
+            "change_type": "disabled",
+            "reason": "user",
+            "scope": "incoming-webhook",
+        },
+        {
+            "app_id": "A03SFDC",
+            "app_type": "Salesforce",
+            "user_id": "U01ALICE",
+            "user_name": "alice",
+            "date": str(ago(30)),
+            "change_type": "updated",
+            "scope": "chat:write,users:read",
+        },
     ]
     # The API lists newest first; the plugin must not depend on the order.
     integration_logs.reverse()

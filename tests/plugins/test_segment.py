@@ -1,9 +1,11 @@
-"""The ``segment`` plugin against its emulator: figures worked out by hand from ``testkit.sample_data``.
+"""The ``segment`` plugin against its emulator: figures worked out by hand from
+``testkit.sample_data``.
 
-Users: 5, all seats, no activity time anywhere. Sources: Javascript (Website) and HTTP API (Server) are
-libraries, not apps; HubSpot and Salesforce are cloud-app sources (edges in); Stripe is disabled.
-Destinations: HubSpot twice (one edge out), Google Analytics 4, Salesforce, Braze (catalog slug only:
-"braze"); Mailchimp is disabled and Amplitude is fed only by the disabled Stripe source.
+Users: 5, all seats, no activity time anywhere. Sources: Javascript (Website) and HTTP API (Server)
+are libraries, not apps; HubSpot and Salesforce are cloud-app sources (edges in); Stripe is
+disabled. Destinations: HubSpot twice (one edge out), Google Analytics 4, Salesforce, Braze
+(catalog slug only: "braze"); Mailchimp is disabled and Amplitude is fed only by the disabled
+Stripe source.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ import stamina
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr, ValidationError
+from stacktrack_segment import testkit
+from stacktrack_segment.emulator import SegmentData, SegmentEmulator
+from stacktrack_segment.plugin import SegmentPlugin
 
 from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
 from stacktrack.http import build_client
 from stacktrack.plugin_api import CollectContext, Observation
-from stacktrack_segment import testkit
-from stacktrack_segment.emulator import SegmentData, SegmentEmulator
-from stacktrack_segment.plugin import SegmentPlugin
 
 TOKEN = "sgp_test-secret-token"
 SOURCE = "cdp"
@@ -53,7 +55,9 @@ def _emulator(data: SegmentData | None = None) -> SegmentEmulator:
     return SegmentEmulator(data or testkit.sample_data(), token=TOKEN)
 
 
-def _answering(emulator: SegmentEmulator, path: str, body: Any, status: int = 200) -> httpx.MockTransport:
+def _answering(
+    emulator: SegmentEmulator, path: str, body: Any, status: int = 200
+) -> httpx.MockTransport:
     def handle(request: httpx.Request) -> httpx.Response:
         if request.url.path == path:
             return httpx.Response(status, content=json.dumps(body).encode())
@@ -114,22 +118,37 @@ async def test_an_empty_workspace_is_observed_as_isolated_not_unknown() -> None:
 async def test_source_and_destination_rules() -> None:
     data = SegmentData(
         sources=[
-            {"id": "s1", "name": "mystery", "enabled": True},  # no catalog entry: not named as an app
+            # No catalog entry: nothing names it as an app.
+            {"id": "s1", "name": "mystery", "enabled": True},
             {"id": "s2", "name": "Intercom in", "enabled": True, "metadata": {"name": "Intercom"}},
-            {"id": "s3", "name": "ios", "enabled": True,
-             "metadata": {"name": "iOS", "categories": ["Mobile", "OTT"]}},
-            {"id": "s4", "name": "Zendesk", "metadata": {"name": "Zendesk", "categories": ["Helpdesk"]}},
+            {
+                "id": "s3",
+                "name": "ios",
+                "enabled": True,
+                "metadata": {"name": "iOS", "categories": ["Mobile", "OTT"]},
+            },
+            {
+                "id": "s4",
+                "name": "Zendesk",
+                "metadata": {"name": "Zendesk", "categories": ["Helpdesk"]},
+            },
         ],
         destinations=[
-            {"id": "d1", "name": "orphan", "enabled": True, "metadata": {"name": "Mixpanel"},
-             "sourceId": "gone"},
+            {
+                "id": "d1",
+                "name": "orphan",
+                "enabled": True,
+                "metadata": {"name": "Mixpanel"},
+                "sourceId": "gone",
+            },
             {"id": "d2", "name": "Label Only", "enabled": True, "sourceId": "s1"},
         ],
     )
     observation = await _collect(_emulator(data).transport())
     assert _edges(observation) == [
         ("Intercom", "source", "in"),  # categories unknown: counted as a cloud app
-        ("Label Only", "destination", "out"),  # no catalog entry: the instance label is all there is
+        # No catalog entry: the instance label is all there is.
+        ("Label Only", "destination", "out"),
         ("Mixpanel", "destination", "out"),  # its source is not listed: kept, it is enabled
         ("Zendesk", "source", "in"),  # no enabled flag: not known to be disabled
     ]
@@ -154,26 +173,41 @@ async def test_rate_limit_that_never_ends_is_exhausted() -> None:
 async def test_emulator_rate_limit_answer_is_segments() -> None:
     emulator = _emulator()
     emulator.force_throttle = 1
-    async with httpx.AsyncClient(transport=emulator.transport(), base_url=SegmentPlugin.default_base_url) as c:
+    async with httpx.AsyncClient(
+        transport=emulator.transport(), base_url=SegmentPlugin.default_base_url
+    ) as c:
         response = await c.get(
             "/users", params={"pagination.count": 2}, headers={"Authorization": f"Bearer {TOKEN}"}
         )
     assert response.status_code == 429
     [error] = response.json()["errors"]
     assert error["data"]["msBeforeNext"] >= 1
-    assert email.utils.parsedate_to_datetime(response.headers["X-RateLimit-Reset"]).tzinfo is not None
+    assert (
+        email.utils.parsedate_to_datetime(response.headers["X-RateLimit-Reset"]).tzinfo is not None
+    )
     assert response.headers["X-RateLimit-Remaining"] == "0"
 
 
-def _429(body: Any = None, headers: dict[str, str] | None = None, status: int = 429) -> httpx.Response:
-    content = body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else b""
+def _429(
+    body: Any = None, headers: dict[str, str] | None = None, status: int = 429
+) -> httpx.Response:
+    content = (
+        body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else b""
+    )
     return httpx.Response(status, content=content, headers=headers or {})
 
 
 def test_rate_limit_wait_reads_segments_signals() -> None:
     plugin = _plugin()
-    documented = {"errors": [{"type": "RequestError", "message": "Too many requests",
-                              "data": {"remainingPoints": 0, "msBeforeNext": 57647, "consumedPoints": 21}}]}
+    documented = {
+        "errors": [
+            {
+                "type": "RequestError",
+                "message": "Too many requests",
+                "data": {"remainingPoints": 0, "msBeforeNext": 57647, "consumedPoints": 21},
+            }
+        ]
+    }
     assert plugin.rate_limit_wait(_429(documented)) == pytest.approx(57.647)
     assert plugin.rate_limit_wait(_429(documented, status=200)) is None
     assert plugin.rate_limit_wait(_429(b"<html>busy</html>", {"Retry-After": "3"})) == 3.0
@@ -202,10 +236,14 @@ async def test_forbidden_is_an_authentication_error() -> None:
 
 async def test_emulator_requires_pagination_count() -> None:
     emulator = _emulator()
-    async with httpx.AsyncClient(transport=emulator.transport(), base_url="https://api.segmentapis.com") as c:
+    async with httpx.AsyncClient(
+        transport=emulator.transport(), base_url="https://api.segmentapis.com"
+    ) as c:
         missing = await c.get("/sources", headers={"Authorization": f"Bearer {TOKEN}"})
         too_big = await c.get(
-            "/sources", params={"pagination.count": 500}, headers={"Authorization": f"Bearer {TOKEN}"}
+            "/sources",
+            params={"pagination.count": 500},
+            headers={"Authorization": f"Bearer {TOKEN}"},
         )
     assert missing.status_code == 400 and too_big.status_code == 400
     assert missing.json()["errors"][0]["message"].startswith("pagination.count")
@@ -260,14 +298,20 @@ async def test_invalid_json_is_a_bad_response() -> None:
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=12,
 )
 _item = st.fixed_dictionaries(
     {"id": st.text(max_size=4) | _json},
     optional={
-        "email": _json, "name": _json, "enabled": _json, "sourceId": _json,
-        "metadata": st.fixed_dictionaries({}, optional={"name": _json, "categories": _json}) | _json,
+        "email": _json,
+        "name": _json,
+        "enabled": _json,
+        "sourceId": _json,
+        "metadata": st.fixed_dictionaries({}, optional={"name": _json, "categories": _json})
+        | _json,
     },
 )
 _list_key = st.sampled_from(["users", "sources", "destinations"])
@@ -279,7 +323,9 @@ _page = st.builds(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(path=st.sampled_from(["/users", "/sources", "/destinations"]), body=_page | _json)
 async def test_arbitrary_payloads_only_raise_typed_errors(path: str, body: Any) -> None:
     try:

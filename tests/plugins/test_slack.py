@@ -1,11 +1,13 @@
-"""The ``slack`` plugin against its emulator: figures worked out by hand from ``testkit.sample_data``.
+"""The ``slack`` plugin against its emulator: figures worked out by hand from
+``testkit.sample_data``.
 
-NOW = 2026-11-01 12:00 UTC. Humans: U01 alice, U02 bob, U03 carol, U04 dave (guest), U05 erin (guest),
-U06 frank (deleted), U09 grace, U10 heidi; B07 (bot), USLACKBOT, U08 (app user) are not people.
-Latest logins: alice 3 days ago (two rows: 3 and 40), bob 45, dave 10, frank 20, grace 5 (her newer
-row ends after NOW, so its date_first counts), heidi only after NOW (cut by ``before``), the rest none.
-billing_active: alice, bob, dave, grace -> 4. Integration logs: HubSpot added; Jasper added then removed;
-Google Calendar enabled, disabled, enabled; Airbrake only disabled; Salesforce only updated.
+NOW = 2026-11-01 12:00 UTC. Humans: U01 alice, U02 bob, U03 carol, U04 dave (guest), U05 erin
+(guest), U06 frank (deleted), U09 grace, U10 heidi; B07 (bot), USLACKBOT, U08 (app user) are not
+people. Latest logins: alice 3 days ago (two rows: 3 and 40), bob 45, dave 10, frank 20, grace 5
+(her newer row ends after NOW, so its date_first counts), heidi only after NOW (cut by ``before``),
+the rest none. billing_active: alice, bob, dave, grace -> 4. Integration logs: HubSpot added;
+Jasper added then removed; Google Calendar enabled, disabled, enabled; Airbrake only disabled;
+Salesforce only updated.
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ import stamina
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr, ValidationError
+from stacktrack_slack import testkit
+from stacktrack_slack.emulator import SlackData, SlackEmulator
+from stacktrack_slack.plugin import SlackPlugin
 
 from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
 from stacktrack.http import build_client
 from stacktrack.plugin_api import AccountStatus, ActivityKind, CollectContext, Observation
-from stacktrack_slack import testkit
-from stacktrack_slack.emulator import SlackData, SlackEmulator
-from stacktrack_slack.plugin import SlackPlugin
 
 TOKEN = "xoxp-test-secret-token"
 SOURCE = "team-slack"
@@ -56,7 +58,9 @@ def _emulator(data: SlackData | None = None, **kwargs: Any) -> SlackEmulator:
     return SlackEmulator(data or testkit.sample_data(), token=TOKEN, **kwargs)
 
 
-def _answering(emulator: SlackEmulator, method: str, body: Any, status: int = 200) -> httpx.MockTransport:
+def _answering(
+    emulator: SlackEmulator, method: str, body: Any, status: int = 200
+) -> httpx.MockTransport:
     """The emulator, except that ``method`` answers ``body``."""
 
     def handle(request: httpx.Request) -> httpx.Response:
@@ -83,7 +87,14 @@ async def test_sample_figures_match_the_hand_count() -> None:
     assert usage.app is None
     accounts = {account.id: account for account in usage.accounts or []}
     assert set(accounts) == {
-        "U01ALICE", "U02BOB", "U03CAROL", "U04DAVE", "U05ERIN", "U06FRANK", "U09GRACE", "U10HEIDI"
+        "U01ALICE",
+        "U02BOB",
+        "U03CAROL",
+        "U04DAVE",
+        "U05ERIN",
+        "U06FRANK",
+        "U09GRACE",
+        "U10HEIDI",
     }
     assigned = {key for key, account in accounts.items() if account.assigned}
     assert assigned == testkit.expected_assigned(testkit.sample_data())[None]
@@ -168,7 +179,9 @@ async def test_ok_false_ratelimited_once_is_retried() -> None:
 async def test_emulator_rate_limit_answer_is_slacks() -> None:
     emulator = _emulator()
     emulator.force_throttle = 1
-    async with httpx.AsyncClient(transport=emulator.transport(), base_url="https://slack.com/api") as c:
+    async with httpx.AsyncClient(
+        transport=emulator.transport(), base_url="https://slack.com/api"
+    ) as c:
         response = await c.get("/users.list", headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) >= 1
@@ -187,7 +200,9 @@ async def test_bad_token_is_an_authentication_error_naming_the_source() -> None:
 
 async def test_emulator_answers_bad_tokens_like_slack() -> None:
     emulator = _emulator()
-    async with httpx.AsyncClient(transport=emulator.transport(), base_url="https://slack.com/api") as c:
+    async with httpx.AsyncClient(
+        transport=emulator.transport(), base_url="https://slack.com/api"
+    ) as c:
         missing = await c.get("/users.list")
         wrong = await c.get("/users.list", headers={"Authorization": "Bearer nope"})
     assert (missing.status_code, missing.json()) == (200, {"ok": False, "error": "not_authed"})
@@ -247,7 +262,9 @@ async def test_access_logs_on_a_free_plan_degrade_to_activity_unknown() -> None:
     [usage] = observation.apps
     assert usage.activity_known is False
     assert all(a.last_active is None and a.activity_kind is None for a in usage.accounts or [])
-    assert [note for note in observation.notes if "paid_only" in note and "activity unknown" in note]
+    assert [
+        note for note in observation.notes if "paid_only" in note and "activity unknown" in note
+    ]
     assert usage.integrations is not None and usage.seats_used == 4
 
 
@@ -311,7 +328,10 @@ async def test_team_id_is_sent_for_org_tokens() -> None:
         ("users.list", {"members": []}),  # no ok flag
         ("users.list", {"ok": True, "members": [{"name": "no id"}]}),
         ("users.list", {"ok": True, "members": [], "response_metadata": {"next_cursor": 7}}),
-        ("team.accessLogs", {"ok": True, "logins": [{"user_id": "U01ALICE", "date_last": "yesterday"}]}),
+        (
+            "team.accessLogs",
+            {"ok": True, "logins": [{"user_id": "U01ALICE", "date_last": "yesterday"}]},
+        ),
         ("team.accessLogs", {"ok": True, "logins": [{"user_id": "U01ALICE", "date_last": 1e300}]}),
         ("team.integrationLogs", {"ok": True, "logs": [{"app_type": "X", "date": True}]}),
         ("team.billableInfo", {"ok": True, "billable_info": {"U1": {"billing_active": "maybe"}}}),
@@ -337,7 +357,9 @@ async def test_invalid_json_is_a_bad_response() -> None:
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=12,
 )
 _pages = st.fixed_dictionaries(
@@ -346,7 +368,12 @@ _pages = st.fixed_dictionaries(
         "members": st.lists(
             st.fixed_dictionaries(
                 {"id": st.text(max_size=4) | _json},
-                optional={"deleted": _json, "is_bot": _json, "profile": _json, "is_restricted": _json},
+                optional={
+                    "deleted": _json,
+                    "is_bot": _json,
+                    "profile": _json,
+                    "is_restricted": _json,
+                },
             ),
             max_size=3,
         )
@@ -360,7 +387,9 @@ _pages = st.fixed_dictionaries(
         )
         | _json,
         "logs": st.lists(
-            st.fixed_dictionaries({}, optional={"app_id": _json, "date": _json, "change_type": _json}),
+            st.fixed_dictionaries(
+                {}, optional={"app_id": _json, "date": _json, "change_type": _json}
+            ),
             max_size=3,
         )
         | _json,
@@ -371,9 +400,13 @@ _pages = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
-    method=st.sampled_from(["users.list", "team.accessLogs", "team.integrationLogs", "team.billableInfo"]),
+    method=st.sampled_from(
+        ["users.list", "team.accessLogs", "team.integrationLogs", "team.billableInfo"]
+    ),
     body=_pages | _json,
 )
 async def test_arbitrary_payloads_only_raise_typed_errors(method: str, body: Any) -> None:
@@ -400,5 +433,3 @@ def test_expected_assigned_follows_the_data() -> None:
     data = testkit.sample_data()
     data.members.append({"id": "U99NEW", "deleted": False})
     assert "U99NEW" in testkit.expected_assigned(data)[None]
-
-
