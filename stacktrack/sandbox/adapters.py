@@ -28,6 +28,19 @@ def sources_for(idp: str) -> list[str]:
     return [idp, *VENDORS]
 
 
+def served_sources(idp: str = "okta") -> list[str]:
+    """``sources_for(idp)`` minus any whose plugin or emulator cannot be loaded (a broken install)."""
+    served = []
+    for source in sources_for(idp):
+        try:
+            emulator_class(source)
+        except LookupError:
+            continue
+        if source in ADAPTERS:
+            served.append(source)
+    return served
+
+
 def token_for(seed: int, source: str) -> str:
     """The sandbox token of a source: derived from the seed, never a real credential."""
     digest = hashlib.sha256(f"stacktrack-sandbox:{seed}:{source}".encode()).hexdigest()[:24]
@@ -388,7 +401,10 @@ def emulator_class(plugin: str) -> Any:
     loaded = registry.load_plugin(plugin)
     if isinstance(loaded, registry.PluginLoadError):
         raise LookupError(f"plugin {plugin!r} is not available: {loaded.reason}")
-    emulator = loaded.emulator()
+    try:
+        emulator = loaded.emulator()
+    except ImportError as exc:
+        raise LookupError(f"plugin {plugin!r}: its emulator cannot be imported ({exc})") from None
     if emulator is None:
         raise LookupError(f"plugin {plugin!r} ships no emulator")
     return emulator
@@ -404,7 +420,7 @@ def build_emulators(
 ) -> dict[str, Any]:
     """One emulator per sandbox source, each serving ``view``; ``prefix`` mounts them at ``/<name>``."""
     emulators: dict[str, Any] = {}
-    for source in sources_for(idp):
+    for source in served_sources(idp):
         cls = emulator_class(source)
         emulators[source] = cls(
             ADAPTERS[source](view),

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 
 from stacktrack.sandbox import stack
-from stacktrack.sandbox.adapters import env_name, sources_for
+from stacktrack.sandbox.adapters import env_name
 from stacktrack.sandbox.world import COMPANY, World
 
 EUR_RATE = 1.08
@@ -38,7 +38,10 @@ def config_text(
     header: str | None = None,
     timeout_seconds: float | None = None,
 ) -> str:
-    """The TOML config for ``world``; ``base_urls`` maps each source name to its emulator's URL."""
+    """The TOML config for ``world``; ``base_urls`` maps each served source name to its URL.
+
+    Tools keep only the sources present in ``base_urls`` (the identity provider ``idp`` among them).
+    """
     end = world.end.date()
     lines = [
         f"# stacktrack sandbox: {COMPANY}, a simulated company (seed {world.seed}).",
@@ -57,7 +60,8 @@ def config_text(
     if database is not None:
         lines.append(f"database = {_str(database)}")
     lines += ["", "[stacktrack.fx]", f"EUR = {EUR_RATE}", ""]
-    for source in sources_for(idp):
+    served = [source for source in base_urls]
+    for source in served:
         lines += [
             f"[sources.{source}]",
             f"plugin = {_str(source)}",
@@ -70,14 +74,15 @@ def config_text(
             lines.append(f"{key} = {json.dumps(value)}")
         lines.append("")
     for spec in stack.TOOLS:
-        lines += _tool(spec, idp, end)
+        lines += _tool(spec, idp, end, served)
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _tool(spec: stack.ToolSpec, idp: str, end: dt.date) -> list[str]:
+def _tool(spec: stack.ToolSpec, idp: str, end: dt.date, served: list[str]) -> list[str]:
     sources = [spec.vendor] if spec.vendor else []
     if spec.sso_label:
         sources.append(idp)
+    sources = [source for source in sources if source in served]
     match = [spec.sso_label, *spec.sso_aliases] if spec.sso_label else []
     lines = [
         "[[tools]]",

@@ -48,11 +48,17 @@ def transports(
     latency_ms: float = 0.0,
     page_size: int = 200,
 ) -> dict[str, httpx.AsyncBaseTransport]:
-    """In-process transports (source name -> transport) serving ``world.at(instant)``; no sockets."""
-    sources = adapters.sources_for(idp)
+    """In-process transports (source name -> transport) serving ``world.at(instant)``; no sockets.
+
+    Each emulator is mounted at ``/<source>`` as in the loopback server, so the config's base URLs
+    (``http://<any host>/<source>``) work for both.
+    """
+    sources = adapters.served_sources(idp)
     plan = faults if isinstance(faults, FaultPlan) else parse_faults(faults, sources)
     view = world.at(instant)
-    emulators = adapters.build_emulators(view, seed=world.seed, idp=idp, page_size=page_size)
+    emulators = adapters.build_emulators(
+        view, seed=world.seed, idp=idp, page_size=page_size, prefix=True
+    )
     return {
         source: FaultyTransport(
             FaultInjector(emulator, plan.for_vendor(source), seed=world.seed, vendor=source),
@@ -93,7 +99,7 @@ class SandboxServer:
         page_size: int = 200,
         fault_hold_s: float = 2.0,
     ) -> None:
-        self.sources = adapters.sources_for(idp)
+        self.sources = adapters.served_sources(idp)
         self.plan = parse_faults(faults, self.sources)
         limits = parse_rate_limits(rate_limit, self.sources)
         self.world = World.generate(seed, end=end)
