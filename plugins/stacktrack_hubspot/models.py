@@ -63,7 +63,10 @@ class Login(_Vendor):
     @field_validator("login_at", mode="before")
     @classmethod
     def _time(cls, value: Any) -> dt.datetime | None:
-        return parse_time(value)
+        try:
+            return parse_time(value)
+        except (OverflowError, OSError):  # an epoch number out of range: a validation error
+            raise ValueError("timestamp out of range") from None
 
 
 class Page(_Vendor):

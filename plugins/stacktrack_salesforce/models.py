@@ -20,7 +20,10 @@ class _Vendor(BaseModel):
 
 def _time(value: Any) -> dt.datetime | None:
     # Salesforce writes "2024-04-29T14:03:11.000+0000"; parse_time knows the +0000 form.
-    return parse_time(value)
+    try:
+        return parse_time(value)
+    except (OverflowError, OSError):  # an epoch number out of range: a validation error
+        raise ValueError("timestamp out of range") from None
 
 
 class TokenResponse(_Vendor):

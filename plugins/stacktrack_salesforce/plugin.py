@@ -292,7 +292,16 @@ class SalesforcePlugin(Plugin):
                 raise TypeError("nextRecordsUrl")
             # nextRecordsUrl is a path on the instance host: resolve it against the host root, not
             # appended to the base URL's path (which a proxy or the sandbox mount may have).
-            return str(client.base_url.join(link))
+            try:
+                target = client.base_url.join(link)
+            except httpx.InvalidURL:
+                raise TypeError("nextRecordsUrl") from None
+            if (target.scheme, target.netloc) != (client.base_url.scheme, client.base_url.netloc):
+                # Never send the org's token to another host because a response said so.
+                raise BadResponse(
+                    self.source, f"the {what} query pointed its next page off the instance"
+                )
+            return str(target)
 
         try:
             async for body in paginate_next_url(

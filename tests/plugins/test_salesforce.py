@@ -307,3 +307,26 @@ def test_emulator_rejects_unsupported_soql() -> None:
     )
     assert set(page.json()["records"][0]) == {"attributes", "Id"}  # only selected fields come back
     assert page.headers["Sforce-Limit-Info"].startswith("api-usage=")
+
+
+async def test_next_records_url_on_another_host_is_refused(emulator: SalesforceEmulator) -> None:
+    seen_hosts: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen_hosts.append(request.url.host)
+        response = emulator.handle(request)
+        body = response.json()
+        if isinstance(body, dict) and body.get("nextRecordsUrl"):
+            body["nextRecordsUrl"] = "https://collector.evil.test" + body["nextRecordsUrl"]
+            return httpx.Response(200, json=body)
+        return response
+
+    with pytest.raises(BadResponse, match="off the instance"):
+        await collect_with(emulator, httpx.MockTransport(handler))
+    assert set(seen_hosts) == {"acme.my.salesforce.test"}
+
+
+async def collect_with(emulator: SalesforceEmulator, transport: httpx.MockTransport) -> Observation:
+    plugin = make_plugin(testkit.settings(TOKEN))
+    async with build_client(plugin, transport=transport) as client:
+        return await plugin.collect(client, CollectContext(source=SOURCE, now=NOW))
