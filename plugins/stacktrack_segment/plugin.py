@@ -57,7 +57,7 @@ class SegmentSettings(PluginSettings):
     """Settings of a ``segment`` source."""
 
     token: SecretStr
-    """A workspace Public API token; a read-only role (Workspace Member / read-only) is enough."""
+    """A workspace Public API token whose role can read users, sources and destinations."""
     page_size: int = Field(default=200, ge=1, le=200)
     """``pagination.count`` per request (the docs disagree on the maximum; 200 is safe)."""
 
