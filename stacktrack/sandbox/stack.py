@@ -128,7 +128,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "jasper", "Jasper AI Business", "jasper", "Content",
         ContractSpec(24_000, start=290, renewal=75, notice_days=30, seats=40),
         {"Content": 0.6, "Demand Gen": 0.2, "Product Marketing": 0.2},
-        mix=(0.2, 0.4, 0.2, 0.2), curve=((290, 1.2), (220, 0.9), (150, 0.35), (60, 0.12), (0, 0.08)),
+        mix=(0.2, 0.4, 0.2, 0.2), curve=((290, 1.2), (220, 0.8), (150, 0.25), (90, 0.05), (0, 0.012)),
         sso_label="Jasper", pattern="pilot_theatre",
     ),
     ToolSpec(

@@ -237,8 +237,10 @@ class World:
                 random.Random(rng.getrandbits(64)),
                 rate=_RATES[level],
                 curve=curve,
-                first=max(0, self._day(start)),
-                last=min(self._day(person.left) if person.left else HISTORY_DAYS, stop),
+                # Whole days strictly inside the seat's life: no activity before it was assigned
+                # or after the person left, whatever the time of day.
+                first=max(0, self._day(start) + 1),
+                last=min(self._day(person.left) - 1 if person.left else HISTORY_DAYS, stop),
                 weekday0=self.day0.weekday(),
             )
             seats.append(seat)
