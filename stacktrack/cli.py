@@ -9,27 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import functools
 import json
 import logging
-import os
 import shutil
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
-import platformdirs
 from click_default_group import DefaultGroup
 
 from stacktrack import __version__
-from stacktrack.errors import StacktrackError, UsageError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
+from stacktrack.cli_common import EXIT_USAGE, handle_errors
+from stacktrack.errors import UsageError
 
 
 class Context:
@@ -60,47 +53,6 @@ def _setup_logging(verbose: int, secrets: list[str]) -> None:
     root.setLevel(level)
     # httpx logs every request URL at INFO; keep it for -vv only.
     logging.getLogger("httpx").setLevel(logging.INFO if verbose > 1 else logging.WARNING)
-
-
-def handle_errors(func: F) -> F:
-    """Map our exceptions to messages and exit codes; a bug gets a crash file, not a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except StacktrackError as exc:
-            click.secho(f"Error: {exc}", fg="red", err=True)
-            sys.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
-            raise
-        except Exception as exc:
-            crash = _write_crash_file(exc)
-            click.secho(
-                f"Internal error ({type(exc).__name__}): this is a bug in stacktrack. "
-                f"Details were written to {crash}; please attach it to a bug report.",
-                fg="red",
-                err=True,
-            )
-            sys.exit(EXIT_INTERNAL)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _write_crash_file(exc: BaseException) -> Path:
-    from stacktrack.http import redact
-
-    secrets = [value for name, value in os.environ.items() if _looks_secret(name)]
-    text = redact("".join(traceback.format_exception(exc)), secrets)
-    folder = Path(platformdirs.user_cache_dir("stacktrack"))
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"crash-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{os.getpid()}.txt"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _looks_secret(name: str) -> bool:
-    return any(word in name.upper() for word in ("TOKEN", "SECRET", "PASSWORD", "KEY"))
 
 
 @click.group(cls=DefaultGroup, default="tui", default_if_no_args=True)
@@ -137,7 +89,9 @@ def main(ctx: click.Context, config: Path | None, db: Path | None, verbose: int)
 
 
 @main.command()
-@click.option("--source", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")
+@click.option(
+    "--source", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @click.pass_obj
 @handle_errors
@@ -206,7 +160,7 @@ def report(obj: Context, as_json: bool) -> None:
     """Latest figures per tool, totals, and the recommendations."""
     from stacktrack.report_json import build_report
 
-    config, state, analysis = _analysis(obj)
+    _config, state, analysis = _analysis(obj)
     if as_json:
         document = build_report(analysis, run_id=state.run_id, generated_at=dt.datetime.now(dt.UTC))
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
@@ -223,7 +177,9 @@ def export() -> None:
 
 @export.command("recommendations")
 @click.option("-o", "--output", default="-", show_default=True, help="File to write; - for stdout.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
 @click.pass_obj
 @handle_errors
 def export_recommendations(obj: Context, output: str, fmt: str) -> None:
@@ -235,9 +191,13 @@ def export_recommendations(obj: Context, output: str, fmt: str) -> None:
 
     def write(stream: Any) -> None:
         if fmt == "csv":
-            exporter.write_recommendations_csv(analysis.recommendations, analysis.tools, currency, stream)
+            exporter.write_recommendations_csv(
+                analysis.recommendations, analysis.tools, currency, stream
+            )
         else:
-            exporter.write_recommendations_json(analysis.recommendations, analysis.tools, currency, stream)
+            exporter.write_recommendations_json(
+                analysis.recommendations, analysis.tools, currency, stream
+            )
 
     _write_output(output, write)
 

@@ -125,7 +125,9 @@ def load_config_text(text: str, *, path: Path, db: Path | None = None) -> Loaded
     return loaded
 
 
-def _validate_source(loaded: LoadedConfig, name: str, table: dict[str, Any], errors: list[str]) -> None:
+def _validate_source(
+    loaded: LoadedConfig, name: str, table: dict[str, Any], errors: list[str]
+) -> None:
     plugin_name = table["plugin"]
     available = registry.plugin_names()
     if plugin_name not in available:
@@ -242,7 +244,9 @@ def _render(path: Path, exc: ValidationError, model: type[BaseModel], raw: Any) 
     return f"{path}: " + _render_lines(exc, model)
 
 
-def _render_lines(exc: ValidationError, model: type[BaseModel], prefix: tuple[str, ...] = ()) -> str:
+def _render_lines(
+    exc: ValidationError, model: type[BaseModel], prefix: tuple[str, ...] = ()
+) -> str:
     lines = []
     for error in exc.errors(include_input=False, include_url=False):
         loc = prefix + tuple(str(part) for part in error["loc"])

@@ -22,7 +22,9 @@ import httpx
 class RateLimit:
     """A token bucket: ``rate`` requests per second with bursts of ``burst``."""
 
-    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.rate = rate
         self.burst = burst
         self._clock = clock

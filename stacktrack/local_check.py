@@ -20,7 +20,9 @@ async def check_local_sources(config: LoadedConfig) -> dict[str, str]:
         if plugin_cls.needs_network:
             continue
         plugin = plugin_cls(name, config.sources[name])
-        ctx = CollectContext(source=name, now=dt.datetime.now(dt.UTC), config_dir=config.path.parent)
+        ctx = CollectContext(
+            source=name, now=dt.datetime.now(dt.UTC), config_dir=config.path.parent
+        )
         try:
             await plugin.collect(None, ctx)  # type: ignore[arg-type]
         except PluginError as exc:

@@ -45,17 +45,24 @@ async def request_json(
     except httpx.TimeoutException:
         raise PluginError(source, f"timed out waiting for {_where(url)}") from None
     except httpx.TransportError as exc:
-        raise PluginError(source, f"network error talking to {_where(url)}: {type(exc).__name__}") from None
+        raise PluginError(
+            source, f"network error talking to {_where(url)}: {type(exc).__name__}"
+        ) from None
     body = _parse(response, source)
     status = response.status_code
     if 200 <= status < 300:
         if body is _INVALID:
-            raise BadResponse(source, f"{_where(url)} answered {status} with a body that is not valid JSON")
+            raise BadResponse(
+                source, f"{_where(url)} answered {status} with a body that is not valid JSON"
+            )
         return response, body
     error_body = None if body is _INVALID else body
     if status == 401:
         raise AuthenticationError(
-            source, "the credentials were rejected (HTTP 401): check the token", status_code=status, body=error_body
+            source,
+            "the credentials were rejected (HTTP 401): check the token",
+            status_code=status,
+            body=error_body,
         )
     if status == 403:
         raise AuthenticationError(
@@ -66,9 +73,14 @@ async def request_json(
         )
     if status == 429:
         raise RateLimitExhausted(
-            source, f"still rate-limited by {_where(url)} after retrying", status_code=status, body=error_body
+            source,
+            f"still rate-limited by {_where(url)} after retrying",
+            status_code=status,
+            body=error_body,
         )
-    raise PluginError(source, f"{_where(url)} answered HTTP {status}", status_code=status, body=error_body)
+    raise PluginError(
+        source, f"{_where(url)} answered HTTP {status}", status_code=status, body=error_body
+    )
 
 
 async def get_json(
@@ -89,7 +101,9 @@ async def paginate_link_header(
     for _ in range(MAX_PAGES):
         if next_url is None:
             return
-        response, body = await request_json(client, "GET", next_url, source=source, params=next_params)
+        response, body = await request_json(
+            client, "GET", next_url, source=source, params=next_params
+        )
         yield body
         link = response.links.get("next", {}).get("url")
         if link is None:
@@ -123,7 +137,9 @@ async def paginate_body_cursor(
         try:
             cursor = next_cursor(body)
         except (KeyError, TypeError, AttributeError):
-            raise BadResponse(source, f"{_where(url)} returned a page without the expected cursor field") from None
+            raise BadResponse(
+                source, f"{_where(url)} returned a page without the expected cursor field"
+            ) from None
         if not cursor:
             return
         if cursor in seen:
@@ -153,7 +169,9 @@ async def paginate_next_url(
         try:
             following = next_url(body)
         except (KeyError, TypeError, AttributeError):
-            raise BadResponse(source, f"{_where(url)} returned a page without the expected next field") from None
+            raise BadResponse(
+                source, f"{_where(url)} returned a page without the expected next field"
+            ) from None
         if not following:
             return
         if following in seen:

@@ -43,7 +43,9 @@ def load_plugin(name: str) -> type[Plugin] | PluginLoadError:
     except Exception as exc:  # a broken third-party plugin must not take stacktrack down
         return PluginLoadError(name, entry.value, f"{type(exc).__name__}: {exc}")
     if not (isinstance(loaded, type) and issubclass(loaded, Plugin)):
-        return PluginLoadError(name, entry.value, "the entry point is not a stacktrack Plugin class")
+        return PluginLoadError(
+            name, entry.value, "the entry point is not a stacktrack Plugin class"
+        )
     return loaded
 
 

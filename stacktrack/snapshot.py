@@ -144,7 +144,11 @@ async def _run(
         outcomes = list(await asyncio.gather(*(one(name) for name in names)))
         failed = sum(o.status == "failed" for o in outcomes)
         status, exit_code = (
-            ("ok", 0) if failed == 0 else ("failed", 4) if failed == len(outcomes) else ("partial", 3)
+            ("ok", 0)
+            if failed == 0
+            else ("failed", 4)
+            if failed == len(outcomes)
+            else ("partial", 3)
         )
         if failed < len(outcomes):
             await asyncio.to_thread(_store_aggregates, config, store, run_id, clock)
@@ -177,12 +181,16 @@ async def _collect_one(
         message = redact(message, secrets)
         emit(SnapshotEvent(name, "failed", message))
         return _Collected(
-            SourceOutcome(name, plugin_name, "failed", message, kind, {}, time.monotonic() - started),
+            SourceOutcome(
+                name, plugin_name, "failed", message, kind, {}, time.monotonic() - started
+            ),
             None,
         )
 
     if plugin_cls is None:
-        return failed(config.broken_sources.get(name, "the plugin is not available"), "plugin_error")
+        return failed(
+            config.broken_sources.get(name, "the plugin is not available"), "plugin_error"
+        )
     settings = config.sources[name]
     plugin: Plugin = plugin_cls(name, settings)
     emit(SnapshotEvent(name, "started", plugin_cls.title))
@@ -210,7 +218,9 @@ async def _collect_one(
         return failed(exc.message, exc.kind)
     except ValidationError as exc:
         # the plugin mapped a vendor payload into an invalid core model: a bad response
-        return failed(f"unexpected data from the vendor ({exc.error_count()} invalid fields)", "bad_response")
+        return failed(
+            f"unexpected data from the vendor ({exc.error_count()} invalid fields)", "bad_response"
+        )
     except httpx.HTTPError as exc:
         return failed(f"HTTP error: {type(exc).__name__}", "plugin_error")
     except Exception as exc:  # a plugin bug must not take the other sources down

@@ -311,7 +311,8 @@ class Store:
         if run_id is None:
             return None
         row = self.db.conn.execute(
-            "SELECT id, started_at, finished_at, status, exit_code FROM runs WHERE id = ?", (run_id,)
+            "SELECT id, started_at, finished_at, status, exit_code FROM runs WHERE id = ?",
+            (run_id,),
         ).fetchone()
         sources = [
             _source_run(r)
@@ -333,7 +334,9 @@ class Store:
         run_id = self._latest_run_id()
         if run_id is None:
             return StackState(run_id=None, as_of=dt.datetime.now(dt.UTC))
-        as_of = _parse(conn.execute("SELECT started_at FROM runs WHERE id = ?", (run_id,)).fetchone()[0])
+        as_of = _parse(
+            conn.execute("SELECT started_at FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
+        )
         assert as_of is not None
         latest = {
             row[0]: row
@@ -367,7 +370,8 @@ class Store:
                 in_latest_run=latest_run_id == run_id,
             )
         first_seen = {
-            row[0]: _parse(row[1]) for row in conn.execute("SELECT tool_id, first_seen FROM tool_first_seen")
+            row[0]: _parse(row[1])
+            for row in conn.execute("SELECT tool_id, first_seen FROM tool_first_seen")
         }
         return StackState(run_id=run_id, as_of=as_of, sources=sources, tool_first_seen=first_seen)  # type: ignore[arg-type]
 

@@ -35,7 +35,9 @@ class GoodPlugin(Plugin):
                 AppUsage(
                     seats_purchased=4,
                     accounts=[
-                        Account(id="a", email="a@x.com", last_active=ctx.now - dt.timedelta(days=1)),
+                        Account(
+                            id="a", email="a@x.com", last_active=ctx.now - dt.timedelta(days=1)
+                        ),
                         Account(id="b", email="b@x.com"),
                     ],
                     activity_known=True,
@@ -86,7 +88,9 @@ class HttpPlugin(Plugin):
         from stacktrack.plugin_api import get_json
 
         body = await get_json(client, "/users", source=self.source)
-        return Observation(apps=[AppUsage(accounts=[Account(id=u, email=u) for u in body], activity_known=False)])
+        return Observation(
+            apps=[AppUsage(accounts=[Account(id=u, email=u) for u in body], activity_known=False)]
+        )
 
 
 FAKES: dict[str, type[Plugin]] = {

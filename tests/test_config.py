@@ -64,14 +64,24 @@ def test_example_config_validates(tmp_path: Path) -> None:
     assert {t.id for t in loaded.file.tools} == {"canva", "webinar", "crm"}
     assert set(loaded.plugins) == {"canva_export", "webinar_admin"}
     result = CliRunner().invoke(
-        main, ["--config", str(REPO / "config.example.toml"), "--db", str(tmp_path / "x.db"), "config", "validate"]
+        main,
+        [
+            "--config",
+            str(REPO / "config.example.toml"),
+            "--db",
+            str(tmp_path / "x.db"),
+            "config",
+            "validate",
+        ],
     )
     assert result.exit_code == 0, result.output
 
 
 def test_lookup_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = '[stacktrack]\ncurrency = "{}"\n'
-    explicit, from_env, local = (tmp_path / n for n in ("explicit.toml", "env.toml", "stacktrack.toml"))
+    explicit, from_env, local = (
+        tmp_path / n for n in ("explicit.toml", "env.toml", "stacktrack.toml")
+    )
     explicit.write_text(text.format("EUR"))
     from_env.write_text(text.format("GBP"))
     local.write_text(text.format("CHF"))
@@ -102,7 +112,8 @@ def test_db_path_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_env_reference_resolves_to_secret(tmp_path: Path) -> None:
     loaded = load_config_text(
-        '[sources.h]\nplugin = "csv"\npath = { env = "STACKTRACK_TEST_TOKEN" }\n', path=tmp_path / "c.toml"
+        '[sources.h]\nplugin = "csv"\npath = { env = "STACKTRACK_TEST_TOKEN" }\n',
+        path=tmp_path / "c.toml",
     )
     assert loaded.sources["h"].path == os.environ["STACKTRACK_TEST_TOKEN"]  # type: ignore[attr-defined]
 
@@ -120,5 +131,7 @@ def test_literal_secret_in_readable_file_warns(tmp_path: Path) -> None:
 
 def test_unknown_product_is_a_warning_with_close_matches(tmp_path: Path) -> None:
     pytest.importorskip("stacktrack.catalog")
-    loaded = load_config_text('[[tools]]\nid = "h"\nname = "H"\nproduct = "hubspott"\n', path=tmp_path / "c.toml")
+    loaded = load_config_text(
+        '[[tools]]\nid = "h"\nname = "H"\nproduct = "hubspott"\n', path=tmp_path / "c.toml"
+    )
     assert any("'hubspott' is not in the catalog" in w and "hubspot" in w for w in loaded.warnings)

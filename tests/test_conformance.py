@@ -96,7 +96,9 @@ async def test_every_page_followed_and_plugin_agrees_with_emulator(k: Any) -> No
     small = make_emulator(k, page_size=2)
     paged = await collect(k, small.transport())
     whole = await collect(k, make_emulator(k, page_size=10_000).transport())
-    assert assigned_ids(paged) == {app: set(ids) for app, ids in k.expected_assigned(k.sample_data()).items()}
+    assert assigned_ids(paged) == {
+        app: set(ids) for app, ids in k.expected_assigned(k.sample_data()).items()
+    }
     assert paged == whole, "small pages must give the same observation as one big page"
     assert small.requests > make_emulator(k).requests or small.requests > 3
 
@@ -121,7 +123,9 @@ async def test_rate_limit_signal_then_success(k: Any) -> None:
     if k.RATE_LIMIT_RETRYABLE:
         observation = await collect(k, emulator.transport())
         assert emulator.throttled == 1
-        assert assigned_ids(observation) == {a: set(i) for a, i in k.expected_assigned(k.sample_data()).items()}
+        assert assigned_ids(observation) == {
+            a: set(i) for a, i in k.expected_assigned(k.sample_data()).items()
+        }
     else:
         with pytest.raises(RateLimitExhausted) as caught:
             await collect(k, emulator.transport())
@@ -137,7 +141,9 @@ async def test_malformed_json_is_a_bad_response(k: Any) -> None:
         response = emulator.handle(request)
         if response.status_code == 200 and served == 0 and "token" not in request.url.path:
             served += 1
-            return httpx.Response(200, content=b'{"data": [1, 2', headers={"Content-Type": "application/json"})
+            return httpx.Response(
+                200, content=b'{"data": [1, 2', headers={"Content-Type": "application/json"}
+            )
         return response
 
     with pytest.raises(BadResponse):
@@ -146,13 +152,17 @@ async def test_malformed_json_is_a_bad_response(k: Any) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
 
 @pytest.mark.parametrize("name", PLUGINS)
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(payload=json_values)
 async def test_arbitrary_payloads_only_raise_typed_errors(name: str, payload: Any) -> None:
     k = kit(name)

@@ -11,7 +11,12 @@ import respx
 
 from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
 from stacktrack.http import RetryPolicy, build_client, redact, retry_after_seconds
-from stacktrack.paging import get_json, paginate_body_cursor, paginate_link_header, paginate_next_url
+from stacktrack.paging import (
+    get_json,
+    paginate_body_cursor,
+    paginate_link_header,
+    paginate_next_url,
+)
 from stacktrack.plugin_api import CollectContext, Observation, Plugin, PluginSettings
 
 BASE = "https://vendor.test"
@@ -48,7 +53,10 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 @respx.mock
 async def test_429_with_retry_after_then_200(sleeps: list[float]) -> None:
     route = respx.get(f"{BASE}/x").mock(
-        side_effect=[httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200, json={"ok": 1})]
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "7"}),
+            httpx.Response(200, json={"ok": 1}),
+        ]
     )
     client, _ = _client()
     async with client:
@@ -124,10 +132,14 @@ def test_retry_after_http_date() -> None:
 @respx.mock
 async def test_link_header_pagination_and_repeated_link_guard() -> None:
     respx.get(f"{BASE}/items", params={"after": "2"}).mock(
-        return_value=httpx.Response(200, json=[3], headers={"Link": f'<{BASE}/items?after=2>; rel="next"'})
+        return_value=httpx.Response(
+            200, json=[3], headers={"Link": f'<{BASE}/items?after=2>; rel="next"'}
+        )
     )
     respx.get(f"{BASE}/items").mock(
-        return_value=httpx.Response(200, json=[1, 2], headers={"Link": f'<{BASE}/items?after=2>; rel="next"'})
+        return_value=httpx.Response(
+            200, json=[1, 2], headers={"Link": f'<{BASE}/items?after=2>; rel="next"'}
+        )
     )
     client, _ = _client()
     pages = []
@@ -140,29 +152,44 @@ async def test_link_header_pagination_and_repeated_link_guard() -> None:
 
 @respx.mock
 async def test_body_cursor_pagination_follows_and_guards() -> None:
-    respx.get(f"{BASE}/c", params={"cursor": "b"}).mock(return_value=httpx.Response(200, json={"d": [2], "next": ""}))
+    respx.get(f"{BASE}/c", params={"cursor": "b"}).mock(
+        return_value=httpx.Response(200, json={"d": [2], "next": ""})
+    )
     respx.get(f"{BASE}/c").mock(return_value=httpx.Response(200, json={"d": [1], "next": "b"}))
     client, _ = _client()
     async with client:
-        pages = [p async for p in paginate_body_cursor(client, "/c", source="src", cursor_param="cursor", next_cursor=lambda b: b["next"])]
+        pages = [
+            p
+            async for p in paginate_body_cursor(
+                client, "/c", source="src", cursor_param="cursor", next_cursor=lambda b: b["next"]
+            )
+        ]
     assert [p["d"] for p in pages] == [[1], [2]]
 
     respx.get(f"{BASE}/loop").mock(return_value=httpx.Response(200, json={"next": "same"}))
     client, _ = _client()
     async with client:
         with pytest.raises(BadResponse, match="repeated cursor"):
-            async for _ in paginate_body_cursor(client, "/loop", source="src", cursor_param="c", next_cursor=lambda b: b["next"]):
+            async for _ in paginate_body_cursor(
+                client, "/loop", source="src", cursor_param="c", next_cursor=lambda b: b["next"]
+            ):
                 pass
 
 
 @respx.mock
 async def test_next_url_pagination_guard() -> None:
-    respx.get(f"{BASE}/q").mock(return_value=httpx.Response(200, json={"nextRecordsUrl": "/q/01g-2"}))
-    respx.get(f"{BASE}/q/01g-2").mock(return_value=httpx.Response(200, json={"nextRecordsUrl": "/q/01g-2"}))
+    respx.get(f"{BASE}/q").mock(
+        return_value=httpx.Response(200, json={"nextRecordsUrl": "/q/01g-2"})
+    )
+    respx.get(f"{BASE}/q/01g-2").mock(
+        return_value=httpx.Response(200, json={"nextRecordsUrl": "/q/01g-2"})
+    )
     client, _ = _client()
     async with client:
         with pytest.raises(BadResponse, match="repeated a next URL"):
-            async for _ in paginate_next_url(client, "/q", source="src", next_url=lambda b: b.get("nextRecordsUrl")):
+            async for _ in paginate_next_url(
+                client, "/q", source="src", next_url=lambda b: b.get("nextRecordsUrl")
+            ):
                 pass
 
 

@@ -41,7 +41,9 @@ def _config(tmp_path: Path, sources: dict[str, str], extra: str = "") -> Path:
 
 
 def _run(path: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["--config", str(path), "--db", str(path.parent / "st.db"), "snapshot", *args])
+    result = CliRunner().invoke(
+        main, ["--config", str(path), "--db", str(path.parent / "st.db"), "snapshot", *args]
+    )
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -59,7 +61,10 @@ def test_exit_0_when_every_source_is_stored(tmp_path: Path) -> None:
 
 
 def test_exit_3_partial_stores_the_others(tmp_path: Path) -> None:
-    path = _config(tmp_path, {"good": "fake_good", "bad": "fake_leaky", "crash": "fake_crash", "slow": "fake_slow"})
+    path = _config(
+        tmp_path,
+        {"good": "fake_good", "bad": "fake_leaky", "crash": "fake_crash", "slow": "fake_slow"},
+    )
     code, _, err = _run(path)
     assert code == 3
     assert "bad: failed: token *** was rejected" in err
@@ -107,22 +112,31 @@ def test_source_filter_runs_only_that_source(tmp_path: Path) -> None:
 
 
 async def test_events_report_progress_per_source(tmp_path: Path) -> None:
-    config = load_config(_config(tmp_path, {"one": "fake_good", "two": "fake_leaky"}), db=tmp_path / "st.db")
+    config = load_config(
+        _config(tmp_path, {"one": "fake_good", "two": "fake_leaky"}), db=tmp_path / "st.db"
+    )
     events: list[SnapshotEvent] = []
     now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     summary = await run_snapshot(config, now=now, on_event=events.append)
     assert summary.exit_code == 3 and summary.as_of == now
     kinds = {(e.source, e.kind) for e in events}
-    assert {("one", "started"), ("one", "progress"), ("one", "finished"), ("two", "failed")} <= kinds
+    assert {
+        ("one", "started"),
+        ("one", "progress"),
+        ("one", "finished"),
+        ("two", "failed"),
+    } <= kinds
 
 
-def test_no_secret_in_database_logs_stderr_or_output(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_no_secret_in_database_logs_stderr_or_output(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     secret = os.environ[TOKEN_ENV]
     path = _config(tmp_path, {"good": "fake_good", "bad": "fake_leaky"})
     caplog.set_level(logging.DEBUG)
     code, out, err = _run(path, "-v")
     assert code == 3
-    code_json, out_json, _ = _run(path, "--json")
+    _code_json, out_json, _ = _run(path, "--json")
     assert "***" in out_json
     blobs = [out, err, out_json, caplog.text]
     for file in tmp_path.iterdir():

@@ -70,7 +70,9 @@ def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
 def test_current_state_round_trips_an_observation(tmp_path: Path) -> None:
     with Store.open(tmp_path / "st.db") as store:
         run = store.begin_run(T0, T0)
-        store.store_source_result(run, "hub", "hubspot", _obs(5, active_until=3, suspended=frozenset({4})), duration_s=0.1)
+        store.store_source_result(
+            run, "hub", "hubspot", _obs(5, active_until=3, suspended=frozenset({4})), duration_s=0.1
+        )
         state = store.current_state()
     assert state.run_id == run and state.as_of == T0
     source = state.sources["hub"]
@@ -91,7 +93,9 @@ def test_failed_attempt_keeps_the_last_good_data(tmp_path: Path) -> None:
         first = store.begin_run(T0, T0)
         store.store_source_result(first, "hub", "hubspot", _obs(3), duration_s=0.1)
         second = store.begin_run(T0 + dt.timedelta(days=1), T0)
-        store.store_source_failure(second, "hub", "hubspot", error="HTTP 500", kind="plugin_error", duration_s=1)
+        store.store_source_failure(
+            second, "hub", "hubspot", error="HTTP 500", kind="plugin_error", duration_s=1
+        )
         state = store.current_state()
     source = state.sources["hub"]
     assert source.status == "failed" and source.error == "HTTP 500"
@@ -103,16 +107,25 @@ def test_history_grows_with_changes_not_with_runs(tmp_path: Path) -> None:
     with Store.open(tmp_path / "st.db") as store:
         for day in range(5):  # the same 50 accounts five times: nothing new to keep
             run = store.begin_run(T0 + dt.timedelta(days=day), T0)
-            counts = store.store_source_result(run, "hub", "hubspot", _obs(50, active_until=10), duration_s=0)
+            counts = store.store_source_result(
+                run, "hub", "hubspot", _obs(50, active_until=10), duration_s=0
+            )
         assert counts == {"apps": 1, "accounts": 50, "added": 0, "changed": 0, "removed": 0}
         assert store.db["account_history"].count == 0
         run = store.begin_run(T0 + dt.timedelta(days=6), T0)
-        counts = store.store_source_result(run, "hub", "hubspot", _obs(48, active_until=12), duration_s=0)
-        assert counts["changed"] == 2 and counts["removed"] == 2  # u10, u11 became active; u48, u49 left
+        counts = store.store_source_result(
+            run, "hub", "hubspot", _obs(48, active_until=12), duration_s=0
+        )
+        assert (
+            counts["changed"] == 2 and counts["removed"] == 2
+        )  # u10, u11 became active; u48, u49 left
         assert store.db["account_history"].count == 4
         assert store.db["accounts"].count == 48
         history = store.account_history("hub", "", "u10")
-        assert [h["last_active"] for h in history] == [None, (T0 - dt.timedelta(days=10)).isoformat()]
+        assert [h["last_active"] for h in history] == [
+            None,
+            (T0 - dt.timedelta(days=10)).isoformat(),
+        ]
 
 
 def test_tool_aggregates_and_first_seen(tmp_path: Path) -> None:
@@ -124,7 +137,18 @@ def test_tool_aggregates_and_first_seen(tmp_path: Path) -> None:
                 run,
                 T0 + dt.timedelta(days=day),
                 [
-                    ToolAggregate("hubspot", day, 2, 10, 0, day / 10, 100.0, 90.0, "connected", ["low_utilization"]),
+                    ToolAggregate(
+                        "hubspot",
+                        day,
+                        2,
+                        10,
+                        0,
+                        day / 10,
+                        100.0,
+                        90.0,
+                        "connected",
+                        ["low_utilization"],
+                    ),
                     ToolAggregate("unknown", None, None, None, None, None, 5.0, None, "unknown"),
                 ],
             )

@@ -98,7 +98,9 @@ def read_accounts(source: str, path: Path, settings: CsvSettings) -> list[Accoun
         except (csv.Error, UnicodeDecodeError) as exc:
             raise BadResponse(source, f"{path}: not a readable CSV file ({exc})") from None
         wanted = [settings.email_column, settings.last_active_column]
-        wanted += [c for c in (settings.id_column, settings.name_column, settings.status_column) if c]
+        wanted += [
+            c for c in (settings.id_column, settings.name_column, settings.status_column) if c
+        ]
         missing = [column for column in wanted if column not in header]
         if missing:
             raise BadResponse(
@@ -119,7 +121,11 @@ def read_accounts(source: str, path: Path, settings: CsvSettings) -> list[Accoun
             problems.append(f"line {reader.line_num}: {exc}")
     if problems:
         shown = "; ".join(problems[:MAX_REPORTED_ROWS])
-        more = f" (and {len(problems) - MAX_REPORTED_ROWS} more)" if len(problems) > MAX_REPORTED_ROWS else ""
+        more = (
+            f" (and {len(problems) - MAX_REPORTED_ROWS} more)"
+            if len(problems) > MAX_REPORTED_ROWS
+            else ""
+        )
         raise BadResponse(source, f"{path}: {len(problems)} bad rows: {shown}{more}")
     return accounts
 

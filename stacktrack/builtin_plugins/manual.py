@@ -36,7 +36,9 @@ class ManualPlugin(Plugin):
     name = "manual"
     title = "Manual figures from the config"
     settings_model = ManualSettings
-    observes = frozenset({Capability.SEATS, Capability.ACCOUNTS, Capability.ACTIVITY, Capability.INTEGRATIONS})
+    observes = frozenset(
+        {Capability.SEATS, Capability.ACCOUNTS, Capability.ACTIVITY, Capability.INTEGRATIONS}
+    )
     needs_network = False
 
     async def collect(self, client: httpx.AsyncClient | None, ctx: CollectContext) -> Observation:
