@@ -348,8 +348,8 @@ class SalesforcePlugin(Plugin):
         if exc.status_code == 403:
             return AuthenticationError(
                 self.source,
-                f"Salesforce refused the {what} query (HTTP 403{detail}): the user needs the "
-                "API Enabled and View Setup and Configuration permissions",
+                f"Salesforce refused the {what} query (HTTP 403{detail}): the integration user "
+                "lacks a permission (API Enabled, or read access to this object)",
                 status_code=403,
                 body=exc.body,
             )
