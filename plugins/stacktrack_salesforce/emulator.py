@@ -26,6 +26,8 @@ import httpx
 from stacktrack.emulation import Emulator, json_response, page_slice
 
 TOKEN_PATH = "/services/oauth2/token"
+MAX_CURSORS = 1000
+"""Open query cursors kept; a long sandbox session must not grow without bound."""
 
 
 @dataclass
@@ -266,6 +268,8 @@ class SalesforceEmulator(Emulator):
             self._locators += 1
             locator = f"01gxx{self._locators:010d}AAA"
             self._results[locator] = rows
+            while len(self._results) > MAX_CURSORS:  # like Salesforce, expire the oldest cursors
+                del self._results[next(iter(self._results))]
         return self._page(request, version, locator, 0, given=None)
 
     def _more(
