@@ -21,11 +21,11 @@ import asyncio
 import email.utils
 import math
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from stacktrack.plugin_api import (
     Account,
@@ -44,7 +44,7 @@ from stacktrack.plugin_api import (
 
 from .models import Destination, DestinationsPage, Source, SourcesPage, User, UsersPage
 
-_M = TypeVar("_M", bound=BaseModel)
+_I = TypeVar("_I")
 _T = TypeVar("_T")
 
 LIBRARY_CATEGORIES = frozenset({"website", "mobile", "server", "ott"})
@@ -93,9 +93,18 @@ class SegmentPlugin(Plugin):
 
     async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
         users, sources, destinations = await _gather(
-            self._list(client, ctx, "/users", UsersPage, "users"),
-            self._list(client, ctx, "/sources", SourcesPage, "sources"),
-            self._list(client, ctx, "/destinations", DestinationsPage, "destinations"),
+            self._list(
+                client, ctx, "/users", lambda body: UsersPage.model_validate(body).data.users
+            ),
+            self._list(
+                client, ctx, "/sources", lambda body: SourcesPage.model_validate(body).data.sources
+            ),
+            self._list(
+                client,
+                ctx,
+                "/destinations",
+                lambda body: DestinationsPage.model_validate(body).data.destinations,
+            ),
         )
         usage = AppUsage(
             app=None,
@@ -106,9 +115,14 @@ class SegmentPlugin(Plugin):
         return Observation(apps=[usage])
 
     async def _list(
-        self, client: httpx.AsyncClient, ctx: CollectContext, path: str, model: type[_M], key: str
-    ) -> list[Any]:
-        items: list[Any] = []
+        self,
+        client: httpx.AsyncClient,
+        ctx: CollectContext,
+        path: str,
+        parse: Callable[[Any], list[_I]],
+    ) -> list[_I]:
+        """Every item of one paginated list; ``parse`` validates a page and returns its items."""
+        items: list[_I] = []
         pages = paginate_body_cursor(
             client,
             path,
@@ -121,14 +135,13 @@ class SegmentPlugin(Plugin):
         async for body in pages:
             number += 1
             try:
-                page = model.model_validate(body)
+                items.extend(parse(body))
             except ValidationError as exc:
                 where = ".".join(str(part) for part in exc.errors()[0]["loc"]) or "body"
                 raise BadResponse(
                     self.source, f"{path} returned an unexpected shape (at {where})"
                 ) from None
-            items.extend(getattr(page.data, key))
-            ctx.progress(f"{key} page {number}")
+            ctx.progress(f"{path.strip('/')} page {number}")
         return items
 
 
@@ -234,7 +247,7 @@ async def _run(work: Awaitable[_T]) -> _T:
     return await work
 
 
-def _leaves(error: BaseException) -> Any:
+def _leaves(error: BaseException) -> Iterator[BaseException]:
     if isinstance(error, BaseExceptionGroup):
         for inner in error.exceptions:
             yield from _leaves(inner)

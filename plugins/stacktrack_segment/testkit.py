@@ -68,7 +68,7 @@ def _catalog(name: str) -> dict[str, Any]:
 
 
 def sample_data() -> SegmentData:
-    users = [
+    users: list[dict[str, Any]] = [
         {"id": "i2VTJURQprNfqdwjLFPWYx", "name": "Sloth", "email": "sloth@acme.example"},
         {"id": "sgJDWk3K21k6LE3tLU9nRK", "name": "", "email": "Papi@Acme.Example"},
         {

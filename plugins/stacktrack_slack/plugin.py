@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from typing import Any, TypeVar
 
 import httpx
@@ -273,7 +273,7 @@ class SlackPlugin(Plugin):
         params: dict[str, Any],
         notes: list[str],
         ctx: CollectContext,
-    ) -> Any:
+    ) -> AsyncIterator[Any]:
         """Yield each page of an older page/count method, guarding against a page that repeats."""
         page = 1
         while True:
@@ -415,7 +415,7 @@ def _first(group: BaseExceptionGroup[Any]) -> BaseException:
     return errors[0]
 
 
-def _leaves(error: BaseException) -> Any:
+def _leaves(error: BaseException) -> Iterator[BaseException]:
     if isinstance(error, BaseExceptionGroup):
         for inner in error.exceptions:
             yield from _leaves(inner)

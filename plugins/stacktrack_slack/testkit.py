@@ -103,7 +103,7 @@ def sample_data() -> SlackData:
         _login("U10HEIDI", ago(-3), ago(-1)),  # only after the run clock: filtered by ``before``
         _login("B07ZAPBOT", ago(2), ago(1)),  # not a human: ignored
     ]
-    integration_logs = [
+    integration_logs: list[dict[str, Any]] = [
         {
             "app_id": "A01HUBSPOT",
             "app_type": "HubSpot",

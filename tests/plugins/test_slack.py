@@ -320,6 +320,15 @@ async def test_team_id_is_sent_for_org_tokens() -> None:
     assert all("team_id=T0ACME" in path for path in _calls(emulator, "team.billableInfo"))
 
 
+async def test_mounted_under_a_prefix() -> None:
+    emulator = SlackEmulator(testkit.sample_data(), token=TOKEN, prefix="/slack")
+    observation = await _collect(
+        emulator.transport(), plugin=_plugin(base_url="http://127.0.0.1:9/slack")
+    )
+    assert observation == await _collect(_emulator().transport())
+    assert all(path.startswith("/slack/") for _verb, path in emulator.log)
+
+
 @pytest.mark.parametrize(
     ("method", "body"),
     [
