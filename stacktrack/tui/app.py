@@ -1,0 +1,279 @@
+"""The Textual app (SPEC §9): decision-first browsing of the stack.
+
+``make_app`` builds it with every dependency injected (config, database path, clock, analysis,
+snapshot engine and its transports), so tests and benchmarks drive the same app the CLI opens through
+``run_tui``. The app owns the loaded ``Overview`` (a reactive every screen watches); all reads and the
+analysis run in thread workers, snapshots in an async worker, so the UI never blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import var
+from textual.screen import Screen
+
+from stacktrack.config import LoadedConfig
+from stacktrack.tui.data import Analyzer, Overview, StackData
+from stacktrack.tui.messages import (
+    OverviewFailed,
+    OverviewLoaded,
+    RecommendationStateChanged,
+    SnapshotFinished,
+    SnapshotProgressed,
+)
+from stacktrack.tui.screens.help import HelpScreen
+from stacktrack.tui.screens.map import IntegrationMapScreen
+from stacktrack.tui.screens.overview import OverviewScreen
+from stacktrack.tui.screens.recommendations import RecommendationsScreen
+from stacktrack.tui.screens.renewals import RenewalsScreen
+from stacktrack.tui.screens.shadow import ShadowScreen
+from stacktrack.tui.screens.snapshot import SnapshotScreen
+from stacktrack.tui.screens.tool import ToolScreen
+
+Clock = Callable[[], dt.datetime]
+SnapshotRunner = Callable[..., Awaitable[Any]]
+
+DARK, LIGHT = "textual-dark", "textual-light"
+
+
+class StacktrackApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "stacktrack"
+    MODES = {
+        "overview": OverviewScreen,
+        "recommendations": RecommendationsScreen,
+        "renewals": RenewalsScreen,
+        "map": IntegrationMapScreen,
+        "shadow": ShadowScreen,
+    }
+    DEFAULT_MODE = "overview"
+    BINDINGS = [
+        Binding("1", "switch_mode('overview')", "Overview"),
+        Binding("2", "switch_mode('recommendations')", "Recs"),
+        Binding("3", "switch_mode('renewals')", "Renewals"),
+        Binding("4", "switch_mode('map')", "Map"),
+        Binding("5", "switch_mode('shadow')", "Shadow IT"),
+        Binding("s", "snapshot", "Snapshot"),
+        Binding("ctrl+r", "reload", "Reload", show=False),
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    overview: var[Overview | None] = var(None, always_update=True)
+    """The latest loaded overview; ``None`` until the first load finishes."""
+
+    def __init__(
+        self,
+        config: LoadedConfig | None,
+        db_path: Path,
+        *,
+        clock: Clock,
+        data: StackData,
+        snapshot_runner: SnapshotRunner | None,
+        snapshot_options: dict[str, Any],
+        theme: str = DARK,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.db_path = db_path
+        self.clock = clock
+        self.data = data
+        self.snapshot_runner = snapshot_runner
+        self.snapshot_options = snapshot_options
+        self.snapshot_events: list[SnapshotProgressed] = []
+        self.snapshot_running = False
+        self.first_paint: float | None = None
+        """``time.perf_counter()`` when the overview table was first filled (for benchmarks)."""
+        self.started = time.perf_counter()
+        self._initial_theme = theme
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.theme = self._initial_theme
+        self.load_overview()
+
+    @work(thread=True, exclusive=True, group="overview")
+    def load_overview(self) -> None:
+        started = time.perf_counter()
+        try:
+            overview = self.data.load_overview()
+        except Exception as exc:  # shown to the user; the app stays usable
+            self.post_message(OverviewFailed(f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(OverviewLoaded(overview, time.perf_counter() - started))
+
+    def on_overview_loaded(self, message: OverviewLoaded) -> None:
+        self.overview = message.overview
+        if message.overview.as_of is not None:
+            self.sub_title = f"data as of {message.overview.as_of:%Y-%m-%d %H:%M} UTC"
+        elif message.overview.config_missing:
+            self.sub_title = "no configuration"
+        else:
+            self.sub_title = "no snapshot yet"
+
+    def on_overview_failed(self, message: OverviewFailed) -> None:
+        self.notify(message.error, title="Could not read the database", severity="error")
+
+    def mark_first_paint(self) -> None:
+        if self.first_paint is None:
+            self.first_paint = time.perf_counter()
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        self.load_overview()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT if self.theme == DARK else DARK
+
+    def open_tool(self, tool_id: str) -> None:
+        self.push_screen(ToolScreen(tool_id))
+
+    @work(thread=True, group="recommendation")
+    def set_recommendation_state(self, rec_id: str, status: str) -> None:
+        self.data.set_recommendation_state(rec_id, status)
+        self.post_message(RecommendationStateChanged(rec_id, status))
+
+    def on_recommendation_state_changed(self, message: RecommendationStateChanged) -> None:
+        import dataclasses
+
+        overview = self.overview
+        if overview is None:
+            return
+        recs = [
+            dataclasses.replace(r, status=message.status) if r.id == message.rec_id else r
+            for r in overview.recommendations
+        ]
+        by_tool = {r.tool_id: r for r in recs}
+        tools = [dataclasses.replace(t, recommendation=by_tool.get(t.id)) for t in overview.tools]
+        self.overview = dataclasses.replace(overview, recommendations=recs, tools=tools)
+        self.notify(f"Recommendation {message.rec_id} marked {message.status}.")
+
+    def action_snapshot(self) -> None:
+        if self.config is None:
+            self.notify(
+                "No configuration: run `stacktrack init` (or `stacktrack demo`) first.",
+                severity="warning",
+            )
+            return
+        if not self.snapshot_running:
+            self.snapshot_events.clear()
+            self.snapshot_running = True
+            self.run_snapshot()
+        self.push_screen(SnapshotScreen())
+
+    @work(exclusive=True, group="snapshot")
+    async def run_snapshot(self) -> None:
+        from stacktrack.errors import StacktrackError
+
+        runner = self.snapshot_runner
+        if runner is None:
+            from stacktrack.snapshot import run_snapshot as runner
+
+        def on_event(event: Any) -> None:
+            self.post_message(SnapshotProgressed(event.source, event.kind, event.message))
+
+        try:
+            summary = await runner(self.config, on_event=on_event, **self.snapshot_options)
+        except StacktrackError as exc:
+            self.post_message(SnapshotFinished(None, "failed", str(exc)))
+            return
+        except Exception as exc:  # a bug: say so instead of killing the UI
+            self.post_message(SnapshotFinished(None, "failed", f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(SnapshotFinished(summary.run_id, summary.status))
+
+    def on_snapshot_progressed(self, message: SnapshotProgressed) -> None:
+        self.snapshot_events.append(message)
+        if message.kind == "failed":
+            self.notify(message.message, title=f"Source {message.source} failed", severity="error")
+        for screen in self.screen_stack:
+            if isinstance(screen, SnapshotScreen):
+                screen.progressed(message)
+
+    def on_snapshot_finished(self, message: SnapshotFinished) -> None:
+        self.snapshot_running = False
+        if message.error:
+            self.notify(message.error, title="Snapshot not run", severity="error")
+        else:
+            self.notify(f"Run {message.run_id} stored ({message.status}).", title="Snapshot finished")
+        for screen in self.screen_stack:
+            if isinstance(screen, SnapshotScreen):
+                screen.finished(message)
+        self.load_overview()
+
+    # -- command palette -----------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        mode = self.switch_mode
+        yield SystemCommand("Overview", "Tools with their verdicts", lambda: mode("overview"))
+        yield SystemCommand(
+            "Recommendations", "Accept, dismiss, export", lambda: mode("recommendations")
+        )
+        yield SystemCommand("Renewals", "The next 12 months of deadlines", lambda: mode("renewals"))
+        yield SystemCommand("Integration map", "Who feeds whom", lambda: mode("map"))
+        yield SystemCommand("Shadow IT", "Apps that match no tool", lambda: mode("shadow"))
+        yield SystemCommand("Run a snapshot", "Query every source now", self.action_snapshot)
+        yield SystemCommand("Reload", "Read the database again", self.action_reload)
+        yield SystemCommand("Toggle light/dark", "Switch theme", self.action_toggle_theme)
+        yield SystemCommand("Help", "Keys and screens", self.action_help)
+        yield from getattr(self.screen, "palette_commands", lambda: [])()
+
+
+def make_app(
+    config: LoadedConfig | None,
+    store_path: Path,
+    *,
+    clock: Clock | None = None,
+    analyzer: Analyzer | None = None,
+    snapshot_runner: SnapshotRunner | None = None,
+    snapshot_options: dict[str, Any] | None = None,
+    theme: str = DARK,
+) -> StacktrackApp:
+    """Build the app. ``clock`` is "now" for every relative time shown (tests pin it);
+    ``snapshot_options`` are passed to ``run_snapshot`` (``now``, ``transports`` for emulators)."""
+    return StacktrackApp(
+        config,
+        Path(store_path),
+        clock=clock or (lambda: dt.datetime.now(dt.UTC)),
+        data=StackData(config, Path(store_path), analyzer),
+        snapshot_runner=snapshot_runner,
+        snapshot_options=dict(snapshot_options or {}),
+        theme=theme,
+    )
+
+
+def run_tui(config: LoadedConfig | None, db_path: Path, **kwargs: Any) -> None:
+    """Entry point for the CLI (``stacktrack``, ``stacktrack tui``, ``stacktrack demo``)."""
+    make_app(config, db_path, **kwargs).run()
+
+
+def first_paint_seconds(
+    config: LoadedConfig | None, db_path: Path, *, size: tuple[int, int] = (160, 48)
+) -> float:
+    """Seconds from app start to the overview table being filled, headless (for ``bench/``)."""
+
+    async def measure() -> float:
+        app = make_app(config, db_path)
+        async with app.run_test(size=size) as pilot:
+            while app.first_paint is None:
+                await pilot.pause(0.005)
+            return app.first_paint - app.started
+
+    return asyncio.run(measure())

@@ -1,0 +1,75 @@
+"""The common shape of the area screens: header, body, footer, and a redraw on every new overview."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult, SystemCommand
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from stacktrack.tui.data import Overview
+
+if TYPE_CHECKING:
+    from stacktrack.tui.app import StacktrackApp
+
+
+def empty_text(overview: Overview, db_path: object) -> str:
+    """What to do next when there is nothing to show yet."""
+    if overview.config_missing:
+        return (
+            "[b]No configuration found.[/b]\n\n"
+            "  [b]stacktrack demo[/b]     try stacktrack on a simulated company (no credentials)\n"
+            "  [b]stacktrack init[/b]     write a starter config, then fill in your tools and sources\n"
+            "  [b]stacktrack snapshot[/b] query your sources and store the first run\n\n"
+            "Looked for --config, $STACKTRACK_CONFIG, ./stacktrack.toml and the user config folder."
+        )
+    return (
+        f"[b]No snapshot in {db_path} yet.[/b]\n\n"
+        "  press [b]s[/b]               run a snapshot of every configured source now\n"
+        "  [b]stacktrack snapshot[/b] the same from the command line (or from cron)\n"
+        "  [b]stacktrack demo[/b]     try stacktrack on a simulated company instead"
+    )
+
+
+class AreaScreen(Screen[None]):
+    """A mode's root screen; subclasses compose ``body()`` and implement ``show()``."""
+
+    AREA = ""
+
+    @property
+    def stack_app(self) -> StacktrackApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Reading the database…", id="empty", classes="empty")
+        yield from self.body()
+        yield Footer()
+
+    def body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.AREA
+        self.watch(self.app, "overview", self._overview_changed)
+
+    def _overview_changed(self, overview: Overview | None) -> None:
+        if overview is None:
+            return
+        empty = self.query_one("#empty", Static)
+        empty.display = overview.empty
+        if overview.empty:
+            empty.update(empty_text(overview, self.stack_app.db_path))
+        self.set_class(overview.empty, "-empty")
+        self.show(overview)
+
+    def show(self, overview: Overview) -> None:
+        raise NotImplementedError
+
+    def palette_commands(self) -> list[SystemCommand]:
+        return []
+
+    def today(self) -> Any:
+        overview = self.stack_app.overview
+        return overview.as_of.date() if overview and overview.as_of else None

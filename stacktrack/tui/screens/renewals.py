@@ -1,0 +1,76 @@
+"""The next 12 months of renewals and notice deadlines, with each tool's recommendation beside it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Static
+
+from stacktrack.tui.data import Overview, ToolRow
+from stacktrack.tui.screens.base import AreaScreen
+from stacktrack.tui.widgets import cells
+
+
+def upcoming(tools: list[ToolRow], today: dt.date, days: int = 365) -> list[ToolRow]:
+    """Tools whose renewal or notice deadline falls in ``[today, today + days]``, by notice date."""
+    end = today + dt.timedelta(days=days)
+    rows = [
+        t for t in tools
+        if any(d is not None and today <= d <= end for d in (t.renewal_date, t.notice_deadline))
+    ]  # fmt: skip
+    return sorted(rows, key=lambda t: (t.notice_deadline or t.renewal_date or dt.date.max, t.name))
+
+
+class RenewalsScreen(AreaScreen):
+    AREA = "Renewals (next 12 months)"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[ToolRow] = []
+
+    def body(self) -> ComposeResult:
+        yield Static(id="renewals-summary")
+        table: DataTable[Any] = DataTable(id="renewals", cursor_type="row", zebra_stripes=True)
+        yield table
+
+    def show(self, overview: Overview) -> None:
+        table = self.query_one("#renewals", DataTable)
+        table.display = not overview.empty
+        if overview.empty or overview.as_of is None:
+            return
+        today = overview.as_of.date()
+        self.rows = upcoming(overview.tools, today)
+        wide = self.size.width >= 120
+        table.clear(columns=True)
+        table.add_columns("Notice by", "Days", "Renews", "Tool", "Cost/yr", "Recommendation")
+        if wide:
+            table.add_columns("Saves/yr", "Owner")
+        cur = overview.currency
+        for tool in self.rows:
+            days = (tool.notice_deadline - today).days if tool.notice_deadline else None
+            days_text = Text("—" if days is None else ("passed" if days < 0 else f"{days}"),
+                             style="red" if days is not None and days <= 30 else "")  # fmt: skip
+            rec = tool.recommendation
+            verdict = cells.verdict(tool.verdict)
+            if rec and rec.target_tool_name:
+                verdict.append(f" → {rec.target_tool_name}")
+            row = [cells.deadline(tool.notice_deadline, today), days_text,
+                   cells.date(tool.renewal_date), tool.name, cells.money(tool.annual_cost, cur),
+                   verdict]  # fmt: skip
+            if wide:
+                row += [cells.money(tool.money_at_stake, cur, unknown=cells.NONE), tool.owner or "—"]
+            table.add_row(*row, key=tool.id)
+        total = sum(t.annual_cost or 0 for t in self.rows)
+        text = Text(f"{len(self.rows)} renewals in the next 12 months, ", style="bold")
+        text.append(cells.money(total, cur).plain, style="bold")
+        text.append(" a year at stake; the notice date is when you must act.", style="dim")
+        self.query_one("#renewals-summary", Static).update(text)
+
+    @on(DataTable.RowSelected, "#renewals")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.stack_app.open_tool(str(event.row_key.value))

@@ -1,0 +1,97 @@
+"""How figures look in a cell: money, utilization bars, dates, freshness. Unknown is never 0."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.text import Text
+
+UNKNOWN = Text("unknown", style="dim italic")
+NONE = Text("—", style="dim")
+
+VERDICT_STYLES = {
+    "keep": "green",
+    "right-size": "yellow",
+    "consolidate": "cyan",
+    "integrate-or-retire": "magenta",
+    "retire": "bold red",
+}
+STATUS_STYLES = {"connected": "green", "isolated": "bold red", "unknown": "dim"}
+_BLOCKS = " ▏▎▍▌▋▊▉█"
+
+
+def money(value: float | None, currency: str = "", *, unknown: Text = UNKNOWN) -> Text:
+    if value is None:
+        return unknown.copy()
+    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
+    text = f"{symbol}{value:,.0f}" if symbol else f"{value:,.0f} {currency}".strip()
+    return Text(text, justify="right")
+
+
+def count(value: int | None) -> Text:
+    return UNKNOWN.copy() if value is None else Text(f"{value:,}", justify="right")
+
+
+def utilization_bar(value: float | None, width: int = 8) -> Text:
+    """``█████▌   56%``: eighths of a cell; over-deployment (>100%) shows full and the real figure."""
+    if value is None:
+        return UNKNOWN.copy()
+    eighths = round(min(max(value, 0.0), 1.0) * width * 8)
+    full, part = divmod(eighths, 8)
+    bar = "█" * full + (_BLOCKS[part] if part else "")
+    style = "red" if value < 0.5 else "yellow" if value < 0.8 else "green"
+    if value > 1:
+        style = "magenta"
+    text = Text(bar.ljust(width), style=style)
+    text.append(f" {value * 100:4.0f}%")
+    return text
+
+
+def verdict(word: str) -> Text:
+    return Text(word, style=VERDICT_STYLES.get(word, ""))
+
+
+def integration(status: str) -> Text:
+    return Text(status, style=STATUS_STYLES.get(status, ""))
+
+
+def date(value: dt.date | None) -> Text:
+    return NONE.copy() if value is None else Text(value.isoformat())
+
+
+def deadline(value: dt.date | None, today: dt.date | None) -> Text:
+    """The date, red when it has passed or is within 30 days, yellow within 90."""
+    if value is None:
+        return NONE.copy()
+    style = ""
+    if today is not None:
+        days = (value - today).days
+        style = "bold red" if days <= 30 else "yellow" if days <= 90 else ""
+    return Text(value.isoformat(), style=style)
+
+
+def freshness(stale_days: int | None, failed: bool) -> Text:
+    if stale_days is None:
+        return Text("no data", style="dim italic")
+    label = "current" if stale_days == 0 else f"{stale_days}d old"
+    if failed:
+        return Text(f"⚠ {label}", style="yellow")
+    return Text(label, style="green" if stale_days == 0 else "yellow")
+
+
+def when(value: dt.datetime | None, *, never: str = "never") -> Text:
+    if value is None:
+        return Text(never, style="dim italic")
+    return Text(value.strftime("%Y-%m-%d %H:%M"))
+
+
+def ago(value: dt.datetime | None, now: dt.datetime) -> str:
+    """Whole days (or hours) between ``value`` and the injected clock ``now``."""
+    if value is None:
+        return "never"
+    seconds = (now - value).total_seconds()
+    if seconds < 3600:
+        return "just now"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    return f"{int(seconds // 86400)} days ago"
