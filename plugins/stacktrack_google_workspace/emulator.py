@@ -1,0 +1,200 @@
+"""An emulator of the Google Admin SDK endpoints the ``google_workspace`` plugin reads (SPEC §10).
+
+Faithful to shared/vendor-apis identity-collab-ai §2: Bearer access token; Directory
+``GET /admin/directory/v1/users`` (``customer``, ``maxResults`` up to 500), Reports
+``GET /admin/reports/v1/activity/users/all/applications/{saml|token}`` (``eventName``, ``startTime``,
+``endTime``, ``maxResults`` up to 1000, newest first) and License Manager
+``GET /apps/licensing/v1/product/{productId}/sku/{skuId}/users`` (``customerId`` required), all paged
+with ``pageToken``/``nextPageToken``. The License Manager lives on another host in reality; here both
+are served by one emulator (the plugin's ``licensing_base_url`` points at it).
+
+Error bodies use Google's standard envelope ``{"error": {"code", "message", "errors": [{"reason"}],
+"status"}}`` (the notes: standard, UNCERTAIN for this API). The rate-limit answer is the notes' 403 with
+reason ``rateLimitExceeded`` by default; set ``rate_limit_status`` to 429 or 503 for the other two.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+from urllib.parse import unquote
+
+import httpx
+
+from stacktrack.emulation import Emulator, json_response
+from stacktrack.paging import parse_time
+
+_ACTIVITY = re.compile(r"^/admin/reports/v1/activity/users/([^/]+)/applications/([^/]+)/?$")
+_LICENSES = re.compile(r"^/apps/licensing/v1/product/([^/]+)/sku/([^/]+)/users/?$")
+_APPLICATIONS = ("saml", "token", "login", "admin", "drive")
+
+
+@dataclass
+class GoogleWorkspaceData:
+    """One Google Workspace customer, as the Admin SDK returns it."""
+
+    customer_id: str = "C03az79cb"
+    users: list[dict[str, Any]] = field(default_factory=list)
+    """Directory ``users.list`` items (``User``), suspended and archived ones included."""
+    saml_activities: list[dict[str, Any]] = field(default_factory=list)
+    """Reports ``saml`` activities (``Activity``; ``login_success``/``login_failure`` events)."""
+    token_activities: list[dict[str, Any]] = field(default_factory=list)
+    """Reports ``token`` activities (``authorize``/``revoke``/``activity`` events)."""
+    license_assignments: list[dict[str, Any]] = field(default_factory=list)
+    """License Manager ``licenseAssignment`` items of every product and SKU."""
+
+
+class GoogleWorkspaceEmulator(Emulator):
+    vendor = "google_workspace"
+    data: GoogleWorkspaceData
+    rate_limit_status: int = 403
+    """The throttling answer: 403 ``rateLimitExceeded`` (default), 429 or 503."""
+
+    _STATUS_TEXT: ClassVar[dict[int, str]] = {
+        400: "INVALID_ARGUMENT",
+        401: "UNAUTHENTICATED",
+        403: "PERMISSION_DENIED",
+        404: "NOT_FOUND",
+        429: "RESOURCE_EXHAUSTED",
+        503: "UNAVAILABLE",
+    }
+
+    def unauthorized(self, request: httpx.Request) -> httpx.Response:
+        return self._error(
+            401,
+            "Request had invalid authentication credentials. Expected OAuth 2 access token, login "
+            "cookie or other valid authentication credential.",
+            "authError",
+            headers={"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'},
+        )
+
+    def rate_limited(self, request: httpx.Request, wait: float) -> httpx.Response:
+        status = self.rate_limit_status
+        if status == 503:
+            return self._error(503, "The service is currently unavailable.", "backendError")
+        if status == 429:
+            return self._error(429, "Quota exceeded for quota metric 'Queries'.", "rateLimitExceeded")
+        return self._error(403, "Rate Limit Exceeded", "rateLimitExceeded")
+
+    def route(self, request: httpx.Request) -> httpx.Response:
+        if request.method != "GET":
+            return self._error(405, "Method not allowed.", "methodNotAllowed")
+        path = self.path(request)
+        params = request.url.params
+        if path.rstrip("/") == "/admin/directory/v1/users":
+            customer = params.get("customer")
+            if not customer and not params.get("domain"):
+                return self._error(400, "Bad Request", "badRequest")
+            if customer not in (None, "my_customer", self.data.customer_id):
+                return self._error(404, "Resource Not Found: customer", "notFound")
+            return self._page(params, self.data.users, "users", 500, 100, {"kind": "admin#directory#users"})
+        match = _ACTIVITY.match(path)
+        if match:
+            user_key, application = unquote(match.group(1)), unquote(match.group(2))
+            if application not in _APPLICATIONS:
+                return self._error(400, f"Invalid value '{application}'.", "invalid")
+            items = self._activities(application, user_key, params)
+            if isinstance(items, httpx.Response):
+                return items
+            return self._page(params, items, "items", 1000, 1000, {"kind": "admin#reports#activities"})
+        match = _LICENSES.match(path)
+        if match:
+            product, sku = unquote(match.group(1)), unquote(match.group(2))
+            if params.get("customerId") not in ("my_customer", self.data.customer_id):
+                return self._error(400, "Invalid customerId.", "invalid")
+            items = [
+                item
+                for item in self.data.license_assignments
+                if item.get("productId") == product and item.get("skuId") == sku
+            ]
+            extra = {"kind": "licensing#licenseAssignmentList", "etag": '"emulated"'}
+            return self._page(params, items, "items", 1000, 100, extra)
+        return self._error(404, "Not Found", "notFound")
+
+    def _activities(
+        self, application: str, user_key: str, params: httpx.QueryParams
+    ) -> list[dict[str, Any]] | httpx.Response:
+        source = {"saml": self.data.saml_activities, "token": self.data.token_activities}.get(application, [])
+        try:
+            start = parse_time(params.get("startTime")) if params.get("startTime") else None
+            end = parse_time(params.get("endTime")) if params.get("endTime") else None
+        except ValueError:
+            return self._error(400, "Invalid value for startTime/endTime.", "invalid")
+        wanted = params.get("eventName")
+        items = []
+        for item in source:
+            when = parse_time((item.get("id") or {}).get("time"))
+            if when is None or (start is not None and when < start) or (end is not None and when > end):
+                continue
+            if user_key != "all" and (item.get("actor") or {}).get("email") != user_key:
+                continue
+            if wanted:
+                events = [event for event in item.get("events", []) if event.get("name") == wanted]
+                if not events:
+                    continue
+                item = {**item, "events": events}
+            items.append(item)
+        # Reports lists newest first.
+        items.sort(key=lambda item: parse_time(item["id"]["time"]) or dt.datetime.min.replace(tzinfo=dt.UTC), reverse=True)
+        return items
+
+    def _page(
+        self,
+        params: httpx.QueryParams,
+        items: list[Any],
+        key: str,
+        max_results: int,
+        default: int,
+        extra: dict[str, Any],
+    ) -> httpx.Response:
+        try:
+            limit = int(params.get("maxResults", default))
+        except ValueError:
+            return self._error(400, "Invalid value for maxResults.", "invalid")
+        if limit < 1 or limit > max_results:
+            return self._error(400, f"Invalid value '{limit}'. Values must be within the range: [1, {max_results}]", "invalid")
+        token = params.get("pageToken")
+        offset = _decode(token) if token else 0
+        if offset is None:
+            return self._error(400, "Invalid page token.", "invalid")
+        size = min(self.page_size, limit)
+        chunk = items[offset : offset + size]
+        following = offset + size
+        body: dict[str, Any] = {**extra}
+        if chunk or key != "items":
+            body[key] = chunk  # Google leaves ``items`` out of an empty activity page
+        next_token = _encode(following) if following < len(items) else None
+        if self.repeat_cursor and token:
+            next_token = token  # the fault: the token just sent comes back
+        if next_token:
+            body["nextPageToken"] = next_token
+        return json_response(body)
+
+    def _error(
+        self, status: int, message: str, reason: str, *, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        body = {
+            "error": {
+                "code": status,
+                "message": message,
+                "errors": [{"message": message, "domain": "global", "reason": reason}],
+                "status": self._STATUS_TEXT.get(status, "UNKNOWN"),
+            }
+        }
+        return json_response(body, status=status, headers=headers)
+
+
+def _encode(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"gws:{offset}".encode()).decode().rstrip("=")
+
+
+def _decode(token: str) -> int | None:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        prefix, _, number = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
+        return int(number) if prefix == "gws" and int(number) >= 0 else None
+    except (ValueError, UnicodeDecodeError):
+        return None

@@ -1,0 +1,474 @@
+"""The ``google_workspace`` plugin: Workspace seats and sign-ins, SAML apps, third-party OAuth apps.
+
+Built against shared/vendor-apis identity-collab-ai §2 (Admin SDK Directory and Reports, Enterprise
+License Manager). Google Workspace is a directory (``reports_many_apps``) and also a product a company
+pays for. It returns:
+
+* the Workspace app itself (``app=None``, catalog product ``google_workspace``): every Directory user
+  (``users.list``), ``lastLoginTime`` as the last activity (kind ``login``). Suspended users are
+  ``suspended`` and archived ones ``deactivated``; neither holds a seat. When ``license_skus`` are
+  configured, only users holding one of those License Manager SKUs are assigned; otherwise every
+  active user is.
+* one app per SAML application seen in the Reports API ``saml`` ``login_success`` events in the
+  window, accounts = the users seen signing in (kind ``sso``). Google has no per-app assignment list
+  in these APIs, so "assigned" for a SAML app can only mean "signed in during the window": such an
+  app never shows never-active users. ``login_failure`` events are not asked for and are skipped.
+* integrations of the Workspace app from the Reports ``token`` ``authorize`` events: one per
+  third-party app (``app_name``), last grant as ``last_used`` and distinct granting users as
+  ``active_users``. Grants are evidence of a connection, not of traffic: a ``revoke`` is not
+  subtracted and API-call (``activity``) events are not read.
+
+A Reports or License Manager refusal (HTTP 403 without a quota reason: the token lacks the scope)
+degrades to a note; the Directory listing is required. Rate limits: 429, 503 and 403 with a
+``rateLimitExceeded``/``userRateLimitExceeded``/``quotaExceeded`` reason are retried with exponential
+backoff by the core (Google sends no wait hint); still limited afterwards is ``RateLimitExhausted``.
+
+Only a ready OAuth access token is supported (``token``); a service-account key with domain-wide
+delegation (the ``google`` extra, google-auth) is not wired in yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from stacktrack.plugin_api import (
+    Account,
+    AccountStatus,
+    ActivityKind,
+    AppUsage,
+    AuthenticationError,
+    BadResponse,
+    Capability,
+    CollectContext,
+    Integration,
+    Observation,
+    Plugin,
+    PluginError,
+    PluginSettings,
+    RateLimitExhausted,
+    SecretStr,
+    paginate_body_cursor,
+    parse_time,
+)
+
+from .models import Activity, ActivitiesPage, DirectoryUser, ErrorBody, LicensesPage, UsersPage
+
+_M = TypeVar("_M", bound=BaseModel)
+_T = TypeVar("_T")
+
+LICENSING_URL = "https://licensing.googleapis.com"
+USERS_PATH = "/admin/directory/v1/users"
+ACTIVITY_PATH = "/admin/reports/v1/activity/users/all/applications/{application}"
+LICENSES_PATH = "/apps/licensing/v1/product/{product}/sku/{sku}/users"
+
+RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
+"""403 reasons that mean "slow down", not "not allowed" (the notes: UNCERTAIN for this API)."""
+
+TOKEN_REPORT_MAX_DAYS = 180
+"""The notes: the token report covers at most 180 days."""
+
+_EPOCH_CUTOFF = dt.datetime(1970, 1, 2, tzinfo=dt.UTC)
+
+
+class LicenseSku(BaseModel):
+    """One License Manager SKU whose holders count as Workspace seats."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: str
+    """Product id, e.g. ``Google-Apps``."""
+    sku_id: str
+    """SKU id, e.g. ``1010020028`` (Business Standard)."""
+
+
+class GoogleWorkspaceSettings(PluginSettings):
+    """Settings of a ``google_workspace`` source."""
+
+    token: SecretStr
+    """An OAuth access token of a super-admin (or delegated) with the read-only scopes in the docs."""
+    customer: str = "my_customer"
+    """Directory ``customer`` parameter: ``my_customer`` (the token's own account) or a customer id."""
+    customer_id: str | None = None
+    """Customer id for License Manager (``C0...``); default: the one Directory users carry."""
+    license_skus: list[LicenseSku] = Field(default_factory=list)
+    """SKUs whose holders are the Workspace seats; empty: every active user holds a seat."""
+    licensing_base_url: str | None = None
+    """License Manager host; default: ``base_url`` when one is set, else licensing.googleapis.com."""
+    users_page_size: int = Field(default=500, ge=1, le=500)
+    """Directory users per page (``maxResults``, at most 500)."""
+    activities_page_size: int = Field(default=1000, ge=1, le=1000)
+    """Reports activities per page (``maxResults``, at most 1000)."""
+
+
+class GoogleWorkspacePlugin(Plugin):
+    name = "google_workspace"
+    title = "Google Workspace"
+    settings_model = GoogleWorkspaceSettings
+    default_base_url = "https://admin.googleapis.com"
+    observes = frozenset({Capability.ACCOUNTS, Capability.ACTIVITY, Capability.INTEGRATIONS})
+    reports_many_apps = True
+    product = "google_workspace"
+
+    settings: GoogleWorkspaceSettings
+
+    @classmethod
+    def emulator(cls) -> Any:
+        from .emulator import GoogleWorkspaceEmulator
+
+        return GoogleWorkspaceEmulator
+
+    def rate_limit_wait(self, response: httpx.Response) -> float | None:
+        """429 (``Retry-After`` if sent), and 403 whose error reason is a rate or quota limit."""
+        wait = super().rate_limit_wait(response)
+        if wait is not None or response.status_code != 403:
+            return wait
+        try:
+            body = json.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return 0.0 if _rate_limited(body) else None
+
+    async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
+        notes: list[str] = []
+        users, saml, grants = await _gather(
+            self._users(client, ctx),
+            self._optional(self._activities(client, ctx, "saml", "login_success"), notes, "SAML apps"),
+            self._optional(self._activities(client, ctx, "token", "authorize"), notes, "integrations"),
+        )
+        licensed = None
+        if self.settings.license_skus:
+            licensed = await self._optional(self._licensed(client, ctx, users), notes, "license seats")
+        by_email = {user.primaryEmail.lower(): user for user in users if user.primaryEmail}
+        workspace = AppUsage(
+            app=None,
+            accounts=self._workspace_accounts(users, licensed, ctx),
+            activity_known=True,
+            integrations=self._integrations(grants) if grants is not None else None,
+        )
+        apps = [workspace]
+        if saml is not None:
+            apps.extend(self._saml_apps(saml, by_email, ctx))
+        return Observation(apps=apps, notes=notes)
+
+    # -- the listings ----------------------------------------------------------------------
+
+    async def _users(self, client: httpx.AsyncClient, ctx: CollectContext) -> list[DirectoryUser]:
+        users: list[DirectoryUser] = []
+        params = {"customer": self.settings.customer, "maxResults": self.settings.users_page_size}
+        number = 0
+        async for body in self._pages(client, USERS_PATH, params, "Directory users.list"):
+            number += 1
+            users.extend(self._parse(UsersPage, body, "Directory users.list").users)
+            ctx.progress(f"users page {number}")
+        return users
+
+    async def _activities(
+        self, client: httpx.AsyncClient, ctx: CollectContext, application: str, event: str
+    ) -> list[tuple[dt.datetime, str, str]]:
+        """(time, actor e-mail, app name) of every ``event`` in the window."""
+        end = ctx.now.astimezone(dt.UTC)
+        days = ctx.lookback_days
+        if application == "token":
+            days = min(days, TOKEN_REPORT_MAX_DAYS)
+        params = {
+            "eventName": event,
+            "startTime": _rfc3339(end - dt.timedelta(days=days)),
+            "endTime": _rfc3339(end),
+            "maxResults": self.settings.activities_page_size,
+        }
+        what = f"Reports {application} activities"
+        url = ACTIVITY_PATH.format(application=application)
+        found: list[tuple[dt.datetime, str, str]] = []
+        number = 0
+        async for body in self._pages(client, url, params, what):
+            number += 1
+            for activity in self._parse(ActivitiesPage, body, what).items:
+                found.extend(self._events(activity, event, end, what))
+            ctx.progress(f"{application} activities page {number}")
+        return found
+
+    async def _licensed(
+        self, client: httpx.AsyncClient, ctx: CollectContext, users: list[DirectoryUser]
+    ) -> set[str]:
+        """Lowercased e-mails holding one of the configured SKUs."""
+        customer = self.settings.customer_id or next(
+            (user.customerId for user in users if user.customerId), self.settings.customer
+        )
+        base = self.settings.licensing_base_url or ("" if self.settings.base_url else LICENSING_URL)
+        holders: set[str] = set()
+        for sku in self.settings.license_skus:
+            path = LICENSES_PATH.format(product=quote(sku.product_id, safe=""), sku=quote(sku.sku_id, safe=""))
+            params = {"customerId": customer, "maxResults": 1000}
+            what = "License Manager assignments"
+            async for body in self._pages(client, base.rstrip("/") + path, params, what):
+                for item in self._parse(LicensesPage, body, what).items:
+                    if item.userId:
+                        holders.add(item.userId.strip().lower())
+            ctx.progress(f"licenses of {sku.sku_id} read")
+        return holders
+
+    # -- mapping ---------------------------------------------------------------------------
+
+    def _workspace_accounts(
+        self, users: list[DirectoryUser], licensed: set[str] | None, ctx: CollectContext
+    ) -> list[Account]:
+        accounts = []
+        seen: set[str] = set()
+        for user in users:
+            email = (user.primaryEmail or "").strip().lower() or None
+            status = _status(user)
+            assigned = status is AccountStatus.ACTIVE
+            if licensed is not None:
+                assigned = assigned and email in licensed
+            last = self._login_time(user.lastLoginTime)
+            accounts.append(
+                Account(
+                    id=user.id,
+                    email=email,
+                    name=user.name.fullName if user.name else None,
+                    status=status,
+                    assigned=assigned,
+                    last_active=last,
+                    activity_kind=ActivityKind.LOGIN if last is not None else None,
+                )
+            )
+            if email:
+                seen.add(email)
+        # A licence held by an address the Directory did not list (another domain of the customer,
+        # or a user deleted after the licence was given): still a paid seat.
+        for email in sorted((licensed or set()) - seen):
+            accounts.append(Account(id=email, email=email, assigned=True))
+        return accounts
+
+    def _saml_apps(
+        self,
+        logins: list[tuple[dt.datetime, str, str]],
+        by_email: dict[str, DirectoryUser],
+        ctx: CollectContext,
+    ) -> list[AppUsage]:
+        latest: dict[str, dict[str, dt.datetime]] = {}
+        names: dict[str, str] = {}
+        for when, email, app in logins:
+            key = app.casefold()
+            names.setdefault(key, app)
+            per_app = latest.setdefault(key, {})
+            if email not in per_app or when > per_app[email]:
+                per_app[email] = when
+        apps = []
+        for key in sorted(latest):
+            accounts = []
+            for email, when in sorted(latest[key].items()):
+                user = by_email.get(email)
+                if user is not None:
+                    status = _status(user)
+                    account_id = user.id
+                else:
+                    # Signed in during the window but no longer in the Directory: deleted since.
+                    status = AccountStatus.DEACTIVATED
+                    account_id = email
+                accounts.append(
+                    Account(
+                        id=account_id,
+                        email=email,
+                        name=user.name.fullName if user is not None and user.name else None,
+                        status=status,
+                        assigned=status is AccountStatus.ACTIVE,
+                        last_active=when,
+                        activity_kind=ActivityKind.SSO,
+                    )
+                )
+            apps.append(
+                AppUsage(
+                    app=names[key],
+                    accounts=accounts,
+                    activity_known=True,
+                    history_horizon_days=ctx.lookback_days,
+                )
+            )
+        return apps
+
+    def _integrations(self, grants: list[tuple[dt.datetime, str, str]]) -> list[Integration]:
+        last: dict[str, dt.datetime] = {}
+        users: dict[str, set[str]] = {}
+        names: dict[str, str] = {}
+        for when, email, app in grants:
+            key = app.casefold()
+            names.setdefault(key, app)
+            if key not in last or when > last[key]:
+                last[key] = when
+            users.setdefault(key, set()).add(email)
+        return [
+            Integration(
+                app=names[key],
+                kind="oauth_token",
+                direction="both",
+                last_used=last[key],
+                active_users=len(users[key]),
+            )
+            for key in sorted(names)
+        ]
+
+    def _events(
+        self, activity: Activity, wanted: str, end: dt.datetime, what: str
+    ) -> list[tuple[dt.datetime, str, str]]:
+        email = (activity.actor.email if activity.actor else None) or ""
+        email = email.strip().lower()
+        when = self._time(activity.id.time if activity.id else None, f"{what} id.time")
+        if not email or when is None or when > end:
+            return []
+        found = []
+        for event in activity.events:
+            if event.name != wanted:
+                continue  # a login_failure, a revoke: not a sign-in, not a grant
+            if wanted == "authorize":
+                app = event.param("app_name") or event.param("client_id")
+            else:
+                app = event.param("application_name")
+            app = (app or "").strip()
+            if app:
+                found.append((when, email, app))
+        return found
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    async def _pages(
+        self, client: httpx.AsyncClient, url: str, params: dict[str, Any], what: str
+    ) -> AsyncIterator[Any]:
+        """``nextPageToken`` pages; a 403 still rate-limited after retries is ``RateLimitExhausted``."""
+        pages = paginate_body_cursor(
+            client,
+            url,
+            source=self.source,
+            cursor_param="pageToken",
+            next_cursor=_next_token,
+            params=params,
+        )
+        try:
+            async for body in pages:
+                yield body
+        except AuthenticationError as exc:
+            if exc.status_code == 403 and _rate_limited(exc.body):
+                raise RateLimitExhausted(
+                    self.source, f"still rate-limited by {what} after retrying (HTTP 403)", status_code=403
+                ) from None
+            if exc.status_code == 403:
+                reason = _reason(exc.body)
+                suffix = f" ({reason})" if reason else ""
+                raise _Refused(
+                    self.source,
+                    f"Google refused {what} (HTTP 403{suffix}): the token lacks a scope or admin role",
+                    status_code=403,
+                ) from None
+            raise
+
+    async def _optional(self, work: Awaitable[_T], notes: list[str], what: str) -> _T | None:
+        try:
+            return await work
+        except _Refused as exc:
+            notes.append(f"{exc.message}: {what} unknown")
+            return None
+
+    def _parse(self, model: type[_M], body: Any, what: str) -> _M:
+        try:
+            return model.model_validate(body)
+        except ValidationError as exc:
+            where = ".".join(str(part) for part in exc.errors()[0]["loc"]) or "body"
+            raise BadResponse(self.source, f"{what} returned an unexpected shape (at {where})") from None
+
+    def _time(self, value: Any, what: str) -> dt.datetime | None:
+        try:
+            return parse_time(value)
+        except (ValueError, OverflowError, OSError, TypeError):
+            raise BadResponse(self.source, f"{what} is not a timestamp") from None
+
+    def _login_time(self, value: Any) -> dt.datetime | None:
+        when = self._time(value, "Directory lastLoginTime")
+        # Google reports "never signed in" as the Unix epoch (1970-01-01T00:00:00.000Z) rather than
+        # leaving the field out; the notes do not say so, hence the defensive cut-off.
+        if when is None or when < _EPOCH_CUTOFF:
+            return None
+        return when
+
+
+class _Refused(AuthenticationError):
+    """A 403 on one listing: the token lacks that API's scope (a note for optional listings)."""
+
+
+def _status(user: DirectoryUser) -> AccountStatus:
+    if user.suspended:
+        return AccountStatus.SUSPENDED
+    if user.archived:
+        return AccountStatus.DEACTIVATED
+    return AccountStatus.ACTIVE
+
+
+def _next_token(body: Any) -> str | None:
+    token = body.get("nextPageToken")
+    if token is not None and not isinstance(token, str):
+        raise TypeError("nextPageToken is not a string")
+    return token or None
+
+
+def _error(body: Any) -> Any:
+    try:
+        return ErrorBody.model_validate(body).error
+    except ValidationError:
+        return None
+
+
+def _rate_limited(body: Any) -> bool:
+    error = _error(body)
+    return error is not None and any(item.reason in RATE_LIMIT_REASONS for item in error.errors)
+
+
+def _reason(body: Any) -> str | None:
+    error = _error(body)
+    if error is None:
+        return None
+    for item in error.errors:
+        if item.reason:
+            return "".join(ch for ch in item.reason if ch.isprintable())[:60]
+    return None
+
+
+def _rfc3339(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+async def _gather(*work: Awaitable[Any]) -> list[Any]:
+    """Run concurrently; on failure cancel the rest and raise the first error itself (not a group)."""
+    tasks: list[asyncio.Task[Any]] = []
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(_run(item)) for item in work]
+    except BaseExceptionGroup as failed:
+        raise _first(failed) from None
+    return [task.result() for task in tasks]
+
+
+async def _run(work: Awaitable[_T]) -> _T:
+    return await work
+
+
+def _first(group: BaseExceptionGroup[Any]) -> BaseException:
+    errors = list(_leaves(group))
+    for error in errors:
+        if isinstance(error, PluginError):
+            return error
+    return errors[0]
+
+
+def _leaves(error: BaseException) -> Any:
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            yield from _leaves(inner)
+    else:
+        yield error
