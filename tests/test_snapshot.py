@@ -40,9 +40,12 @@ def _config(tmp_path: Path, sources: dict[str, str], extra: str = "") -> Path:
     return path
 
 
-def _run(path: Path, *args: str) -> tuple[int, str, str]:
+def _run(path: Path, *args: str, verbose: bool = False) -> tuple[int, str, str]:
     result = CliRunner().invoke(
-        main, ["--config", str(path), "--db", str(path.parent / "st.db"), "snapshot", *args]
+        main,
+        ["--config", str(path), "--db", str(path.parent / "st.db")]
+        + (["-vv"] if verbose else [])
+        + ["snapshot", *args],
     )
     return result.exit_code, result.stdout, result.stderr
 
@@ -134,8 +137,9 @@ def test_no_secret_in_database_logs_stderr_or_output(
     secret = os.environ[TOKEN_ENV]
     path = _config(tmp_path, {"good": "fake_good", "bad": "fake_leaky"})
     caplog.set_level(logging.DEBUG)
-    code, out, err = _run(path, "-v")
+    code, out, err = _run(path, verbose=True)
     assert code == 3
+    assert "calling vendor with token ***" in err  # the plugin's log line went through redaction
     _code_json, out_json, _ = _run(path, "--json")
     assert "***" in out_json
     blobs = [out, err, out_json, caplog.text]
