@@ -236,8 +236,9 @@ class SlackPlugin(Plugin):
                 else:
                     continue  # neither an app nor a service: nothing to name
                 when = self._time(log.date, "team.integrationLogs date")
+                # Ties within one second: the log lists newest first, so a later row is older.
                 changes.append(
-                    (when or _EPOCH, len(changes), key, str(name), (log.change_type or "").lower())
+                    (when or _EPOCH, -len(changes), key, str(name), (log.change_type or "").lower())
                 )
         installed: dict[str, bool] = {}
         names: dict[str, str] = {}

@@ -279,6 +279,16 @@ async def test_bot_token_degrades_like_a_missing_scope() -> None:
     ]
 
 
+async def test_same_second_changes_follow_the_newest_first_order() -> None:
+    data = testkit.sample_data()
+    stamp = str(testkit.ago(10))
+    row = {"app_id": "A09COPY", "app_type": "Copy.ai", "date": stamp}
+    # Newest first: removed, then (older, same second) added.
+    data.integration_logs = [{**row, "change_type": "removed"}, {**row, "change_type": "added"}]
+    observation = await _collect(_emulator(data).transport())
+    assert observation.apps[0].integrations == []
+
+
 async def test_repeated_cursor_is_a_bad_response() -> None:
     emulator = _emulator()
     emulator.repeat_cursor = True
