@@ -272,8 +272,14 @@ class StackData:
         # Re-read so the file carries the statuses the user just set.
         self.load_overview()
         assert self._analysis is not None
-        export.write_recommendations(self._analysis, path)
-        return len(self._analysis.recommendations)
+        analysis = self._analysis
+        export.atomic_write(
+            path,
+            lambda stream: export.write_recommendations_csv(
+                analysis.recommendations, analysis.tools, analysis.currency, stream
+            ),
+        )
+        return len(analysis.recommendations)
 
 
 # -- building the view from the analysis ---------------------------------------------------------

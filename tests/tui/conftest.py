@@ -1,0 +1,75 @@
+"""Fixtures for the TUI tests: one fixed-seed sandbox database, built once, copied per test."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from stacktrack.config import LoadedConfig, load_config
+from stacktrack.sandbox import adapters
+from stacktrack.sandbox.demo import run_demo
+from stacktrack.tui.app import StacktrackApp, make_app
+
+SEED = 7
+WEEKS = 3
+CLOCK = dt.datetime(2026, 4, 1, 12, 0, tzinfo=dt.UTC)
+"""The injected "now": nothing on screen may depend on the real clock."""
+
+
+@dataclass(frozen=True)
+class Demo:
+    directory: Path
+    config_path: Path
+    db_path: Path
+    last_run_at: dt.datetime
+
+    def config(self) -> LoadedConfig:
+        return load_config(self.config_path, db=self.db_path)
+
+
+def _tokens() -> None:
+    for source in adapters.served_sources("okta"):
+        os.environ[adapters.env_name(source)] = adapters.token_for(SEED, source)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    directory = tmp_path_factory.mktemp("tui-demo")
+    result = run_demo(directory, seed=SEED, weeks=WEEKS)
+    assert not result.failures
+    return Demo(directory, result.config_path, result.db_path, result.last_run_at)
+
+
+@pytest.fixture
+def demo(demo_template: Demo, tmp_path: Path) -> Demo:
+    """A private copy: tests that write (accept, snapshot) never affect the others."""
+    _tokens()
+    directory = tmp_path / "demo"
+    shutil.copytree(demo_template.directory, directory)
+    return Demo(
+        directory, directory / "stacktrack.toml", directory / "stacktrack.db", demo_template.last_run_at
+    )
+
+
+@pytest.fixture
+def app_factory(demo: Demo) -> Callable[..., StacktrackApp]:
+    def build(**kwargs: object) -> StacktrackApp:
+        return make_app(demo.config(), demo.db_path, clock=lambda: CLOCK, **kwargs)  # type: ignore[arg-type]
+
+    return build
+
+
+async def wait_for(pilot: object, condition: Callable[[], object], timeout: float = 10.0) -> None:
+    """Pause the pilot until ``condition()`` holds (workers finish on their own time)."""
+    loop_time = 0.0
+    while not condition():
+        await pilot.pause(0.02)  # type: ignore[attr-defined]
+        loop_time += 0.02
+        if loop_time > timeout:
+            raise AssertionError("condition not reached in time")
