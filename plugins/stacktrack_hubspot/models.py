@@ -77,6 +77,5 @@ class Page(_Vendor):
 
 def rate_limit_policy(body: Any) -> str | None:
     """``policyName`` of a 429 body (``SECONDLY``, ``DAILY``, ...) upper-cased, else ``None``."""
-    if isinstance(body, dict) and isinstance(body.get("policyName"), str):
-        return body["policyName"].upper()
-    return None
+    policy = body.get("policyName") if isinstance(body, dict) else None
+    return policy.upper() if isinstance(policy, str) else None

@@ -112,6 +112,7 @@ def error_codes(body: Any) -> list[str]:
 def error_message(body: Any) -> str | None:
     items = body if isinstance(body, list) else [body]
     for item in items:
-        if isinstance(item, dict) and isinstance(item.get("message"), str):
-            return item["message"][:200]
+        message = item.get("message") if isinstance(item, dict) else None
+        if isinstance(message, str):
+            return message[:200]
     return None

@@ -18,7 +18,7 @@ saying so.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterable
 from typing import Any, ClassVar
 
 import httpx
@@ -372,12 +372,13 @@ class SalesforcePlugin(Plugin):
             ) from None
 
 
-def _total(values: Any) -> int | None:
+def _total(values: Iterable[int | None]) -> int | None:
     """Sum of counts; unknown (None) if any of them is unknown, never a silent 0."""
     items = list(values)
-    if not items or any(value is None for value in items):
+    known = [value for value in items if value is not None]
+    if not items or len(known) < len(items):
         return None
-    return sum(items)
+    return sum(known)
 
 
 def _soql_string(value: str) -> str:
