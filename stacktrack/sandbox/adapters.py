@@ -11,6 +11,7 @@ The emulator packages are imported lazily: a missing or broken plugin only affec
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -54,6 +55,7 @@ def env_name(source: str) -> str:
 # -- shared helpers -------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=65536)  # the same instants recur week after week
 def _iso(when: dt.datetime | None) -> str | None:
     """ISO 8601 with milliseconds and ``Z``, as Okta and Google write it."""
     if when is None:
@@ -61,6 +63,7 @@ def _iso(when: dt.datetime | None) -> str | None:
     return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
+@functools.lru_cache(maxsize=65536)
 def _sf_time(when: dt.datetime | None) -> str | None:
     """Salesforce's ``2024-04-29T14:03:11.000+0000``."""
     if when is None:
@@ -81,6 +84,7 @@ def _seats(view: View, key: str) -> list[Seat]:
     return app.seats if app else []
 
 
+@functools.lru_cache(maxsize=8192)
 def _ident(prefix: str, number: int, width: int = 12) -> str:
     """A vendor-looking id that is stable for one employee or object."""
     alphabet = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -386,7 +390,132 @@ def segment_data(view: View) -> Any:
     return SegmentData(users=users, sources=sources, destinations=destinations)
 
 
+# -- Okta -----------------------------------------------------------------------------------------
+
+OKTA_LOG_DAYS = 90
+"""System Log events are written for the last 90 days (Okta's usual retention)."""
+
+
+def okta_user_id(employee: Employee) -> str:
+    return "00u" + _ident("", employee.key, 17)
+
+
+def _okta_app_id(index: int) -> str:
+    return "0oa" + _ident("", 500 + index, 17)
+
+
+def _okta_user(view: View, person: Employee) -> dict[str, Any]:
+    if view.suspended(person):
+        status = "SUSPENDED"
+    elif person.never_logs_in:
+        status = "PROVISIONED"  # created, never activated
+    else:
+        status = "ACTIVE"
+    return {
+        "id": okta_user_id(person),
+        "status": status,
+        "created": _iso(person.hired),
+        "activated": None if status == "PROVISIONED" else _iso(person.hired),
+        "lastLogin": _iso(view.last_login(person)),
+        "lastUpdated": _iso(person.left or person.hired),
+        "profile": {
+            "firstName": person.first,
+            "lastName": person.last,
+            "login": person.email,
+            "email": person.email,
+            "department": person.department,
+            "title": person.title,
+        },
+    }
+
+
+def okta_data(view: View) -> Any:
+    from stacktrack_okta.emulator import OktaData
+
+    base = "https://brightlane.okta.com"
+    users = {person.key: _okta_user(view, person) for person in view.employees}
+    apps: list[dict[str, Any]] = []
+    app_users: dict[str, list[dict[str, Any]]] = {}
+    events: list[tuple[dt.datetime, str, dict[str, Any]]] = []
+    horizon = view.instant - dt.timedelta(days=OKTA_LOG_DAYS)
+    for index, key in enumerate(sorted(view.apps)):
+        app = view.apps[key]
+        if app.label is None:
+            continue  # not behind SSO
+        app_id = _okta_app_id(index)
+        spec = app.spec
+        okta_name = spec.sso_aliases[0] if spec and spec.sso_aliases else key.lower().replace(".", "")
+        apps.append(
+            {
+                "id": app_id,
+                "name": okta_name,
+                "label": app.label,
+                "status": "ACTIVE",
+                "created": _iso(app.created),
+                "lastUpdated": _iso(app.created),
+                "signOnMode": "SAML_2_0",
+                "features": [],
+                "settings": {"app": {}},
+                "_links": {"users": {"href": f"{base}/api/v1/apps/{app_id}/users"}},
+            }
+        )
+        members = []
+        for seat in app.seats:
+            person = seat.employee
+            uid = okta_user_id(person)
+            members.append(
+                {
+                    "id": uid,
+                    "externalId": None,
+                    "created": _iso(seat.assigned_at),
+                    "lastUpdated": _iso(seat.assigned_at),
+                    "scope": "GROUP",
+                    "status": "PROVISIONED",
+                    "syncState": "SYNCHRONIZED",
+                    "credentials": {"userName": person.email},
+                    "profile": {"email": person.email, "displayName": person.name},
+                    "_embedded": {"user": users[person.key]},
+                }
+            )
+            when = seat.last_active
+            if when is not None and when >= horizon:
+                # Only each user's latest sign-in per app: the plugin keeps the latest anyway, and a
+                # full log (every sign-in of 400 people for 90 days) would only slow the demo.
+                events.append(
+                    (
+                        when,
+                        f"{uid}{app_id}",
+                        {
+                            "uuid": hashlib.md5(f"{uid}{app_id}{when}".encode()).hexdigest(),
+                            "published": _iso(when),
+                            "eventType": "user.authentication.sso",
+                            "displayMessage": "User single sign on to app",
+                            "severity": "INFO",
+                            "outcome": {"result": "SUCCESS", "reason": None},
+                            "actor": {
+                                "id": uid,
+                                "type": "User",
+                                "alternateId": person.email,
+                                "displayName": person.name,
+                            },
+                            "client": {"ipAddress": f"198.51.100.{person.key % 250 + 1}",
+                                       "device": "Computer"},
+                            "target": [
+                                {"id": app_id, "type": "AppInstance", "alternateId": app.label,
+                                 "displayName": app.label},
+                            ],
+                            "legacyEventType": "core.user_auth.login_success",
+                            "version": "0",
+                        },
+                    )
+                )
+        app_users[app_id] = members
+    events.sort(key=lambda item: (item[0], item[1]))  # oldest first, as the log stores them
+    return OktaData(apps=apps, app_users=app_users, logs=[event for _, _, event in events])
+
+
 ADAPTERS: dict[str, Callable[[View], Any]] = {
+    "okta": okta_data,
     "salesforce": salesforce_data,
     "hubspot": hubspot_data,
     "slack": slack_data,
@@ -394,6 +523,7 @@ ADAPTERS: dict[str, Callable[[View], Any]] = {
 }
 
 
+@functools.lru_cache(maxsize=32)
 def emulator_class(plugin: str) -> Any:
     """The emulator class of a first-party plugin, imported on demand."""
     from stacktrack import registry
@@ -415,7 +545,7 @@ def build_emulators(
     *,
     seed: int,
     idp: str = "okta",
-    page_size: int = 200,
+    page_size: int = 1000,
     prefix: bool = False,
 ) -> dict[str, Any]:
     """One emulator per sandbox source, each serving ``view``; ``prefix`` mounts them at ``/<name>``."""

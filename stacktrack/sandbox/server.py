@@ -46,7 +46,7 @@ def transports(
     *,
     idp: str = "okta",
     latency_ms: float = 0.0,
-    page_size: int = 200,
+    page_size: int = 1000,
 ) -> dict[str, httpx.AsyncBaseTransport]:
     """In-process transports (source name -> transport) serving ``world.at(instant)``; no sockets.
 
@@ -96,7 +96,7 @@ class SandboxServer:
         rate_limit: str | None = None,
         faults: str | None = None,
         end: dt.datetime | None = None,
-        page_size: int = 200,
+        page_size: int = 1000,
         fault_hold_s: float = 2.0,
     ) -> None:
         self.sources = adapters.served_sources(idp)

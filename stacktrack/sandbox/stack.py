@@ -248,6 +248,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "sales_navigator", "LinkedIn Sales Navigator", "linkedin_sales_navigator", "Sales",
         ContractSpec(38_400, start=400, renewal=215, notice_days=30, seats=40),
         {"Sales": 0.3},
+        integrates_with=("salesforce",),
         pattern="no_source",
     ),
 )
@@ -264,6 +265,9 @@ SALESFORCE_OAUTH: tuple[tuple[str, int | None], ...] = (
     ("Gong", None),
     ("ZoomInfo", None),
     ("Hootsuite", None),
+    ("Calendly", None),
+    ("Loom", None),
+    ("Typeform", None),
     ("Drift", 150),
 )
 """Connected apps holding Salesforce OAuth tokens: (app name, days since last use at the end date;

@@ -1,0 +1,165 @@
+"""``stacktrack demo`` end to end: the real snapshot pipeline over the simulated world, then the report.
+
+Checks that the report shows each SPEC §10 pattern the way the analysis should see it, and that the
+same seed gives a byte-identical ``report --json`` (bar ``generated_at``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from stacktrack.sandbox import adapters
+from stacktrack.sandbox.demo import CONFIG_NAME, DB_NAME, DemoResult, run_demo
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+def _env(seed: int) -> dict[str, str]:
+    # Reopening a demo later needs the sandbox token variables its config refers to.
+    return {adapters.env_name(s): adapters.token_for(seed, s) for s in adapters.sources_for("okta")}
+
+
+def report_json(result: DemoResult) -> dict[str, Any]:
+    from stacktrack.cli import main
+
+    env = {**_env(result.seed), "STACKTRACK_CONFIG": "", "STACKTRACK_DB": ""}
+    outcome = CliRunner().invoke(
+        main,
+        ["--config", str(result.config_path), "--db", str(result.db_path), "report", "--json"],
+        env=env,
+    )
+    assert outcome.exit_code == 0, outcome.output
+    return json.loads(outcome.output)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoResult, list[tuple[int, int, str]]]:
+    calls: list[tuple[int, int, str]] = []
+    saved = dict(os.environ)
+    try:
+        result = run_demo(
+            tmp_path_factory.mktemp("demo"),
+            seed=5,
+            weeks=3,
+            on_progress=lambda done, total, message: calls.append((done, total, message)),
+        )
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return result, calls
+
+
+@pytest.fixture(scope="module")
+def report(demo: tuple[DemoResult, list[tuple[int, int, str]]]) -> dict[str, Any]:
+    return report_json(demo[0])
+
+
+def tool(report: dict[str, Any], tool_id: str) -> dict[str, Any]:
+    return next(t for t in report["tools"] if t["id"] == tool_id)
+
+
+def recommendation(report: dict[str, Any], tool_id: str) -> dict[str, Any] | None:
+    return next((r for r in report["recommendations"] if r["tool_id"] == tool_id), None)
+
+
+def test_demo_writes_config_and_database_and_reports_progress(
+    demo: tuple[DemoResult, list[tuple[int, int, str]]],
+) -> None:
+    from stacktrack.store import Store
+
+    result, calls = demo
+    assert result.config_path.name == CONFIG_NAME and result.config_path.exists()
+    assert result.db_path.name == DB_NAME and result.db_path.exists()
+    assert "simulated" in result.notice.lower()
+    assert "fictional" in result.config_path.read_text() or "made up" in result.config_path.read_text()
+    assert [done for done, _total, _message in calls] == [0, 1, 2, 3]
+    assert all(total == 3 for _done, total, _message in calls)
+    assert result.failures == []
+    with Store.open(result.db_path) as store:
+        runs = store.runs()
+    assert len(runs) == 3
+    # Weekly runs on the simulated clock, ending at the world's end date.
+    assert [r.started_at for r in runs] == sorted(r.started_at for r in runs)
+    assert runs[-1].started_at == result.last_run_at
+    assert (runs[1].started_at - runs[0].started_at).days == 7
+    assert all(r.status == "ok" for r in runs)
+
+
+def test_integrated_core_is_connected_and_used(report: dict[str, Any]) -> None:
+    for tool_id in ("salesforce", "hubspot", "segment"):
+        entry = tool(report, tool_id)
+        assert entry["integration_status"] == "connected"
+        assert entry["utilization"] is not None and entry["utilization"] > 0.6
+        assert "pilot_theatre" not in entry["flags"]
+    assert "hubspot" in tool(report, "salesforce")["integrations"]
+    assert {"hubspot", "salesforce"} <= set(tool(report, "segment")["integrations"])
+
+
+def test_ai_writing_tools_are_pilot_theatre(report: dict[str, Any]) -> None:
+    for tool_id in ("jasper", "copy_ai"):
+        entry = tool(report, tool_id)
+        assert entry["integration_status"] == "isolated"
+        assert "pilot_theatre" in entry["flags"]
+    jasper = recommendation(report, "jasper")
+    assert jasper is not None and jasper["action"] in ("integrate_or_retire", "retire")
+
+
+def test_overlapping_email_tools_consolidate(report: dict[str, Any]) -> None:
+    rec = recommendation(report, "mailchimp")
+    assert rec is not None
+    assert rec["action"] == "consolidate" and rec["target_tool_id"] == "hubspot"
+    assert rec["confidence"] == "high"  # most Mailchimp users are already active in HubSpot
+
+
+def test_stale_integration_is_flagged(report: dict[str, Any]) -> None:
+    assert "stale_integration" in tool(report, "drift")["flags"]
+    assert "stale_integration" in tool(report, "salesforce")["flags"]
+    assert "drift" not in tool(report, "salesforce")["integrations"]  # stale edges are not live
+
+
+def test_shelfware_unused_tool_and_shadow_it(report: dict[str, Any]) -> None:
+    hootsuite = tool(report, "hootsuite")
+    assert hootsuite["utilization"] < 0.3 and "low_utilization" in hootsuite["flags"]
+    assert recommendation(report, "hootsuite")["action"] == "right_size"
+    vidyard = tool(report, "vidyard")
+    assert vidyard["active_users"] == 0
+    assert recommendation(report, "vidyard")["action"] == "retire"
+    shadow = {entry["app"] for entry in report["unmatched_apps"] if entry["source"] == "okta"}
+    assert {"Otter.ai", "Grammarly", "Descript"} <= shadow
+    configured = {t["name"] for t in report["tools"]}
+    assert not shadow & configured
+
+
+def test_never_active_users_are_counted(report: dict[str, Any]) -> None:
+    for tool_id in ("hubspot", "slack", "hootsuite"):
+        assert tool(report, tool_id)["never_active_users"] > 0
+    assert tool(report, "sales_navigator")["active_users"] is None  # no source: unknown, not 0
+    assert "no_usage_data" in tool(report, "sales_navigator")["flags"]
+
+
+def test_eur_contracts_are_converted(report: dict[str, Any]) -> None:
+    assert report["currency"] == "USD"
+    assert tool(report, "semrush")["annual_cost"] == pytest.approx(6_000 * 1.08)
+
+
+def test_same_seed_same_report(tmp_path: Path) -> None:
+    saved = dict(os.environ)
+    try:
+        first = run_demo(tmp_path / "a", seed=9, weeks=2)
+        second = run_demo(tmp_path / "b", seed=9, weeks=2)
+        other = run_demo(tmp_path / "c", seed=10, weeks=2)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    documents = [report_json(result) for result in (first, second, other)]
+    for document in documents:
+        assert document.pop("generated_at")
+    texts = [json.dumps(document, sort_keys=False) for document in documents]
+    assert texts[0] == texts[1]
+    assert texts[0] != texts[2]
