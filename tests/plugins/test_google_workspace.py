@@ -1,0 +1,458 @@
+"""The ``google_workspace`` plugin against its emulator: figures worked out by hand from the test kit.
+
+NOW = 2026-11-01 12:00 UTC, lookback 90 days, configured SKU Google-Apps/1010020028.
+
+Workspace (app None): alice (login 2 days ago), bob (35), carol (epoch = never), dave (suspended,
+100), erin (no lastLoginTime, holds another SKU), frank (archived, 200), grace (10), plus ivan, who holds
+the SKU but is not in the Directory. Assigned: alice, bob, carol, grace, ivan.
+SAML in the window: Salesforce -> alice (3; also 20), olga (8; not in the Directory: deactivated);
+bob's failure does not count. HubSpot -> grace (5), dave (60, suspended), bob (4: a success next to a
+failure in one activity). Canva's sign-ins are before the window or after NOW: no Canva app.
+Token grants in the window: HubSpot alice 10 + bob 40 -> last 10, 2 users (alice's revoke at 9 is not
+a grant); Zapier grace 2 and 1 -> last 1, 1 user; Jasper carol 70; an unnamed app by its client id (6).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import stamina
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import SecretStr, ValidationError
+
+from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
+from stacktrack.http import build_client
+from stacktrack.plugin_api import AccountStatus, ActivityKind, CollectContext, Observation
+from stacktrack_google_workspace import testkit
+from stacktrack_google_workspace.emulator import GoogleWorkspaceData, GoogleWorkspaceEmulator
+from stacktrack_google_workspace.plugin import GoogleWorkspacePlugin
+
+TOKEN = "ya29.test-secret-access-token"
+SOURCE = "gws"
+BASE_URL = "https://admin.googleapis.test"
+ALICE, BOB, CAROL, DAVE, ERIN, FRANK, GRACE = (
+    testkit.USERS[key][0] for key in ("alice", "bob", "carol", "dave", "erin", "frank", "grace")
+)
+USERS_PATH = "/admin/directory/v1/users"
+SAML_PATH = "/admin/reports/v1/activity/users/all/applications/saml"
+TOKEN_PATH = "/admin/reports/v1/activity/users/all/applications/token"
+LICENSE_PATH = f"/apps/licensing/v1/product/{testkit.PRODUCT}/sku/{testkit.SKU}/users"
+
+
+@pytest.fixture(autouse=True)
+def _no_waits() -> Iterator[None]:
+    with stamina.set_testing(True, attempts=3):
+        yield
+
+
+def _plugin(**extra: Any) -> GoogleWorkspacePlugin:
+    raw = {**testkit.settings(TOKEN), "base_url": BASE_URL, **extra}
+    return GoogleWorkspacePlugin(SOURCE, GoogleWorkspacePlugin.settings_model.model_validate(raw))
+
+
+async def _collect(
+    transport: httpx.AsyncBaseTransport, *, plugin: GoogleWorkspacePlugin | None = None, lookback: int = 90
+) -> Observation:
+    plugin = plugin or _plugin()
+    async with build_client(plugin, transport=transport) as client:
+        ctx = CollectContext(source=SOURCE, now=testkit.NOW, lookback_days=lookback)
+        return await plugin.collect(client, ctx)
+
+
+def _emulator(data: GoogleWorkspaceData | None = None, **kwargs: Any) -> GoogleWorkspaceEmulator:
+    return GoogleWorkspaceEmulator(data or testkit.sample_data(), token=TOKEN, **kwargs)
+
+
+def _answering(
+    emulator: GoogleWorkspaceEmulator, path: str, body: bytes, status: int = 200
+) -> httpx.MockTransport:
+    """The emulator, except that ``path`` answers ``body``."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == path:
+            return httpx.Response(status, content=body, headers={"Content-Type": "application/json"})
+        return emulator.handle(request)
+
+    return httpx.MockTransport(handle)
+
+
+def _google_error(status: int, reason: str) -> bytes:
+    error = {"code": status, "message": "nope", "errors": [{"reason": reason, "domain": "global"}]}
+    return json.dumps({"error": error}).encode()
+
+
+def _calls(emulator: GoogleWorkspaceEmulator, path: str) -> list[str]:
+    return [p for _verb, p in emulator.log if p.split("?")[0] == path]
+
+
+def _at(days_ago: float) -> dt.datetime:
+    return testkit.NOW - dt.timedelta(days=days_ago)
+
+
+def _by_app(observation: Observation) -> dict[str | None, Any]:
+    return {usage.app: usage for usage in observation.apps}
+
+
+async def test_sample_figures_match_the_hand_count() -> None:
+    observation = await _collect(_emulator().transport())
+    assert observation.notes == []
+    apps = _by_app(observation)
+    assert list(apps) == [None, "HubSpot", "Salesforce"]
+
+    workspace = apps[None]
+    accounts = {a.id: a for a in workspace.accounts}
+    assert {k for k, a in accounts.items() if a.assigned} == {ALICE, BOB, CAROL, GRACE, "ivan@acme.example"}
+    assert {k: a.last_active for k, a in accounts.items()} == {
+        ALICE: _at(2),
+        BOB: _at(35),
+        CAROL: None,  # the Unix epoch means "never signed in"
+        DAVE: _at(100),
+        ERIN: None,
+        FRANK: _at(200),
+        GRACE: _at(10),
+        "ivan@acme.example": None,
+    }
+    assert accounts[DAVE].status is AccountStatus.SUSPENDED
+    assert accounts[FRANK].status is AccountStatus.DEACTIVATED
+    assert accounts[ERIN].status is AccountStatus.ACTIVE and not accounts[ERIN].assigned
+    assert accounts[GRACE].email == "grace@acme.example"
+    assert accounts[ALICE].name == "Alice Doe"
+    assert {a.activity_kind for a in workspace.accounts if a.last_active} == {ActivityKind.LOGIN}
+    assert workspace.activity_known is True
+    assert workspace.seats_purchased is None
+    # Never active among assigned: carol and ivan; active in 30 days: alice and grace.
+    assigned = [a for a in workspace.accounts if a.assigned]
+    assert {a.id for a in assigned if a.last_active is None} == {CAROL, "ivan@acme.example"}
+    window = testkit.NOW - dt.timedelta(days=30)
+    assert {a.id for a in assigned if a.last_active and a.last_active >= window} == {ALICE, GRACE}
+
+    assert [
+        (i.app, i.kind, i.last_used, i.active_users) for i in workspace.integrations
+    ] == [
+        ("444-anon.apps.googleusercontent.com", "oauth_token", _at(6), 1),
+        ("HubSpot", "oauth_token", _at(10), 2),
+        ("Jasper", "oauth_token", _at(70), 1),
+        ("Zapier", "oauth_token", _at(1), 1),
+    ]
+
+    salesforce = {a.id: a for a in apps["Salesforce"].accounts}
+    assert {k: (a.last_active, a.assigned, a.status) for k, a in salesforce.items()} == {
+        ALICE: (_at(3), True, AccountStatus.ACTIVE),
+        "olga@acme.example": (_at(8), False, AccountStatus.DEACTIVATED),
+    }
+    hubspot = {a.id: a for a in apps["HubSpot"].accounts}
+    assert {k: (a.last_active, a.assigned) for k, a in hubspot.items()} == {
+        BOB: (_at(4), True),
+        DAVE: (_at(60), False),
+        GRACE: (_at(5), True),
+    }
+    for app in ("Salesforce", "HubSpot"):
+        usage = apps[app]
+        assert usage.activity_known and usage.history_horizon_days == 90
+        assert usage.integrations is None
+        assert {a.activity_kind for a in usage.accounts} == {ActivityKind.SSO}
+
+
+async def test_failures_and_revokes_never_count_even_unfiltered() -> None:
+    # A server (or proxy) that ignores ``eventName`` must not turn failures into sign-ins.
+    data = testkit.sample_data()
+    mail = {key: value[1] for key, value in testkit.USERS.items()}
+    only_failures = [
+        testkit.activity("saml", mail["bob"], _at(1), testkit.saml_event("Salesforce", "login_failure")),
+    ]
+    only_revokes = [
+        testkit.activity("token", mail["alice"], _at(9), testkit.token_event("HubSpot", "revoke")),
+    ]
+    pages = {
+        SAML_PATH: json.dumps({"items": only_failures}).encode(),
+        TOKEN_PATH: json.dumps({"items": only_revokes}).encode(),
+    }
+    emulator = _emulator(data)
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path in pages:
+            return httpx.Response(200, content=pages[request.url.path])
+        return emulator.handle(request)
+
+    observation = await _collect(httpx.MockTransport(handle))
+    assert [u.app for u in observation.apps] == [None]
+    assert observation.apps[0].integrations == []  # observed, none found
+
+
+async def test_expected_assigned_agrees_with_the_plugin() -> None:
+    observation = await _collect(_emulator().transport())
+    seen = {u.app: {a.id for a in u.accounts if a.assigned} for u in observation.apps}
+    assert seen == testkit.expected_assigned(testkit.sample_data())
+
+
+async def test_every_page_is_followed_with_the_documented_parameters() -> None:
+    emulator = _emulator()
+    await _collect(emulator.transport())
+
+    users = _calls(emulator, USERS_PATH)
+    assert len(users) == 4  # 7 users, 2 per page
+    assert parse_qs(urlsplit(users[0]).query)["customer"] == ["my_customer"]
+    assert all("pageToken=" in p for p in users[1:])
+
+    saml = _calls(emulator, SAML_PATH)
+    assert len(saml) == 3  # 6 activities with a login_success in the window
+    query = parse_qs(urlsplit(saml[0]).query)
+    assert query["eventName"] == ["login_success"]
+    assert query["startTime"] == ["2026-08-03T12:00:00.000Z"]
+    assert query["endTime"] == ["2026-11-01T12:00:00.000Z"]
+    tokens = _calls(emulator, TOKEN_PATH)
+    assert len(tokens) == 3  # 6 authorize activities
+    assert parse_qs(urlsplit(tokens[0]).query)["eventName"] == ["authorize"]
+
+    licences = _calls(emulator, LICENSE_PATH)
+    assert len(licences) == 3  # 6 holders of the SKU
+    # The customer id comes from the Directory users (``my_customer`` is uncertain for licensing).
+    assert parse_qs(urlsplit(licences[0]).query)["customerId"] == [testkit.CUSTOMER]
+
+
+async def test_without_configured_skus_every_active_user_holds_a_seat() -> None:
+    emulator = _emulator()
+    observation = await _collect(emulator.transport(), plugin=_plugin(license_skus=[]))
+    workspace = _by_app(observation)[None]
+    assert {a.id for a in workspace.accounts if a.assigned} == {ALICE, BOB, CAROL, ERIN, GRACE}
+    assert not _calls(emulator, LICENSE_PATH)
+
+
+async def test_customer_settings_are_sent() -> None:
+    emulator = _emulator()
+    plugin = _plugin(customer=testkit.CUSTOMER, customer_id="C0ELSEWHERE")
+    with pytest.raises(PluginError) as caught:  # the emulator knows no such licensing customer
+        await _collect(emulator.transport(), plugin=plugin)
+    assert caught.value.status_code == 400
+    assert parse_qs(urlsplit(_calls(emulator, USERS_PATH)[0]).query)["customer"] == [testkit.CUSTOMER]
+    assert "customerId=C0ELSEWHERE" in _calls(emulator, LICENSE_PATH)[0]
+
+
+async def test_token_report_window_is_capped_at_180_days() -> None:
+    emulator = _emulator()
+    await _collect(emulator.transport(), lookback=365)
+    saml = parse_qs(urlsplit(_calls(emulator, SAML_PATH)[0]).query)
+    tokens = parse_qs(urlsplit(_calls(emulator, TOKEN_PATH)[0]).query)
+    assert saml["startTime"] == ["2025-11-01T12:00:00.000Z"]
+    assert tokens["startTime"] == ["2026-05-05T12:00:00.000Z"]
+
+
+async def test_default_hosts_are_google_admin_and_licensing() -> None:
+    emulator = _emulator()
+    hosts: set[str] = set()
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        hosts.add(f"{request.url.host} {request.url.path.split('/')[1]}")
+        return emulator.handle(request)
+
+    raw = testkit.settings(TOKEN)
+    plugin = GoogleWorkspacePlugin(SOURCE, GoogleWorkspacePlugin.settings_model.model_validate(raw))
+    await _collect(httpx.MockTransport(handle), plugin=plugin)
+    assert hosts == {"admin.googleapis.com admin", "licensing.googleapis.com apps"}
+
+
+@pytest.mark.parametrize("status", [403, 429, 503])
+async def test_rate_limit_then_success_gives_the_same_observation(status: int) -> None:
+    expected = await _collect(_emulator().transport())
+    emulator = _emulator()
+    emulator.rate_limit_status = status
+    emulator.force_throttle = 1
+    assert await _collect(emulator.transport()) == expected
+    assert emulator.throttled == 1
+
+
+async def test_403_rate_limit_that_never_ends_is_exhausted() -> None:
+    emulator = _emulator()
+    emulator.force_throttle = 1000
+    with pytest.raises(RateLimitExhausted) as caught:
+        await _collect(emulator.transport())
+    assert caught.value.source == SOURCE
+    assert "403" in caught.value.message
+
+
+def test_rate_limit_wait_reads_the_403_reason() -> None:
+    plugin = _plugin()
+
+    def wait(status: int, body: bytes, headers: dict[str, str] | None = None) -> float | None:
+        return plugin.rate_limit_wait(httpx.Response(status, content=body, headers=headers))
+
+    for reason in ("rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"):
+        assert wait(403, _google_error(403, reason)) == 0.0
+    assert wait(403, _google_error(403, "insufficientPermissions")) is None
+    assert wait(403, b"not json") is None
+    assert wait(429, b"{}") == 0.0
+    assert wait(429, b"{}", {"Retry-After": "7"}) == 7.0
+    assert wait(200, _google_error(403, "rateLimitExceeded")) is None
+
+
+async def test_bad_token_is_an_authentication_error_naming_the_source() -> None:
+    emulator = GoogleWorkspaceEmulator(testkit.sample_data(), token="the-real-one")
+    with pytest.raises(AuthenticationError) as caught:
+        await _collect(emulator.transport())
+    assert caught.value.source == SOURCE
+    assert SOURCE in str(caught.value)
+    assert caught.value.status_code == 401
+    assert caught.value.body["error"]["status"] == "UNAUTHENTICATED"
+    assert caught.value.body["error"]["errors"][0]["reason"] == "authError"
+    assert TOKEN not in str(caught.value)
+
+
+async def test_directory_refusal_fails_the_source() -> None:
+    transport = _answering(_emulator(), USERS_PATH, _google_error(403, "forbidden"), status=403)
+    with pytest.raises(AuthenticationError) as caught:
+        await _collect(transport)
+    assert "users.list" in caught.value.message
+    assert "forbidden" in caught.value.message
+
+
+async def test_reports_refusal_degrades_to_a_note() -> None:
+    emulator = _emulator()
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if "/admin/reports/" in request.url.path:
+            return httpx.Response(403, content=_google_error(403, "insufficientPermissions"))
+        return emulator.handle(request)
+
+    observation = await _collect(httpx.MockTransport(handle))
+    assert [u.app for u in observation.apps] == [None]
+    workspace = observation.apps[0]
+    assert workspace.integrations is None  # not observed, which is not "none found"
+    assert {a.id for a in workspace.accounts if a.assigned} == testkit.expected_assigned(
+        testkit.sample_data()
+    )[None]
+    assert len(observation.notes) == 2
+    assert any("saml" in n and "insufficientPermissions" in n and "SAML apps unknown" in n for n in observation.notes)
+    assert any("token" in n and "integrations unknown" in n for n in observation.notes)
+
+
+async def test_licensing_refusal_falls_back_to_active_users_with_a_note() -> None:
+    transport = _answering(_emulator(), LICENSE_PATH, _google_error(403, "forbidden"), status=403)
+    observation = await _collect(transport)
+    workspace = _by_app(observation)[None]
+    assert {a.id for a in workspace.accounts if a.assigned} == {ALICE, BOB, CAROL, ERIN, GRACE}
+    assert len(observation.notes) == 1 and "License Manager" in observation.notes[0]
+
+
+async def test_repeated_page_token_is_a_bad_response() -> None:
+    emulator = _emulator()
+    emulator.repeat_cursor = True
+    with pytest.raises(BadResponse) as caught:
+        await _collect(emulator.transport())
+    assert "loop" in caught.value.message
+
+
+async def test_emulator_serves_under_a_mount_prefix() -> None:
+    emulator = GoogleWorkspaceEmulator(testkit.sample_data(), token=TOKEN, prefix="/google_workspace")
+    plugin = _plugin(base_url="http://127.0.0.1:9/google_workspace")
+    observation = await _collect(emulator.transport(), plugin=plugin)
+    assert observation == await _collect(_emulator().transport())
+    assert all(path.startswith("/google_workspace/") for _verb, path in emulator.log)
+
+
+async def test_emulator_filters_activities() -> None:
+    emulator = _emulator(page_size=100)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(transport=emulator.transport(), base_url=BASE_URL) as client:
+        failures = await client.get(SAML_PATH, params={"eventName": "login_failure"}, headers=headers)
+        bad = await client.get(USERS_PATH, params={"customer": "my_customer", "maxResults": 501}, headers=headers)
+    items = failures.json()["items"]
+    assert len(items) == 2
+    assert all(e["name"] == "login_failure" for item in items for e in item["events"])
+    times = [item["id"]["time"] for item in items]
+    assert times == sorted(times, reverse=True)  # newest first
+    assert bad.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (USERS_PATH, ["not", "an", "object"]),
+        (USERS_PATH, {"users": [{"primaryEmail": "no-id@acme.example"}]}),
+        (USERS_PATH, {"users": [{"id": "1", "lastLoginTime": "yesterday"}]}),
+        (USERS_PATH, {"users": [], "nextPageToken": 7}),
+        (SAML_PATH, {"items": "many"}),
+        (SAML_PATH, {"items": [{"id": {"time": "noon"}, "actor": {"email": "a@b.c"}, "events": []}]}),
+        (TOKEN_PATH, {"items": [{"events": [{"parameters": [{"name": "app_name", "value": 5}]}]}]}),
+        (LICENSE_PATH, {"items": [{"userId": ["x"]}]}),
+    ],
+)
+async def test_unexpected_shapes_are_bad_responses(path: str, body: Any) -> None:
+    with pytest.raises(BadResponse) as caught:
+        await _collect(_answering(_emulator(), path, json.dumps(body).encode()))
+    assert caught.value.source == SOURCE
+
+
+async def test_invalid_json_is_a_bad_response() -> None:
+    with pytest.raises(BadResponse):
+        await _collect(_answering(_emulator(), TOKEN_PATH, b'{"items": ['))
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=12,
+)
+_activity = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.fixed_dictionaries({"time": st.just("2026-10-01T00:00:00.000Z") | _json}) | _json,
+        "actor": st.fixed_dictionaries({"email": st.just("alice@acme.example") | _json}) | _json,
+        "events": st.lists(
+            st.fixed_dictionaries(
+                {"name": st.sampled_from(["login_success", "authorize"]) | _json},
+                optional={"parameters": _json},
+            ),
+            max_size=2,
+        )
+        | _json,
+    },
+)
+_pages = st.fixed_dictionaries(
+    {},
+    optional={
+        "items": st.lists(_activity, max_size=3) | _json,
+        "users": st.lists(
+            st.fixed_dictionaries(
+                {"id": st.text(max_size=4) | _json},
+                optional={"primaryEmail": _json, "lastLoginTime": _json, "suspended": _json},
+            ),
+            max_size=3,
+        )
+        | _json,
+        "nextPageToken": _json,
+    },
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from([USERS_PATH, SAML_PATH, TOKEN_PATH, LICENSE_PATH]), body=_pages | _json)
+async def test_arbitrary_payloads_only_raise_typed_errors(path: str, body: Any) -> None:
+    try:
+        await _collect(_answering(_emulator(), path, json.dumps(body).encode()))
+    except PluginError as exc:
+        assert exc.source == SOURCE
+
+
+def test_settings_contract() -> None:
+    model = GoogleWorkspacePlugin.settings_model
+    with pytest.raises(ValidationError):
+        model.model_validate({**testkit.settings(TOKEN), "tokne": "x"})
+    with pytest.raises(ValidationError):
+        model.model_validate({**testkit.settings(TOKEN), "license_skus": [{"product_id": "p", "sku": "s"}]})
+    with pytest.raises(ValidationError):
+        model.model_validate({"plugin": "google_workspace"})  # the token is required
+    parsed = model.model_validate(testkit.settings(TOKEN))
+    assert isinstance(parsed.token, SecretStr)
+    assert TOKEN not in repr(parsed)
+    assert parsed.customer == "my_customer"
+    assert GoogleWorkspacePlugin.default_base_url == "https://admin.googleapis.com"
+    assert GoogleWorkspacePlugin.reports_many_apps is True
+    assert GoogleWorkspacePlugin.product == "google_workspace"
+    assert GoogleWorkspacePlugin.emulator() is GoogleWorkspaceEmulator
