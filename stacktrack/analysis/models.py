@@ -1,0 +1,260 @@
+"""The results of the analysis: plain frozen dataclasses the CLI, the TUI and the exporters read.
+
+Built by ``stacktrack.analyze.analyze``; nothing here computes or formats. ``None`` always means
+"unknown" (SPEC §1: unknown is never shown as 0).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+IntegrationStatus = Literal["connected", "isolated", "unknown"]
+UserStatus = Literal["active", "inactive", "never_active", "unknown"]
+"""``unknown``: no source of the tool reports activity."""
+Action = Literal["retire", "integrate_or_retire", "consolidate", "right_size"]
+Confidence = Literal["high", "medium", "low"]
+RecStatus = Literal["open", "accepted", "dismissed"]
+
+FLAGS = (
+    "pilot_theatre",
+    "low_utilization",
+    "over_deployed",
+    "renewal_soon",
+    "no_usage_data",
+    "stale_integration",
+)
+"""Every flag a tool can carry (SPEC §8), in display order."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    """One person's use of one tool, merged across the tool's sources (SPEC §6)."""
+
+    key: str
+    """Lowercased e-mail, else ``source:account_id``."""
+    email: str | None
+    name: str | None
+    last_active: dt.datetime | None
+    """Latest activity any source reports for this tool; ``None`` = none on record."""
+    last_active_source: str | None
+    """The source whose record gave ``last_active``."""
+    activity_kind: str | None
+    status: UserStatus
+    assigned: bool
+    """Holds a seat or an app assignment in at least one source (suspended/deactivated excluded)."""
+    guest: bool
+    sources: tuple[str, ...]
+    """Every source that listed this user for the tool."""
+    horizon_days: int | None
+    """For a user with no activity on record: the history every source that saw them keeps, when
+    all of them keep a limited history ("no activity on record in 90 days"); ``None`` = "never"."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureRow:
+    source: str
+    feature: str
+    active_users: int | None
+    events: int | None
+    last_used: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatusRow:
+    """How one of a tool's sources fared (SPEC §8 ``sources``)."""
+
+    source: str
+    plugin: str | None
+    status: str
+    """``ok`` | ``failed`` | ``never_run``."""
+    error: str | None
+    last_success_at: dt.datetime | None
+    in_latest_run: bool
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeEvidence:
+    source: str
+    """The source that saw the connection (``config`` for ``integrates_with``)."""
+    app: str
+    """The name the source used for the other end."""
+    kind: str
+    last_used: dt.datetime | None
+    use_count: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """An integration between two configured tools (SPEC §6)."""
+
+    a: str
+    """Tool id; for a one-way flow, data goes from ``a`` to ``b``."""
+    b: str
+    bidirectional: bool
+    live: bool
+    """Last use within ``integration_window_days``, or unknown."""
+    last_used: dt.datetime | None
+    """Latest known use across the evidence; ``None`` = unknown."""
+    evidence: tuple[EdgeEvidence, ...]
+
+    def other(self, tool_id: str) -> str:
+        return self.b if tool_id == self.a else self.a
+
+    @property
+    def stale(self) -> bool:
+        return not self.live
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrationRow:
+    """One edge as seen from one tool (tool detail screen)."""
+
+    tool_id: str
+    """The other end."""
+    direction: Literal["in", "out", "both"]
+    """``in``: the other tool feeds this one."""
+    live: bool
+    last_used: dt.datetime | None
+    evidence: tuple[EdgeEvidence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UnmatchedApp:
+    """An app a directory or an integration source saw that no configured tool matches (shadow IT)."""
+
+    source: str
+    app: str
+    active_users: int | None
+
+
+@dataclass(frozen=True)
+class ToolFigures:
+    """The SPEC §6 figures of one tool, plus what the detail screen shows."""
+
+    id: str
+    name: str
+    owner: str | None
+    category: str | None
+    product: str | None
+    capabilities: frozenset[str]
+    annual_cost: float | None
+    """In the reporting currency."""
+    contract_currency: str | None
+    fx_rate: float | None
+    """Rate applied to the contract's ``annual_cost`` (1.0 when already in the reporting currency)."""
+    pricing: str | None
+    seats_purchased: int | None
+    seats_assigned: int | None
+    active_users: int | None
+    never_active_users: int | None
+    utilization: float | None
+    cost_per_active_user: float | None
+    idle_spend: float | None
+    integration_status: IntegrationStatus
+    integrations: tuple[str, ...]
+    """Tool ids of live edges."""
+    flags: tuple[str, ...]
+    renewal_date: dt.date | None
+    notice_deadline: dt.date | None
+    start_date: dt.date | None
+    first_seen: dt.datetime | None
+    age_days: int | None
+    """Days since ``start_date``, else since first seen (pilot grace period)."""
+    active_window_days: int
+    sources: tuple[SourceStatusRow, ...]
+    history_horizon_days: int | None
+    """When every source with activity for this tool keeps limited history, the longest of them."""
+    history_note: str | None
+    """Plain words for the never-active users: "no activity on record in the last 90 days" when
+    every one of them was seen only by sources keeping limited history (the shortest such horizon),
+    else "never active: no activity on record"; ``None`` when activity is unknown."""
+    features: tuple[FeatureRow, ...]
+    integration_rows: tuple[IntegrationRow, ...]
+    evidence: dict[str, str]
+    """Figure name -> where it came from (source and field, or config key)."""
+    notes: tuple[str, ...] = ()
+    user_rows_factory: Callable[[], tuple[UserRow, ...]] | None = field(
+        default=None, repr=False, compare=False
+    )
+    """Builds ``users`` on first access (the analysis of 50,000 users must not build every row)."""
+
+    @cached_property
+    def users(self) -> tuple[UserRow, ...]:
+        """Every user, most recently active first; never-active users last."""
+        return self.user_rows_factory() if self.user_rows_factory is not None else ()
+
+    @property
+    def inactive_users(self) -> tuple[UserRow, ...]:
+        return tuple(u for u in self.users if u.assigned and u.status == "inactive")
+
+    @property
+    def never_active(self) -> tuple[UserRow, ...]:
+        return tuple(u for u in self.users if u.assigned and u.status == "never_active")
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One SPEC §7 recommendation."""
+
+    id: str
+    action: Action
+    tool_id: str
+    target_tool_id: str | None
+    annual_savings: float | None
+    currency: str
+    confidence: Confidence
+    deadline: dt.date | None
+    status: RecStatus
+    reason: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Totals:
+    annual_spend: float
+    """Sum of known annual costs (tools without a contract add nothing)."""
+    idle_spend: float
+    """Sum of known idle spend."""
+    savings_on_table: float
+    """Sum of the savings of open recommendations (accepted and dismissed ones are decided)."""
+    savings_accepted: float
+    tools: int
+    tools_flagged: int
+    tools_without_cost: int
+    """Tools whose annual cost is unknown (no contract): the spend totals leave them out."""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    run_id: int | None
+    as_of: dt.datetime
+    currency: str
+    tools: tuple[ToolFigures, ...]
+    """In config order."""
+    edges: tuple[Edge, ...]
+    unmatched_apps: tuple[UnmatchedApp, ...]
+    recommendations: tuple[Recommendation, ...]
+    """Ordered: earliest deadline first, then the largest savings."""
+    totals: Totals
+    integration_aware_ran: bool
+    """At least one integration-aware source succeeded in the latest run."""
+
+    def tool(self, tool_id: str) -> ToolFigures:
+        for figures in self.tools:
+            if figures.id == tool_id:
+                return figures
+        raise KeyError(tool_id)
+
+    def tools_by_id(self) -> dict[str, ToolFigures]:
+        return {figures.id: figures for figures in self.tools}
+
+    def recommendation_for(self, tool_id: str) -> Recommendation | None:
+        for rec in self.recommendations:
+            if rec.tool_id == tool_id:
+                return rec
+        return None

@@ -1,0 +1,96 @@
+"""``stacktrack report --json``: the SPEC §8 ``stacktrack.report/1`` object built from an ``Analysis``.
+
+Field names and order are the public contract (SPEC §8); unknown values are ``null``, dates and
+times are ISO 8601. The CLI serialises the returned dict with ``json.dumps``; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from stacktrack.analysis.models import Analysis, Recommendation, ToolFigures
+
+SCHEMA = "stacktrack.report/1"
+
+
+def iso(value: dt.date | dt.datetime | None) -> str | None:
+    """ISO 8601; aware datetimes in UTC with a ``Z``."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+            return value.isoformat().replace("+00:00", "Z")
+        return value.isoformat()
+    return value.isoformat()
+
+
+def _num(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def tool_dict(tool: ToolFigures) -> dict[str, Any]:
+    """One tool, with exactly the SPEC §8 fields in order."""
+    return {
+        "id": tool.id,
+        "name": tool.name,
+        "owner": tool.owner,
+        "category": tool.category,
+        "annual_cost": _num(tool.annual_cost),
+        "seats_purchased": tool.seats_purchased,
+        "seats_assigned": tool.seats_assigned,
+        "active_users": tool.active_users,
+        "never_active_users": tool.never_active_users,
+        "utilization": _num(tool.utilization, 4),
+        "cost_per_active_user": _num(tool.cost_per_active_user),
+        "idle_spend": _num(tool.idle_spend),
+        "integration_status": tool.integration_status,
+        "integrations": list(tool.integrations),
+        "flags": list(tool.flags),
+        "renewal_date": iso(tool.renewal_date),
+        "notice_deadline": iso(tool.notice_deadline),
+        "sources": [
+            {"source": row.source, "status": row.status, "error": row.error} for row in tool.sources
+        ],
+    }
+
+
+def recommendation_dict(rec: Recommendation, tools: dict[str, ToolFigures]) -> dict[str, Any]:
+    """A recommendation with the same fields, in the same order, as the CSV export (SPEC §8)."""
+    tool = tools.get(rec.tool_id)
+    target = tools.get(rec.target_tool_id) if rec.target_tool_id else None
+    return {
+        "id": rec.id,
+        "action": rec.action,
+        "tool_id": rec.tool_id,
+        "tool_name": tool.name if tool else None,
+        "target_tool_id": rec.target_tool_id,
+        "target_tool_name": target.name if target else None,
+        "annual_savings": _num(rec.annual_savings),
+        "currency": rec.currency,
+        "confidence": rec.confidence,
+        "deadline": iso(rec.deadline),
+        "status": rec.status,
+        "reason": rec.reason,
+        "evidence": rec.evidence,
+    }
+
+
+def build_report(
+    analysis: Analysis, *, run_id: int | None, generated_at: dt.datetime
+) -> dict[str, Any]:
+    """The ``stacktrack.report/1`` object (SPEC §8)."""
+    tools = analysis.tools_by_id()
+    return {
+        "schema": SCHEMA,
+        "generated_at": iso(generated_at),
+        "run_id": run_id,
+        "currency": analysis.currency,
+        "tools": [tool_dict(tool) for tool in analysis.tools],
+        "recommendations": [recommendation_dict(rec, tools) for rec in analysis.recommendations],
+        "unmatched_apps": [
+            {"source": app.source, "app": app.app, "active_users": app.active_users}
+            for app in analysis.unmatched_apps
+        ],
+    }
