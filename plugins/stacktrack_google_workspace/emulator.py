@@ -76,7 +76,9 @@ class GoogleWorkspaceEmulator(Emulator):
         if status == 503:
             return self._error(503, "The service is currently unavailable.", "backendError")
         if status == 429:
-            return self._error(429, "Quota exceeded for quota metric 'Queries'.", "rateLimitExceeded")
+            return self._error(
+                429, "Quota exceeded for quota metric 'Queries'.", "rateLimitExceeded"
+            )
         return self._error(403, "Rate Limit Exceeded", "rateLimitExceeded")
 
     def route(self, request: httpx.Request) -> httpx.Response:
@@ -90,7 +92,9 @@ class GoogleWorkspaceEmulator(Emulator):
                 return self._error(400, "Bad Request", "badRequest")
             if customer not in (None, "my_customer", self.data.customer_id):
                 return self._error(404, "Resource Not Found: customer", "notFound")
-            return self._page(params, self.data.users, "users", 500, 100, {"kind": "admin#directory#users"})
+            return self._page(
+                params, self.data.users, "users", 500, 100, {"kind": "admin#directory#users"}
+            )
         match = _ACTIVITY.match(path)
         if match:
             user_key, application = unquote(match.group(1)), unquote(match.group(2))
@@ -99,7 +103,9 @@ class GoogleWorkspaceEmulator(Emulator):
             items = self._activities(application, user_key, params)
             if isinstance(items, httpx.Response):
                 return items
-            return self._page(params, items, "items", 1000, 1000, {"kind": "admin#reports#activities"})
+            return self._page(
+                params, items, "items", 1000, 1000, {"kind": "admin#reports#activities"}
+            )
         match = _LICENSES.match(path)
         if match:
             product, sku = unquote(match.group(1)), unquote(match.group(2))
@@ -117,7 +123,9 @@ class GoogleWorkspaceEmulator(Emulator):
     def _activities(
         self, application: str, user_key: str, params: httpx.QueryParams
     ) -> list[dict[str, Any]] | httpx.Response:
-        source = {"saml": self.data.saml_activities, "token": self.data.token_activities}.get(application, [])
+        source = {"saml": self.data.saml_activities, "token": self.data.token_activities}.get(
+            application, []
+        )
         try:
             start = parse_time(params.get("startTime")) if params.get("startTime") else None
             end = parse_time(params.get("endTime")) if params.get("endTime") else None
@@ -127,7 +135,11 @@ class GoogleWorkspaceEmulator(Emulator):
         items = []
         for item in source:
             when = parse_time((item.get("id") or {}).get("time"))
-            if when is None or (start is not None and when < start) or (end is not None and when > end):
+            if (
+                when is None
+                or (start is not None and when < start)
+                or (end is not None and when > end)
+            ):
                 continue
             if user_key != "all" and (item.get("actor") or {}).get("email") != user_key:
                 continue
@@ -138,7 +150,12 @@ class GoogleWorkspaceEmulator(Emulator):
                 item = {**item, "events": events}
             items.append(item)
         # Reports lists newest first.
-        items.sort(key=lambda item: parse_time(item["id"]["time"]) or dt.datetime.min.replace(tzinfo=dt.UTC), reverse=True)
+        items.sort(
+            key=lambda item: (
+                parse_time(item["id"]["time"]) or dt.datetime.min.replace(tzinfo=dt.UTC)
+            ),
+            reverse=True,
+        )
         return items
 
     def _page(
@@ -155,7 +172,11 @@ class GoogleWorkspaceEmulator(Emulator):
         except ValueError:
             return self._error(400, "Invalid value for maxResults.", "invalid")
         if limit < 1 or limit > max_results:
-            return self._error(400, f"Invalid value '{limit}'. Values must be within the range: [1, {max_results}]", "invalid")
+            return self._error(
+                400,
+                f"Invalid value '{limit}'. Values must be within the range: [1, {max_results}]",
+                "invalid",
+            )
         token = params.get("pageToken")
         offset = _decode(token) if token else 0
         if offset is None:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -59,7 +59,7 @@ from stacktrack.plugin_api import (
     parse_time,
 )
 
-from .models import Activity, ActivitiesPage, DirectoryUser, ErrorBody, LicensesPage, UsersPage
+from .models import ActivitiesPage, Activity, DirectoryUser, ErrorBody, LicensesPage, UsersPage
 
 _M = TypeVar("_M", bound=BaseModel)
 _T = TypeVar("_T")
@@ -140,12 +140,18 @@ class GoogleWorkspacePlugin(Plugin):
         notes: list[str] = []
         users, saml, grants = await _gather(
             self._users(client, ctx),
-            self._optional(self._activities(client, ctx, "saml", "login_success"), notes, "SAML apps"),
-            self._optional(self._activities(client, ctx, "token", "authorize"), notes, "integrations"),
+            self._optional(
+                self._activities(client, ctx, "saml", "login_success"), notes, "SAML apps"
+            ),
+            self._optional(
+                self._activities(client, ctx, "token", "authorize"), notes, "integrations"
+            ),
         )
         licensed = None
         if self.settings.license_skus:
-            licensed = await self._optional(self._licensed(client, ctx, users), notes, "license seats")
+            licensed = await self._optional(
+                self._licensed(client, ctx, users), notes, "license seats"
+            )
         by_email = {user.primaryEmail.lower(): user for user in users if user.primaryEmail}
         workspace = AppUsage(
             app=None,
@@ -205,7 +211,9 @@ class GoogleWorkspacePlugin(Plugin):
         base = self.settings.licensing_base_url or ("" if self.settings.base_url else LICENSING_URL)
         holders: set[str] = set()
         for sku in self.settings.license_skus:
-            path = LICENSES_PATH.format(product=quote(sku.product_id, safe=""), sku=quote(sku.sku_id, safe=""))
+            path = LICENSES_PATH.format(
+                product=quote(sku.product_id, safe=""), sku=quote(sku.sku_id, safe="")
+            )
             params = {"customerId": customer, "maxResults": 1000}
             what = "License Manager assignments"
             async for body in self._pages(client, base.rstrip("/") + path, params, what):
@@ -357,7 +365,9 @@ class GoogleWorkspacePlugin(Plugin):
         except AuthenticationError as exc:
             if exc.status_code == 403 and _rate_limited(exc.body):
                 raise RateLimitExhausted(
-                    self.source, f"still rate-limited by {what} after retrying (HTTP 403)", status_code=403
+                    self.source,
+                    f"still rate-limited by {what} after retrying (HTTP 403)",
+                    status_code=403,
                 ) from None
             if exc.status_code == 403:
                 reason = _reason(exc.body)
@@ -381,7 +391,9 @@ class GoogleWorkspacePlugin(Plugin):
             return model.model_validate(body)
         except ValidationError as exc:
             where = ".".join(str(part) for part in exc.errors()[0]["loc"]) or "body"
-            raise BadResponse(self.source, f"{what} returned an unexpected shape (at {where})") from None
+            raise BadResponse(
+                self.source, f"{what} returned an unexpected shape (at {where})"
+            ) from None
 
     def _time(self, value: Any, what: str) -> dt.datetime | None:
         try:
@@ -440,7 +452,9 @@ def _reason(body: Any) -> str | None:
 
 
 def _rfc3339(when: dt.datetime) -> str:
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    return (
+        when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    )
 
 
 async def _gather(*work: Awaitable[Any]) -> list[Any]:
@@ -466,7 +480,7 @@ def _first(group: BaseExceptionGroup[Any]) -> BaseException:
     return errors[0]
 
 
-def _leaves(error: BaseException) -> Any:
+def _leaves(error: BaseException) -> Iterator[BaseException]:
     if isinstance(error, BaseExceptionGroup):
         for inner in error.exceptions:
             yield from _leaves(inner)

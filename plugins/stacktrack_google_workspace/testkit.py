@@ -42,7 +42,9 @@ USERS: dict[str, tuple[str, str]] = {
 
 
 def iso(when: dt.datetime) -> str:
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    return (
+        when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    )
 
 
 def ago(days: float) -> dt.datetime:
@@ -70,7 +72,9 @@ def user(key: str, last_login: str | None, **flags: Any) -> dict[str, Any]:
     return body
 
 
-def activity(application: str, email: str, when: dt.datetime, *events: dict[str, Any]) -> dict[str, Any]:
+def activity(
+    application: str, email: str, when: dt.datetime, *events: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "kind": "admin#reports#activity",
         "id": {
@@ -93,16 +97,24 @@ def saml_event(app: str, name: str = "login_success") -> dict[str, Any]:
             {"name": "application_name", "value": app},
             {"name": "initiated_by", "value": "sp"},
             {"name": "orgunit_path", "value": "/Marketing"},
-            {"name": "saml_status_code", "value": "SUCCESS_URI" if name == "login_success" else "REQUESTER"},
+            {
+                "name": "saml_status_code",
+                "value": "SUCCESS_URI" if name == "login_success" else "REQUESTER",
+            },
         ],
     }
 
 
-def token_event(app: str | None, name: str = "authorize", client_id: str = "1234-abc") -> dict[str, Any]:
+def token_event(
+    app: str | None, name: str = "authorize", client_id: str = "1234-abc"
+) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
         {"name": "client_id", "value": f"{client_id}.apps.googleusercontent.com"},
         {"name": "client_type", "value": "WEB"},
-        {"name": "scope", "multiValue": ["https://www.googleapis.com/auth/gmail.readonly", "openid"]},
+        {
+            "name": "scope",
+            "multiValue": ["https://www.googleapis.com/auth/gmail.readonly", "openid"],
+        },
     ]
     if app is not None:
         parameters.insert(1, {"name": "app_name", "value": app})
@@ -117,7 +129,9 @@ def licence(email: str, sku: str = SKU) -> dict[str, Any]:
         "productId": PRODUCT,
         "productName": "Google Workspace",
         "skuId": sku,
-        "skuName": "Google Workspace Business Standard" if sku == SKU else "Google Workspace Business Plus",
+        "skuName": "Google Workspace Business Standard"
+        if sku == SKU
+        else "Google Workspace Business Plus",
         "selfLink": f"https://licensing.googleapis.com/apps/licensing/v1/product/{PRODUCT}/sku/{sku}/user/{email}",
     }
 
@@ -140,14 +154,24 @@ def sample_data() -> GoogleWorkspaceData:
         activity("saml", "olga@acme.example", ago(8), saml_event("Salesforce")),
         activity("saml", mail["grace"], ago(5), saml_event("HubSpot")),
         activity("saml", mail["dave"], ago(60), saml_event("HubSpot")),
-        activity("saml", mail["bob"], ago(4), saml_event("HubSpot", "login_failure"), saml_event("HubSpot")),
+        activity(
+            "saml",
+            mail["bob"],
+            ago(4),
+            saml_event("HubSpot", "login_failure"),
+            saml_event("HubSpot"),
+        ),
         activity("saml", mail["carol"], ago(95), saml_event("Canva")),  # before the window
-        activity("saml", mail["carol"], NOW + dt.timedelta(days=1), saml_event("Canva")),  # after NOW
+        activity(
+            "saml", mail["carol"], NOW + dt.timedelta(days=1), saml_event("Canva")
+        ),  # after NOW
     ]
     token = [
         activity("token", mail["alice"], ago(10), token_event("HubSpot", client_id="111-hub")),
         activity("token", mail["bob"], ago(40), token_event("HubSpot", client_id="111-hub")),
-        activity("token", mail["alice"], ago(9), token_event("HubSpot", "revoke", client_id="111-hub")),
+        activity(
+            "token", mail["alice"], ago(9), token_event("HubSpot", "revoke", client_id="111-hub")
+        ),
         activity("token", mail["grace"], ago(2), token_event("Zapier", client_id="222-zap")),
         activity("token", mail["grace"], ago(1), token_event("Zapier", client_id="222-zap")),
         activity("token", mail["carol"], ago(70), token_event("Jasper", client_id="333-jas")),

@@ -52,7 +52,7 @@ class OktaEmulator(Emulator):
     data: OktaData
 
     def authorized(self, request: httpx.Request) -> bool:
-        return request.headers.get("authorization") == f"SSWS {self.token}"
+        return bool(request.headers.get("authorization") == f"SSWS {self.token}")
 
     def unauthorized(self, request: httpx.Request) -> httpx.Response:
         return _error(401, "E0000011", "Invalid token provided")
@@ -77,7 +77,9 @@ class OktaEmulator(Emulator):
         if match:
             app_id = match.group(1)
             if not any(app.get("id") == app_id for app in self.data.apps):
-                return _error(404, "E0000007", f"Not found: Resource not found: {app_id} (AppInstance)")
+                return _error(
+                    404, "E0000007", f"Not found: Resource not found: {app_id} (AppInstance)"
+                )
             users = self.data.app_users.get(app_id, [])
             if params.get("expand") != "user":
                 users = [{k: v for k, v in user.items() if k != "_embedded"} for user in users]
@@ -115,7 +117,11 @@ class OktaEmulator(Emulator):
                 continue
             if all(_lookup(event, name) == value for name, value in clauses):
                 events.append(event)
-        events.sort(key=lambda event: parse_time(event.get("published")) or dt.datetime.min)
+        events.sort(
+            key=lambda event: (
+                parse_time(event.get("published")) or dt.datetime.min.replace(tzinfo=dt.UTC)
+            )
+        )
         if (params.get("sortOrder") or "ASCENDING").upper() == "DESCENDING":
             events.reverse()
         return events

@@ -27,7 +27,7 @@ import asyncio
 import datetime as dt
 import email.utils
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -74,7 +74,7 @@ _PENDING_USER = frozenset({"STAGED", "PROVISIONED"})  # created, not yet activat
 class OktaSettings(PluginSettings):
     """Settings of an ``okta`` source."""
 
-    base_url: str  # type: ignore[assignment]  # required here: every org has its own host
+    base_url: str  # required here: every org has its own host
     """The org URL, e.g. ``https://acme.okta.com`` (a custom domain works too)."""
     token: SecretStr
     """An API token (sent as ``Authorization: SSWS <token>``) of a read-only administrator."""
@@ -124,7 +124,11 @@ class OktaPlugin(Plugin):
             for value in header.split(",")
         ]
         server_now = _server_time(response.headers.get("date"))
-        waits = [w for w in (reset_epoch_seconds(value, now=server_now) for value in resets) if w is not None]
+        waits = [
+            w
+            for w in (reset_epoch_seconds(value, now=server_now) for value in resets)
+            if w is not None
+        ]
         if not waits:
             return 0.0
         return min(waits) + 1.0
@@ -146,7 +150,9 @@ class OktaPlugin(Plugin):
         apps: list[Application] = []
         params = {"limit": self.settings.apps_page_limit}
         number = 0
-        async for body in paginate_link_header(client, "/api/v1/apps", source=self.source, params=params):
+        async for body in paginate_link_header(
+            client, "/api/v1/apps", source=self.source, params=params
+        ):
             number += 1
             for app in self._parse_list(Application, body, "/api/v1/apps"):
                 if (app.status or "").upper() != "INACTIVE":
@@ -180,7 +186,9 @@ class OktaPlugin(Plugin):
         }
         latest: dict[str, dict[str, tuple[dt.datetime, LogEvent]]] = {}
         number = 0
-        async for body in paginate_link_header(client, "/api/v1/logs", source=self.source, params=params):
+        async for body in paginate_link_header(
+            client, "/api/v1/logs", source=self.source, params=params
+        ):
             number += 1
             events = self._parse_list(LogEvent, body, "/api/v1/logs")
             for event in events:
@@ -286,7 +294,9 @@ class OktaPlugin(Plugin):
             return [model.model_validate(item) for item in body]
         except ValidationError as exc:
             where = ".".join(str(part) for part in exc.errors()[0]["loc"]) or "item"
-            raise BadResponse(self.source, f"{what} returned an unexpected shape (at {where})") from None
+            raise BadResponse(
+                self.source, f"{what} returned an unexpected shape (at {where})"
+            ) from None
 
     def _time(self, value: Any, what: str) -> dt.datetime | None:
         try:
@@ -328,7 +338,9 @@ def _text(value: Any) -> str | None:
 
 
 def _iso(when: dt.datetime) -> str:
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    return (
+        when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    )
 
 
 def _server_time(value: str | None) -> float:
@@ -368,7 +380,7 @@ def _first(group: BaseExceptionGroup[Any]) -> BaseException:
     return errors[0]
 
 
-def _leaves(error: BaseException) -> Any:
+def _leaves(error: BaseException) -> Iterator[BaseException]:
     if isinstance(error, BaseExceptionGroup):
         for inner in error.exceptions:
             yield from _leaves(inner)

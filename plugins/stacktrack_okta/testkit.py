@@ -51,14 +51,18 @@ USERS: dict[str, tuple[str, str, str]] = {
 
 def iso(when: dt.datetime) -> str:
     """Okta's timestamp format: ``2026-01-05T15:58:20.353Z``."""
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    return (
+        when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    )
 
 
 def ago(days: float) -> dt.datetime:
     return NOW - dt.timedelta(days=days)
 
 
-def app(app_id: str, name: str, label: str, *, status: str = "ACTIVE", **extra: Any) -> dict[str, Any]:
+def app(
+    app_id: str, name: str, label: str, *, status: str = "ACTIVE", **extra: Any
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": app_id,
         "name": name,
@@ -74,7 +78,9 @@ def app(app_id: str, name: str, label: str, *, status: str = "ACTIVE", **extra: 
     return body
 
 
-def app_user(key: str, status: str, *, scope: str = "USER", app_email: bool = True) -> dict[str, Any]:
+def app_user(
+    key: str, status: str, *, scope: str = "USER", app_email: bool = True
+) -> dict[str, Any]:
     user_id, mail, user_status = USERS[key]
     profile: dict[str, Any] = {"displayName": key.title()}
     if app_email:
@@ -94,7 +100,12 @@ def app_user(key: str, status: str, *, scope: str = "USER", app_email: bool = Tr
                 "id": user_id,
                 "status": user_status,
                 "lastLogin": None,
-                "profile": {"login": mail, "email": mail, "firstName": key.title(), "lastName": "Doe"},
+                "profile": {
+                    "login": mail,
+                    "email": mail,
+                    "firstName": key.title(),
+                    "lastName": "Doe",
+                },
             }
         },
     }
@@ -111,7 +122,14 @@ def sso(
     app_first: bool = True,
 ) -> dict[str, Any]:
     user_id, mail, _status = USERS[key]
-    targets = [{"id": f"0ua{user_id[3:]}", "type": "AppUser", "alternateId": mail, "displayName": key.title()}]
+    targets = [
+        {
+            "id": f"0ua{user_id[3:]}",
+            "type": "AppUser",
+            "alternateId": mail,
+            "displayName": key.title(),
+        }
+    ]
     if app_id is not None:
         instance = {"id": app_id, "type": "AppInstance", "alternateId": label, "displayName": label}
         targets.insert(0 if app_first else 1, instance)
@@ -121,7 +139,10 @@ def sso(
         "eventType": event_type,
         "displayMessage": "User single sign on to app",
         "severity": "INFO",
-        "outcome": {"result": result, "reason": None if result == "SUCCESS" else "INVALID_CREDENTIALS"},
+        "outcome": {
+            "result": result,
+            "reason": None if result == "SUCCESS" else "INVALID_CREDENTIALS",
+        },
         "actor": {"id": user_id, "type": "User", "alternateId": mail, "displayName": key.title()},
         "client": {"ipAddress": "192.0.2.10", "device": "Computer"},
         "target": targets,
@@ -196,7 +217,10 @@ def expected_assigned(data: OktaData) -> dict[str | None, set[str]]:
         assigned = set()
         for user in data.app_users.get(item["id"], []):
             embedded = (user.get("_embedded") or {}).get("user") or {}
-            if user.get("status") in holding and embedded.get("status") not in ("SUSPENDED", "DEPROVISIONED"):
+            if user.get("status") in holding and embedded.get("status") not in (
+                "SUSPENDED",
+                "DEPROVISIONED",
+            ):
                 assigned.add(user["id"])
         result[item["label"]] = assigned
     return result

@@ -26,13 +26,13 @@ import stamina
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr, ValidationError
+from stacktrack_google_workspace import testkit
+from stacktrack_google_workspace.emulator import GoogleWorkspaceData, GoogleWorkspaceEmulator
+from stacktrack_google_workspace.plugin import GoogleWorkspacePlugin
 
 from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
 from stacktrack.http import build_client
 from stacktrack.plugin_api import AccountStatus, ActivityKind, CollectContext, Observation
-from stacktrack_google_workspace import testkit
-from stacktrack_google_workspace.emulator import GoogleWorkspaceData, GoogleWorkspaceEmulator
-from stacktrack_google_workspace.plugin import GoogleWorkspacePlugin
 
 TOKEN = "ya29.test-secret-access-token"
 SOURCE = "gws"
@@ -43,6 +43,8 @@ ALICE, BOB, CAROL, DAVE, ERIN, FRANK, GRACE = (
 USERS_PATH = "/admin/directory/v1/users"
 SAML_PATH = "/admin/reports/v1/activity/users/all/applications/saml"
 TOKEN_PATH = "/admin/reports/v1/activity/users/all/applications/token"
+ACTIVE_USERS = {ALICE, BOB, CAROL, ERIN, GRACE}
+"""Not suspended or archived: the seats when no SKU is configured (or licensing is refused)."""
 LICENSE_PATH = f"/apps/licensing/v1/product/{testkit.PRODUCT}/sku/{testkit.SKU}/users"
 
 
@@ -58,7 +60,10 @@ def _plugin(**extra: Any) -> GoogleWorkspacePlugin:
 
 
 async def _collect(
-    transport: httpx.AsyncBaseTransport, *, plugin: GoogleWorkspacePlugin | None = None, lookback: int = 90
+    transport: httpx.AsyncBaseTransport,
+    *,
+    plugin: GoogleWorkspacePlugin | None = None,
+    lookback: int = 90,
 ) -> Observation:
     plugin = plugin or _plugin()
     async with build_client(plugin, transport=transport) as client:
@@ -77,7 +82,9 @@ def _answering(
 
     def handle(request: httpx.Request) -> httpx.Response:
         if request.url.path == path:
-            return httpx.Response(status, content=body, headers={"Content-Type": "application/json"})
+            return httpx.Response(
+                status, content=body, headers={"Content-Type": "application/json"}
+            )
         return emulator.handle(request)
 
     return httpx.MockTransport(handle)
@@ -107,8 +114,14 @@ async def test_sample_figures_match_the_hand_count() -> None:
     assert list(apps) == [None, "HubSpot", "Salesforce"]
 
     workspace = apps[None]
-    accounts = {a.id: a for a in workspace.accounts}
-    assert {k for k, a in accounts.items() if a.assigned} == {ALICE, BOB, CAROL, GRACE, "ivan@acme.example"}
+    accounts = {a.id: a for a in workspace.accounts or []}
+    assert {k for k, a in accounts.items() if a.assigned} == {
+        ALICE,
+        BOB,
+        CAROL,
+        GRACE,
+        "ivan@acme.example",
+    }
     assert {k: a.last_active for k, a in accounts.items()} == {
         ALICE: _at(2),
         BOB: _at(35),
@@ -124,18 +137,18 @@ async def test_sample_figures_match_the_hand_count() -> None:
     assert accounts[ERIN].status is AccountStatus.ACTIVE and not accounts[ERIN].assigned
     assert accounts[GRACE].email == "grace@acme.example"
     assert accounts[ALICE].name == "Alice Doe"
-    assert {a.activity_kind for a in workspace.accounts if a.last_active} == {ActivityKind.LOGIN}
+    assert {a.activity_kind for a in workspace.accounts or [] if a.last_active} == {
+        ActivityKind.LOGIN
+    }
     assert workspace.activity_known is True
     assert workspace.seats_purchased is None
     # Never active among assigned: carol and ivan; active in 30 days: alice and grace.
-    assigned = [a for a in workspace.accounts if a.assigned]
+    assigned = [a for a in workspace.accounts or [] if a.assigned]
     assert {a.id for a in assigned if a.last_active is None} == {CAROL, "ivan@acme.example"}
     window = testkit.NOW - dt.timedelta(days=30)
     assert {a.id for a in assigned if a.last_active and a.last_active >= window} == {ALICE, GRACE}
 
-    assert [
-        (i.app, i.kind, i.last_used, i.active_users) for i in workspace.integrations
-    ] == [
+    assert [(i.app, i.kind, i.last_used, i.active_users) for i in workspace.integrations] == [
         ("444-anon.apps.googleusercontent.com", "oauth_token", _at(6), 1),
         ("HubSpot", "oauth_token", _at(10), 2),
         ("Jasper", "oauth_token", _at(70), 1),
@@ -165,7 +178,9 @@ async def test_failures_and_revokes_never_count_even_unfiltered() -> None:
     data = testkit.sample_data()
     mail = {key: value[1] for key, value in testkit.USERS.items()}
     only_failures = [
-        testkit.activity("saml", mail["bob"], _at(1), testkit.saml_event("Salesforce", "login_failure")),
+        testkit.activity(
+            "saml", mail["bob"], _at(1), testkit.saml_event("Salesforce", "login_failure")
+        ),
     ]
     only_revokes = [
         testkit.activity("token", mail["alice"], _at(9), testkit.token_event("HubSpot", "revoke")),
@@ -188,7 +203,7 @@ async def test_failures_and_revokes_never_count_even_unfiltered() -> None:
 
 async def test_expected_assigned_agrees_with_the_plugin() -> None:
     observation = await _collect(_emulator().transport())
-    seen = {u.app: {a.id for a in u.accounts if a.assigned} for u in observation.apps}
+    seen = {u.app: {a.id for a in u.accounts or [] if a.assigned} for u in observation.apps}
     assert seen == testkit.expected_assigned(testkit.sample_data())
 
 
@@ -221,7 +236,7 @@ async def test_without_configured_skus_every_active_user_holds_a_seat() -> None:
     emulator = _emulator()
     observation = await _collect(emulator.transport(), plugin=_plugin(license_skus=[]))
     workspace = _by_app(observation)[None]
-    assert {a.id for a in workspace.accounts if a.assigned} == {ALICE, BOB, CAROL, ERIN, GRACE}
+    assert {a.id for a in workspace.accounts or [] if a.assigned} == ACTIVE_USERS
     assert not _calls(emulator, LICENSE_PATH)
 
 
@@ -231,7 +246,9 @@ async def test_customer_settings_are_sent() -> None:
     with pytest.raises(PluginError) as caught:  # the emulator knows no such licensing customer
         await _collect(emulator.transport(), plugin=plugin)
     assert caught.value.status_code == 400
-    assert parse_qs(urlsplit(_calls(emulator, USERS_PATH)[0]).query)["customer"] == [testkit.CUSTOMER]
+    assert parse_qs(urlsplit(_calls(emulator, USERS_PATH)[0]).query)["customer"] == [
+        testkit.CUSTOMER
+    ]
     assert "customerId=C0ELSEWHERE" in _calls(emulator, LICENSE_PATH)[0]
 
 
@@ -324,11 +341,14 @@ async def test_reports_refusal_degrades_to_a_note() -> None:
     assert [u.app for u in observation.apps] == [None]
     workspace = observation.apps[0]
     assert workspace.integrations is None  # not observed, which is not "none found"
-    assert {a.id for a in workspace.accounts if a.assigned} == testkit.expected_assigned(
+    assert {a.id for a in workspace.accounts or [] if a.assigned} == testkit.expected_assigned(
         testkit.sample_data()
     )[None]
     assert len(observation.notes) == 2
-    assert any("saml" in n and "insufficientPermissions" in n and "SAML apps unknown" in n for n in observation.notes)
+    assert any(
+        "saml" in n and "insufficientPermissions" in n and "SAML apps unknown" in n
+        for n in observation.notes
+    )
     assert any("token" in n and "integrations unknown" in n for n in observation.notes)
 
 
@@ -336,7 +356,7 @@ async def test_licensing_refusal_falls_back_to_active_users_with_a_note() -> Non
     transport = _answering(_emulator(), LICENSE_PATH, _google_error(403, "forbidden"), status=403)
     observation = await _collect(transport)
     workspace = _by_app(observation)[None]
-    assert {a.id for a in workspace.accounts if a.assigned} == {ALICE, BOB, CAROL, ERIN, GRACE}
+    assert {a.id for a in workspace.accounts or [] if a.assigned} == ACTIVE_USERS
     assert len(observation.notes) == 1 and "License Manager" in observation.notes[0]
 
 
@@ -349,7 +369,9 @@ async def test_repeated_page_token_is_a_bad_response() -> None:
 
 
 async def test_emulator_serves_under_a_mount_prefix() -> None:
-    emulator = GoogleWorkspaceEmulator(testkit.sample_data(), token=TOKEN, prefix="/google_workspace")
+    emulator = GoogleWorkspaceEmulator(
+        testkit.sample_data(), token=TOKEN, prefix="/google_workspace"
+    )
     plugin = _plugin(base_url="http://127.0.0.1:9/google_workspace")
     observation = await _collect(emulator.transport(), plugin=plugin)
     assert observation == await _collect(_emulator().transport())
@@ -360,8 +382,12 @@ async def test_emulator_filters_activities() -> None:
     emulator = _emulator(page_size=100)
     headers = {"Authorization": f"Bearer {TOKEN}"}
     async with httpx.AsyncClient(transport=emulator.transport(), base_url=BASE_URL) as client:
-        failures = await client.get(SAML_PATH, params={"eventName": "login_failure"}, headers=headers)
-        bad = await client.get(USERS_PATH, params={"customer": "my_customer", "maxResults": 501}, headers=headers)
+        failures = await client.get(
+            SAML_PATH, params={"eventName": "login_failure"}, headers=headers
+        )
+        bad = await client.get(
+            USERS_PATH, params={"customer": "my_customer", "maxResults": 501}, headers=headers
+        )
     items = failures.json()["items"]
     assert len(items) == 2
     assert all(e["name"] == "login_failure" for item in items for e in item["events"])
@@ -378,7 +404,10 @@ async def test_emulator_filters_activities() -> None:
         (USERS_PATH, {"users": [{"id": "1", "lastLoginTime": "yesterday"}]}),
         (USERS_PATH, {"users": [], "nextPageToken": 7}),
         (SAML_PATH, {"items": "many"}),
-        (SAML_PATH, {"items": [{"id": {"time": "noon"}, "actor": {"email": "a@b.c"}, "events": []}]}),
+        (
+            SAML_PATH,
+            {"items": [{"id": {"time": "noon"}, "actor": {"email": "a@b.c"}, "events": []}]},
+        ),
         (TOKEN_PATH, {"items": [{"events": [{"parameters": [{"name": "app_name", "value": 5}]}]}]}),
         (LICENSE_PATH, {"items": [{"userId": ["x"]}]}),
     ],
@@ -396,7 +425,9 @@ async def test_invalid_json_is_a_bad_response() -> None:
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=12,
 )
 _activity = st.fixed_dictionaries(
@@ -431,7 +462,9 @@ _pages = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(path=st.sampled_from([USERS_PATH, SAML_PATH, TOKEN_PATH, LICENSE_PATH]), body=_pages | _json)
 async def test_arbitrary_payloads_only_raise_typed_errors(path: str, body: Any) -> None:
     try:
@@ -445,7 +478,9 @@ def test_settings_contract() -> None:
     with pytest.raises(ValidationError):
         model.model_validate({**testkit.settings(TOKEN), "tokne": "x"})
     with pytest.raises(ValidationError):
-        model.model_validate({**testkit.settings(TOKEN), "license_skus": [{"product_id": "p", "sku": "s"}]})
+        model.model_validate(
+            {**testkit.settings(TOKEN), "license_skus": [{"product_id": "p", "sku": "s"}]}
+        )
     with pytest.raises(ValidationError):
         model.model_validate({"plugin": "google_workspace"})  # the token is required
     parsed = model.model_validate(testkit.settings(TOKEN))

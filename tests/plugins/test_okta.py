@@ -28,19 +28,20 @@ import stamina
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr, ValidationError
+from stacktrack_okta import testkit
+from stacktrack_okta.emulator import OktaData, OktaEmulator
+from stacktrack_okta.plugin import OktaPlugin
 
 from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
 from stacktrack.http import build_client
 from stacktrack.plugin_api import AccountStatus, ActivityKind, CollectContext, Observation
-from stacktrack_okta import testkit
-from stacktrack_okta.emulator import OktaData, OktaEmulator
-from stacktrack_okta.plugin import OktaPlugin
 
 TOKEN = "00okta-test-secret-token"
 SOURCE = "corp-okta"
 BASE_URL = "https://acme.okta.test"
 ALICE, BOB, CAROL, DAVE, ERIN, FRANK, GRACE, HEIDI = (
-    testkit.USERS[key][0] for key in ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi")
+    testkit.USERS[key][0]
+    for key in ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi")
 )
 
 
@@ -68,12 +69,16 @@ def _emulator(data: OktaData | None = None, **kwargs: Any) -> OktaEmulator:
     return OktaEmulator(data or testkit.sample_data(), token=TOKEN, **kwargs)
 
 
-def _answering(emulator: OktaEmulator, path: str, body: bytes, status: int = 200) -> httpx.MockTransport:
+def _answering(
+    emulator: OktaEmulator, path: str, body: bytes, status: int = 200
+) -> httpx.MockTransport:
     """The emulator, except that ``path`` answers ``body``."""
 
     def handle(request: httpx.Request) -> httpx.Response:
         if request.url.path == path:
-            return httpx.Response(status, content=body, headers={"Content-Type": "application/json"})
+            return httpx.Response(
+                status, content=body, headers={"Content-Type": "application/json"}
+            )
         return emulator.handle(request)
 
     return httpx.MockTransport(handle)
@@ -97,10 +102,14 @@ async def test_sample_figures_match_the_hand_count() -> None:
     apps = _by_app(observation)
     assert list(apps) == ["HubSpot", "Salesforce", "Jasper", "Canva"]  # INACTIVE app skipped
     assert observation.notes == []
-    hubspot, salesforce, jasper, canva = (apps[k] for k in ("HubSpot", "Salesforce", "Jasper", "Canva"))
+    hubspot, salesforce, jasper, canva = (
+        apps[k] for k in ("HubSpot", "Salesforce", "Jasper", "Canva")
+    )
 
     assert (hubspot.app_id, hubspot.aliases, hubspot.seats_purchased) == (
-        testkit.HUBSPOT, ["hubspot"], 25
+        testkit.HUBSPOT,
+        ["hubspot"],
+        25,
     )
     assert salesforce.aliases == ["salesforce", "acme.my.salesforce.com"]
     assert salesforce.seats_purchased is None
@@ -108,7 +117,7 @@ async def test_sample_figures_match_the_hand_count() -> None:
     assert all(u.activity_known and u.history_horizon_days == 90 for u in observation.apps)
     assert all(u.integrations is None for u in observation.apps)
 
-    hub = {a.id: a for a in hubspot.accounts}
+    hub = {a.id: a for a in hubspot.accounts or []}
     assert {k for k, a in hub.items() if a.assigned} == {ALICE, BOB, CAROL}
     assert {k: a.last_active for k, a in hub.items()} == {
         ALICE: _at(3),
@@ -138,20 +147,25 @@ async def test_sample_figures_match_the_hand_count() -> None:
     assert jasper.accounts == []  # listed, with nobody assigned: not unknown
     assert [(a.id, a.assigned, a.last_active) for a in canva.accounts] == [(CAROL, True, None)]
 
-    kinds = {a.activity_kind for u in observation.apps for a in u.accounts if a.last_active}
+    kinds = {a.activity_kind for u in observation.apps for a in u.accounts or [] if a.last_active}
     assert kinds == {ActivityKind.SSO}
-    assert all(a.activity_kind is None for u in observation.apps for a in u.accounts if not a.last_active)
+    assert all(
+        a.activity_kind is None
+        for u in observation.apps
+        for a in u.accounts or []
+        if not a.last_active
+    )
 
     # Active in a 30-day window among HubSpot's assigned users: alice only; never active: carol.
     window = testkit.NOW - dt.timedelta(days=30)
-    assigned = [a for a in hubspot.accounts if a.assigned]
+    assigned = [a for a in hubspot.accounts or [] if a.assigned]
     assert {a.id for a in assigned if a.last_active and a.last_active >= window} == {ALICE}
     assert {a.id for a in assigned if a.last_active is None} == {CAROL}
 
 
 async def test_expected_assigned_agrees_with_the_plugin() -> None:
     observation = await _collect(_emulator().transport())
-    seen = {u.app: {a.id for a in u.accounts if a.assigned} for u in observation.apps}
+    seen = {u.app: {a.id for a in u.accounts or [] if a.assigned} for u in observation.apps}
     assert seen == testkit.expected_assigned(testkit.sample_data())
 
 
@@ -198,8 +212,8 @@ async def test_failed_outcomes_never_count_even_unfiltered() -> None:
     for event in data.logs:
         event["outcome"]["result"] = "FAILURE"
     observation = await _collect(_emulator(data).transport())
-    assert all(a.last_active is None for u in observation.apps for a in u.accounts)
-    assert HEIDI not in {a.id for u in observation.apps for a in u.accounts}
+    assert all(a.last_active is None for u in observation.apps for a in u.accounts or [])
+    assert HEIDI not in {a.id for u in observation.apps for a in u.accounts or []}
 
 
 async def test_rate_limit_then_success_gives_the_same_observation() -> None:
@@ -234,7 +248,11 @@ def test_wait_is_reset_minus_server_date_plus_one() -> None:
     assert plugin.rate_limit_wait(
         _response(
             429,
-            [("X-Rate-Limit-Reset", str(date + 30)), ("X-Rate-Limit-Reset", str(date + 3)), ("Date", http_date)],
+            [
+                ("X-Rate-Limit-Reset", str(date + 30)),
+                ("X-Rate-Limit-Reset", str(date + 3)),
+                ("Date", http_date),
+            ],
         )
     ) == pytest.approx(4.0)
     # A reset already passed: retry after the one-second margin.
@@ -277,7 +295,13 @@ async def test_emulator_wants_ssws_not_bearer() -> None:
         bearer = await client.get("/api/v1/apps", headers={"Authorization": f"Bearer {TOKEN}"})
         ssws = await client.get("/api/v1/apps", headers={"Authorization": f"SSWS {TOKEN}"})
     assert bearer.status_code == 401
-    assert set(bearer.json()) == {"errorCode", "errorSummary", "errorLink", "errorId", "errorCauses"}
+    assert set(bearer.json()) == {
+        "errorCode",
+        "errorSummary",
+        "errorLink",
+        "errorId",
+        "errorCauses",
+    }
     assert ssws.status_code == 200
     assert 'rel="next"' in ssws.headers["Link"]
     assert ssws.headers["Link"].startswith(f"<{BASE_URL}/api/v1/apps?")
@@ -304,7 +328,9 @@ async def test_emulator_filters_the_system_log() -> None:
             },
             headers=headers,
         )
-        bad = await client.get("/api/v1/logs", params={"filter": "eventType sw 'user'"}, headers=headers)
+        bad = await client.get(
+            "/api/v1/logs", params={"filter": "eventType sw 'user'"}, headers=headers
+        )
     events = both.json()
     assert {e["outcome"]["result"] for e in events} == {"SUCCESS"}
     # dave 20, alice 10, heidi 7, bob 6 (deleted app), frank 5, alice 4 (inactive app), alice 3
@@ -333,7 +359,7 @@ async def test_empty_log_page_ends_the_listing_even_with_a_next_link() -> None:
 
     observation = await _collect(httpx.MockTransport(handle))
     assert len(calls) == 1
-    assert all(a.last_active is None for u in observation.apps for a in u.accounts)
+    assert all(a.last_active is None for u in observation.apps for a in u.accounts or [])
 
 
 @pytest.mark.parametrize(
@@ -378,7 +404,9 @@ async def test_server_error_after_retries_is_a_plugin_error() -> None:
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=12,
 )
 _events = st.lists(
@@ -389,7 +417,9 @@ _events = st.lists(
             "outcome": st.fixed_dictionaries({"result": st.just("SUCCESS") | _json}) | _json,
             "actor": st.fixed_dictionaries({"id": st.just(ALICE) | _json}) | _json,
             "target": st.lists(
-                st.fixed_dictionaries({"id": st.just(testkit.HUBSPOT) | _json, "type": st.just("AppInstance") | _json}),
+                st.fixed_dictionaries(
+                    {"id": st.just(testkit.HUBSPOT) | _json, "type": st.just("AppInstance") | _json}
+                ),
                 max_size=2,
             )
             | _json,
@@ -406,7 +436,9 @@ _assignments = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     path=st.sampled_from(["/api/v1/apps", "/api/v1/logs", f"/api/v1/apps/{testkit.HUBSPOT}/users"]),
     body=_events | _assignments | _json,
