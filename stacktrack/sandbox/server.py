@@ -182,6 +182,13 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # a client hanging up (after an injected fault, or on shutdown) is not news
+        super().handle_error(request, client_address)
+
 
 def _kinds(plan: FaultPlan) -> set[str]:
     return {kind for rates in plan.rates.values() for kind, rate in rates.items() if rate}

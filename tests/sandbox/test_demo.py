@@ -153,13 +153,13 @@ def test_same_seed_same_report(tmp_path: Path) -> None:
     try:
         first = run_demo(tmp_path / "a", seed=9, weeks=2)
         second = run_demo(tmp_path / "b", seed=9, weeks=2)
-        other = run_demo(tmp_path / "c", seed=10, weeks=2)
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    documents = [report_json(result) for result in (first, second, other)]
+    documents = [report_json(result) for result in (first, second)]
     for document in documents:
         assert document.pop("generated_at")
     texts = [json.dumps(document, sort_keys=False) for document in documents]
     assert texts[0] == texts[1]
-    assert texts[0] != texts[2]
+    # Not trivially equal: the report is full of figures (another seed's differ: test_world.py).
+    assert len(documents[0]["tools"]) >= 20 and documents[0]["recommendations"]

@@ -1,0 +1,154 @@
+"""``sandbox serve`` over real loopback HTTP, with a real ``stacktrack snapshot`` against it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import stamina
+from click.testing import CliRunner
+
+from stacktrack.config import load_config_text
+from stacktrack.errors import UsageError
+from stacktrack.sandbox import adapters
+from stacktrack.sandbox.server import SandboxServer, ServerInfo, serve
+
+NOW = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture(autouse=True)
+def _fast_retries() -> Iterator[None]:
+    # No backoff sleeps; enough attempts that a 20% fault rate is recovered (0.2**6 per request).
+    with stamina.set_testing(True, attempts=6):
+        yield
+
+
+def snapshot(info: ServerInfo, tmp_path: Path) -> tuple[int, str, Path]:
+    from stacktrack.cli import main
+
+    config = tmp_path / "stacktrack.toml"
+    config.write_text(info.config_text, encoding="utf-8")
+    db = tmp_path / "stacktrack.db"
+    env = {**info.env, "STACKTRACK_CONFIG": str(config), "STACKTRACK_DB": str(db)}
+    result = CliRunner().invoke(main, ["snapshot", "--json"], env=env)
+    return result.exit_code, result.output, db
+
+
+def stored(db: Path) -> dict[str, str]:
+    from stacktrack.store import Store
+
+    with Store.open(db) as store:
+        run = store.latest_run()
+    assert run is not None
+    return {source.source: source.status for source in run.sources}
+
+
+def test_snapshot_over_loopback_with_faults_is_partial(tmp_path: Path) -> None:
+    server = SandboxServer(seed=4, faults="hubspot:401=1,segment:malformed=1", end=NOW)
+    info = server.start()
+    try:
+        assert info.url.startswith("http://127.0.0.1:")
+        code, output, db = snapshot(info, tmp_path)
+    finally:
+        server.shutdown()
+    assert code == 3, output
+    summary = json.loads(output[output.index("{") :])
+    failed = {s["source"]: s["error"] for s in summary["sources"] if s["status"] == "failed"}
+    assert set(failed) == {"hubspot", "segment"}
+    assert all(error for error in failed.values())
+    statuses = stored(db)
+    assert statuses["hubspot"] == statuses["segment"] == "failed"
+    for source in ("okta", "salesforce", "slack"):
+        assert statuses[source] == "ok"
+    for value in info.env.values():  # sandbox tokens never leak into output
+        assert value not in output
+    assert server.injectors["hubspot"].injected["401"] >= 1
+
+
+def test_transient_faults_are_recovered_and_truncation_too(tmp_path: Path) -> None:
+    server = SandboxServer(
+        seed=4, faults="slack:500=0.2,salesforce:truncated=0.2,hubspot:503=0.2,okta:429=0.05", end=NOW
+    )
+    info = server.start()
+    try:
+        code, output, db = snapshot(info, tmp_path)
+    finally:
+        server.shutdown()
+    injected = {name: sum(i.injected.values()) for name, i in server.injectors.items()}
+    assert injected["slack"] + injected["salesforce"] + injected["hubspot"] > 0
+    assert code == 0, output
+    assert set(stored(db).values()) == {"ok"}
+
+
+def test_server_routes_by_mount_and_checks_tokens() -> None:
+    server = SandboxServer(seed=4, end=NOW)
+    info = server.start()
+    try:
+        slack = info.base_urls["slack"]
+        token = info.env[adapters.env_name("slack")]
+        with httpx.Client() as client:
+            good = client.get(f"{slack}/users.list", headers={"Authorization": f"Bearer {token}"})
+            bad = client.get(f"{slack}/users.list", headers={"Authorization": "Bearer nope"})
+            missing = client.get(f"{info.url}/nowhere/x")
+    finally:
+        server.shutdown()
+    assert good.status_code == 200 and good.json()["ok"] is True
+    assert any(m.get("profile", {}).get("email", "").endswith(".example") for m in good.json()["members"])
+    assert bad.json() == {"ok": False, "error": "invalid_auth"}
+    assert missing.status_code == 404
+
+
+def test_served_config_validates(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    server = SandboxServer(seed=4, end=NOW, faults="okta:timeout=0.1")
+    info = server.start()
+    server.shutdown()
+    for name, value in info.env.items():
+        monkeypatch.setenv(name, value)
+    loaded = load_config_text(info.config_text, path=tmp_path / "stacktrack.toml")
+    assert set(loaded.sources) == set(adapters.served_sources("okta"))
+    assert {t.id for t in loaded.file.tools} >= {"hubspot", "jasper", "mailchimp"}
+    # A timeout fault holds the connection past the config's client timeout.
+    assert all(s.timeout_seconds < server.fault_hold_s for s in loaded.sources.values())
+    for line in info.export_lines().splitlines():
+        assert line.startswith("export STACKTRACK_SANDBOX_")
+
+
+def test_serve_writes_config_and_stops(tmp_path: Path) -> None:
+    out = tmp_path / "sandbox.toml"
+    seen: list[ServerInfo] = []
+    stop = threading.Event()
+
+    def ready(info: ServerInfo) -> None:
+        seen.append(info)
+        stop.set()
+
+    thread = threading.Thread(
+        target=serve,
+        kwargs={"port": 0, "seed": 2, "config_out": out, "ready_callback": ready, "stop": stop},
+    )
+    thread.start()
+    thread.join(timeout=20)
+    assert not thread.is_alive()
+    assert seen and out.read_text() == seen[0].config_text
+    assert "[sources.okta]" in seen[0].config_text
+
+
+def test_bad_fault_spec_is_a_usage_error() -> None:
+    with pytest.raises(UsageError):
+        SandboxServer(seed=1, faults="okta:explode=1", end=NOW)
+
+
+def test_timeout_fault_holds_the_connection_past_the_client_timeout() -> None:
+    server = SandboxServer(seed=4, end=NOW, faults="slack:timeout=1", fault_hold_s=0.5)
+    info = server.start()
+    try:
+        with httpx.Client(timeout=0.1) as client, pytest.raises(httpx.ReadTimeout):
+            client.get(f"{info.base_urls['slack']}/users.list")
+    finally:
+        server.shutdown()
+    assert server.injectors["slack"].injected["timeout"] == 1
