@@ -371,11 +371,19 @@ class GoogleWorkspacePlugin(Plugin):
                 ) from None
             if exc.status_code == 403:
                 reason = _reason(exc.body)
-                suffix = f" ({reason})" if reason else ""
+                suffix = f", {reason}" if reason else ""
                 raise _Refused(
                     self.source,
                     f"Google refused {what} (HTTP 403{suffix}): the token lacks a scope or admin role",
                     status_code=403,
+                ) from None
+            if exc.status_code == 401:
+                raise AuthenticationError(
+                    self.source,
+                    "Google rejected the access token (HTTP 401): it is wrong or has expired "
+                    "(access tokens last about an hour)",
+                    status_code=401,
+                    body=exc.body,
                 ) from None
             raise
 

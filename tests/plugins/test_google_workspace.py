@@ -318,6 +318,7 @@ async def test_bad_token_is_an_authentication_error_naming_the_source() -> None:
     assert caught.value.status_code == 401
     assert caught.value.body["error"]["status"] == "UNAUTHENTICATED"
     assert caught.value.body["error"]["errors"][0]["reason"] == "authError"
+    assert "expired" in caught.value.message  # access tokens are short-lived: say so
     assert TOKEN not in str(caught.value)
 
 
