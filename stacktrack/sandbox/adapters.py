@@ -514,8 +514,128 @@ def okta_data(view: View) -> Any:
     return OktaData(apps=apps, app_users=app_users, logs=[event for _, _, event in events])
 
 
+# -- Google Workspace ---------------------------------------------------------------------------
+
+GOOGLE_CUSTOMER = "C0BRIGHT01"
+GOOGLE_SKU = ("Google-Apps", "1010020028", "Google Workspace Business Standard")
+GOOGLE_OAUTH_APPS = ("HubSpot", "Salesforce", "Zoom", "Calendly")
+"""Third-party apps people grant Google OAuth access to (Gmail/Calendar sync), newest grants kept."""
+
+
+def _google_activity(
+    application: str, person: Employee, when: dt.datetime, event: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "kind": "admin#reports#activity",
+        "id": {
+            "time": _iso(when),
+            "uniqueQualifier": str(-(_epoch(when) * 1000 + person.key)),
+            "applicationName": application,
+            "customerId": GOOGLE_CUSTOMER,
+        },
+        "actor": {"email": person.email, "profileId": str(110_000_000_000 + person.key),
+                  "callerType": "USER"},
+        "ipAddress": f"198.51.100.{person.key % 250 + 1}",
+        "events": [event],
+    }
+
+
+def google_workspace_data(view: View) -> Any:
+    from stacktrack_google_workspace.emulator import GoogleWorkspaceData
+
+    product, sku, sku_name = GOOGLE_SKU
+    users, licences = [], []
+    for person in view.employees:
+        last = view.last_login(person)
+        body: dict[str, Any] = {
+            "kind": "admin#directory#user",
+            "id": str(110_000_000_000 + person.key),
+            "primaryEmail": person.email,
+            "name": {"givenName": person.first, "familyName": person.last, "fullName": person.name},
+            "isAdmin": person.department == "Leadership",
+            "suspended": view.suspended(person),
+            "archived": False,
+            "customerId": GOOGLE_CUSTOMER,
+            "creationTime": _iso(person.hired),
+            "orgUnitPath": "/" + person.department.replace(" ", ""),
+            "isEnrolledIn2Sv": True,
+        }
+        # Google writes the epoch for "never": the plugin must read it as no login on record.
+        body["lastLoginTime"] = _iso(last) if last else "1970-01-01T00:00:00.000Z"
+        users.append(body)
+        licences.append(
+            {
+                "kind": "licensing#licenseAssignment",
+                "etags": '"sandbox"',
+                "userId": person.email,
+                "productId": product,
+                "productName": "Google Workspace",
+                "skuId": sku,
+                "skuName": sku_name,
+                "selfLink": "https://licensing.googleapis.com/apps/licensing/v1/product/"
+                f"{product}/sku/{sku}/user/{person.email}",
+            }
+        )
+    horizon = view.instant - dt.timedelta(days=OKTA_LOG_DAYS)
+    saml: list[tuple[dt.datetime, int, dict[str, Any]]] = []
+    tokens: list[tuple[dt.datetime, int, dict[str, Any]]] = []
+    for key in sorted(view.apps):
+        app = view.apps[key]
+        if app.label is None:
+            continue
+        for seat in app.seats:
+            when = seat.last_active
+            if when is None or when < horizon or seat.suspended:
+                continue
+            event = {
+                "type": "login",
+                "name": "login_success",
+                "parameters": [
+                    {"name": "application_name", "value": app.label},
+                    {"name": "initiated_by", "value": "sp"},
+                    {"name": "orgunit_path", "value": "/" + seat.employee.department.replace(" ", "")},
+                    {"name": "saml_status_code", "value": "SUCCESS_URI"},
+                ],
+            }
+            saml.append((when, seat.employee.key, _google_activity("saml", seat.employee, when, event)))
+        if app.label in GOOGLE_OAUTH_APPS:
+            recent = sorted(
+                (s for s in app.seats if s.last_active and s.last_active >= horizon and not s.suspended),
+                key=lambda s: (s.last_active, s.employee.key),
+            )[-3:]
+            for seat in recent:
+                assert seat.last_active is not None
+                event = {
+                    "type": "auth",
+                    "name": "authorize",
+                    "parameters": [
+                        {"name": "client_id", "value": _ident("", len(app.label) * 97 + ord(
+                            app.label[0]), 10) + "-sandbox.apps.googleusercontent.com"},
+                        {"name": "app_name", "value": app.label},
+                        {"name": "client_type", "value": "WEB"},
+                        {"name": "scope", "multiValue": [
+                            "https://www.googleapis.com/auth/calendar.readonly", "openid"]},
+                    ],
+                }
+                tokens.append(
+                    (seat.last_active, seat.employee.key,
+                     _google_activity("token", seat.employee, seat.last_active, event))
+                )
+    # The Reports API lists newest first.
+    saml.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    tokens.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    return GoogleWorkspaceData(
+        customer_id=GOOGLE_CUSTOMER,
+        users=users,
+        saml_activities=[row for _, _, row in saml],
+        token_activities=[row for _, _, row in tokens],
+        license_assignments=licences,
+    )
+
+
 ADAPTERS: dict[str, Callable[[View], Any]] = {
     "okta": okta_data,
+    "google_workspace": google_workspace_data,
     "salesforce": salesforce_data,
     "hubspot": hubspot_data,
     "slack": slack_data,
