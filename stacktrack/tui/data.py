@@ -174,8 +174,16 @@ class ToolDetail:
     def counts(self) -> dict[str, int]:
         counts = {"active": 0, "inactive": 0, "never_active": 0, "unknown": 0}
         for user in self.users:
-            counts[user.status] = counts.get(user.status, 0) + 1
+            if in_group(user, user.status):
+                counts[user.status] += 1
         return counts
+
+
+def in_group(user: UserRow, group: str) -> bool:
+    """Inactive and never-active lists hold seat holders only (as the analysis counts them)."""
+    if group == "all":
+        return True
+    return user.status == group and (user.assigned or group in ("active", "unknown"))
 
 
 Analyzer = Callable[[LoadedConfig, StackState, dict[str, str]], Analysis]

@@ -25,6 +25,8 @@ from stacktrack.tui.widgets import cells
 
 WIDE = 120
 """Terminals at least this wide get every column."""
+NAME_WIDTH = 20
+"""Tool names are cut to this on narrow terminals so the decision columns fit in 80 columns."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ COLUMNS = (
     Column("notice", "Notice by", lambda t: t.notice_deadline),
     Column("freshness", "Data", lambda t: t.stale_days, wide_only=True),
 )
+NARROW_LABELS = {"utilization": "Util.", "stake": "Stake", "notice": "Notice"}
 QUICK = {
     "pilot_theatre": "pilot theatre",
     "renewing": "renewing ≤ 90 days",
@@ -159,6 +162,8 @@ class OverviewScreen(AreaScreen):
         table = self.query_one("#tools", DataTable)
         if overview is None or overview.empty:
             table.display = False
+            if overview is not None:
+                self.stack_app.mark_first_paint()
             return
         table.display = True
         columns = self.columns()
@@ -169,21 +174,30 @@ class OverviewScreen(AreaScreen):
         failed = {s.source for s in overview.sources if s.status == "failed"}
         selected = self.selected_tool_id()
         table.clear(columns=True)
+        narrow = not self._wide
         for column in columns:
             label = column.label
             if column.key == self.sort_key:
                 label += " ▼" if self.sort_reverse else " ▲"
             if column.key == "cpau":
                 label = label.replace("$", _symbol(overview.currency))
+            if narrow and column.key in NARROW_LABELS:
+                label = NARROW_LABELS[column.key] + label[len(column.label):]
             table.add_column(label, key=column.key)
         cur = overview.currency
+        narrow = not self._wide
         for tool in self.shown_rows:
+            name = tool.name if not narrow or len(tool.name) <= NAME_WIDTH else (
+                tool.name[: NAME_WIDTH - 1] + "…"
+            )
             render = {
-                "name": Text(tool.name, style="bold" if tool.flags else ""),
-                "verdict": cells.verdict(tool.verdict),
-                "stake": cells.money(tool.money_at_stake, cur, unknown=cells.NONE),
-                "utilization": cells.utilization_bar(tool.utilization),
-                "cpau": cells.money(tool.cost_per_active_user, cur, unknown=cells.NONE),
+                "name": Text(name, style="bold" if tool.flags else ""),
+                "verdict": cells.verdict(tool.verdict, compact=narrow),
+                "stake": cells.money(tool.money_at_stake, cur, unknown=cells.NONE, compact=narrow),
+                "utilization": cells.utilization_bar(tool.utilization, width=4 if narrow else 8),
+                "cpau": cells.money(
+                    tool.cost_per_active_user, cur, unknown=cells.NONE, compact=narrow
+                ),
                 "integration": cells.integration(tool.integration_status),
                 "owner": Text(tool.owner or "—"),
                 "notice": cells.deadline(tool.notice_deadline, today),

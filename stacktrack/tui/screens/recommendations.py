@@ -44,6 +44,7 @@ class RecommendationsScreen(AreaScreen):
         yield Static(id="rec-summary")
         table: DataTable[Any] = DataTable(id="recs", cursor_type="row", zebra_stripes=True)
         yield table
+        yield Static(id="rec-detail")
 
     def show(self, overview: Overview) -> None:
         table = self.query_one("#recs", DataTable)
@@ -61,22 +62,25 @@ class RecommendationsScreen(AreaScreen):
         table.add_column("Saves/yr", key="savings")
         table.add_column("Conf.", key="confidence")
         table.add_column("Status", key="status")
-        table.add_column("Reason", key="reason")
+        if wide:
+            table.add_column("Reason", key="reason")
         for rec in self.rows:
-            action = cells.verdict(rec.verdict)
             tool = rec.tool_name
             if rec.target_tool_name and wide:
                 tool += f" → {rec.target_tool_name}"
-            table.add_row(
+            elif not wide and len(tool) > 20:
+                tool = tool[:19] + "…"
+            row = [
                 cells.deadline(rec.deadline, today),
-                action,
+                cells.verdict(rec.verdict, compact=not wide),
                 tool,
-                cells.money(rec.annual_savings, overview.currency),
+                cells.money(rec.annual_savings, overview.currency, compact=not wide),
                 rec.confidence,
                 Text(rec.status, style=STATUS_STYLES.get(rec.status, "")),
-                rec.reason,
-                key=rec.id,
-            )
+            ]
+            if wide:
+                row.append(rec.reason)
+            table.add_row(*row, key=rec.id)
         if selected is not None and any(r.id == selected.id for r in self.rows):
             table.move_cursor(row=table.get_row_index(selected.id))
         open_savings = sum(r.annual_savings or 0 for r in self.rows if r.status == "open")
@@ -89,6 +93,24 @@ class RecommendationsScreen(AreaScreen):
         summary.append(cells.money(accepted, overview.currency).plain, style="bold green")
         summary.append("   a accept · d dismiss · u reopen · e export · enter open tool", style="dim")
         self.query_one("#rec-summary", Static).update(summary)
+
+    @on(DataTable.RowHighlighted, "#recs")
+    def _highlighted(self) -> None:
+        rec = self.selected()
+        overview = self.stack_app.overview
+        if rec is None or overview is None:
+            return
+        text = Text()
+        text.append_text(cells.verdict(rec.verdict))
+        text.append(f" {rec.tool_name}", style="bold")
+        if rec.target_tool_name:
+            text.append(f" into {rec.target_tool_name}", style="bold")
+        text.append(f"  ({rec.id})\n", style="dim")
+        text.append(rec.reason)
+        if rec.evidence:
+            shown = ", ".join(f"{k}={v}" for k, v in rec.evidence.items())
+            text.append(f"\nevidence: {shown}", style="dim")
+        self.query_one("#rec-detail", Static).update(text)
 
     def selected(self) -> RecommendationRow | None:
         table = self.query_one("#recs", DataTable)

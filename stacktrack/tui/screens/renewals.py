@@ -46,23 +46,29 @@ class RenewalsScreen(AreaScreen):
         self.rows = upcoming(overview.tools, today)
         wide = self.size.width >= 120
         table.clear(columns=True)
-        table.add_columns("Notice by", "Days", "Renews", "Tool", "Cost/yr", "Recommendation")
         if wide:
+            table.add_columns("Notice by", "Days", "Renews", "Tool", "Cost/yr", "Recommendation")
             table.add_columns("Saves/yr", "Owner")
+        else:
+            table.add_columns("Notice by", "Days", "Tool", "Cost/yr", "Verdict")
         cur = overview.currency
         for tool in self.rows:
             days = (tool.notice_deadline - today).days if tool.notice_deadline else None
             days_text = Text("—" if days is None else ("passed" if days < 0 else f"{days}"),
                              style="red" if days is not None and days <= 30 else "")  # fmt: skip
             rec = tool.recommendation
-            verdict = cells.verdict(tool.verdict)
-            if rec and rec.target_tool_name:
+            verdict = cells.verdict(tool.verdict, compact=not wide)
+            if rec and rec.target_tool_name and wide:
                 verdict.append(f" → {rec.target_tool_name}")
-            row = [cells.deadline(tool.notice_deadline, today), days_text,
-                   cells.date(tool.renewal_date), tool.name, cells.money(tool.annual_cost, cur),
-                   verdict]  # fmt: skip
             if wide:
-                row += [cells.money(tool.money_at_stake, cur, unknown=cells.NONE), tool.owner or "—"]
+                row = [cells.deadline(tool.notice_deadline, today), days_text,
+                       cells.date(tool.renewal_date), tool.name, cells.money(tool.annual_cost, cur),
+                       verdict, cells.money(tool.money_at_stake, cur, unknown=cells.NONE),
+                       tool.owner or "—"]  # fmt: skip
+            else:
+                name = tool.name if len(tool.name) <= 22 else tool.name[:21] + "…"
+                row = [cells.deadline(tool.notice_deadline, today), days_text, name,
+                       cells.money(tool.annual_cost, cur, compact=True), verdict]  # fmt: skip
             table.add_row(*row, key=tool.id)
         total = sum(t.annual_cost or 0 for t in self.rows)
         text = Text(f"{len(self.rows)} renewals in the next 12 months, ", style="bold")

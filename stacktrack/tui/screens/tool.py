@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from stacktrack.analysis.models import UserRow
-from stacktrack.tui.data import ToolDetail
+from stacktrack.tui.data import ToolDetail, in_group
 from stacktrack.tui.messages import ToolDetailLoaded
 from stacktrack.tui.widgets import cells
 
@@ -123,7 +123,7 @@ class ToolScreen(Screen[None]):
         users = self.detail.users
         if self.group == "all":
             return list(users)
-        return [u for u in users if u.status == self.group]
+        return [u for u in users if in_group(u, self.group)]
 
     def _fill_users(self) -> None:
         assert self.detail is not None

@@ -20,11 +20,18 @@ STATUS_STYLES = {"connected": "green", "isolated": "bold red", "unknown": "dim"}
 _BLOCKS = " ▏▎▍▌▋▊▉█"
 
 
-def money(value: float | None, currency: str = "", *, unknown: Text = UNKNOWN) -> Text:
+def money(
+    value: float | None, currency: str = "", *, unknown: Text = UNKNOWN, compact: bool = False
+) -> Text:
+    """``$12,345``; ``compact`` gives ``$12.3k`` / ``$1.2M`` for narrow terminals."""
     if value is None:
         return unknown.copy()
     symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
-    text = f"{symbol}{value:,.0f}" if symbol else f"{value:,.0f} {currency}".strip()
+    if compact and abs(value) >= 10_000:
+        number = f"{value / 1e6:.1f}M" if abs(value) >= 1e6 else f"{value / 1e3:.1f}k"
+    else:
+        number = f"{value:,.0f}"
+    text = f"{symbol}{number}" if symbol else f"{number} {currency}".strip()
     return Text(text, justify="right")
 
 
@@ -47,8 +54,12 @@ def utilization_bar(value: float | None, width: int = 8) -> Text:
     return text
 
 
-def verdict(word: str) -> Text:
-    return Text(word, style=VERDICT_STYLES.get(word, ""))
+SHORT_VERDICTS = {"integrate-or-retire": "integ/retire"}
+
+
+def verdict(word: str, *, compact: bool = False) -> Text:
+    shown = SHORT_VERDICTS.get(word, word) if compact else word
+    return Text(shown, style=VERDICT_STYLES.get(word, ""))
 
 
 def integration(status: str) -> Text:
