@@ -110,21 +110,33 @@ class OktaEmulator(Emulator):
                 if match is None:
                     return _error(400, "E0000031", "Invalid search criteria.")
                 clauses.append((match.group(1), match.group(2)))
-        events = []
-        for event in self.data.logs:
-            published = parse_time(event.get("published"))
-            if published is None or published < since or (until is not None and published >= until):
-                continue
-            if all(_lookup(event, name) == value for name, value in clauses):
-                events.append(event)
-        events.sort(
-            key=lambda event: (
-                parse_time(event.get("published")) or dt.datetime.min.replace(tzinfo=dt.UTC)
-            )
-        )
+        events = [
+            event
+            for published, event in self._timeline()
+            if since <= published
+            and (until is None or published < until)
+            and all(_lookup(event, name) == value for name, value in clauses)
+        ]
         if (params.get("sortOrder") or "ASCENDING").upper() == "DESCENDING":
             events.reverse()
         return events
+
+    def _timeline(self) -> list[tuple[dt.datetime, dict[str, Any]]]:
+        """The log with parsed times, oldest first; cached while the list is the same (each page
+        of a large sandbox log would otherwise re-parse every event)."""
+        logs = self.data.logs
+        key = (id(logs), len(logs))
+        cached = getattr(self, "_timeline_cache", None)
+        if cached is None or cached[0] != key:
+            timeline = []
+            for event in logs:
+                published = parse_time(event.get("published"))
+                if published is not None:
+                    timeline.append((published, event))
+            timeline.sort(key=lambda item: item[0])
+            cached = (key, timeline)
+            self._timeline_cache = cached
+        return cached[1]
 
     # -- Link paging ---------------------------------------------------------------------------
 
