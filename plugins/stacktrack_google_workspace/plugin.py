@@ -155,7 +155,7 @@ class GoogleWorkspacePlugin(Plugin):
         by_email = {user.primaryEmail.lower(): user for user in users if user.primaryEmail}
         workspace = AppUsage(
             app=None,
-            accounts=self._workspace_accounts(users, licensed, ctx),
+            accounts=self._workspace_accounts(users, licensed),
             activity_known=True,
             integrations=self._integrations(grants) if grants is not None else None,
         )
@@ -226,7 +226,7 @@ class GoogleWorkspacePlugin(Plugin):
     # -- mapping ---------------------------------------------------------------------------
 
     def _workspace_accounts(
-        self, users: list[DirectoryUser], licensed: set[str] | None, ctx: CollectContext
+        self, users: list[DirectoryUser], licensed: set[str] | None
     ) -> list[Account]:
         accounts = []
         seen: set[str] = set()
