@@ -1,0 +1,1 @@
+"""Analysis tests: hand-built states, no store (SPEC §6, §7)."""
