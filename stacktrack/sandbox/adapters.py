@@ -60,7 +60,9 @@ def _iso(when: dt.datetime | None) -> str | None:
     """ISO 8601 with milliseconds and ``Z``, as Okta and Google write it."""
     if when is None:
         return None
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    return (
+        when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    )
 
 
 @functools.lru_cache(maxsize=65536)
@@ -189,7 +191,9 @@ def slack_data(view: View) -> Any:
             "scope": "chat:write,channels:read",
         }
         if link.app == "Google Drive":  # a legacy service rather than an app
-            row.update(service_id=str(5_000_000_000 + index), service_type=link.app, channel="C0GENERAL")
+            row.update(
+                service_id=str(5_000_000_000 + index), service_type=link.app, channel="C0GENERAL"
+            )
         else:
             row.update(app_id=_ident("A", index, 10), app_type=link.app)
         logs.append(row)
@@ -226,7 +230,8 @@ def salesforce_data(view: View) -> Any:
         profile = "Sales User" if person.department == "Sales" else f"{person.department} User"
         users.append(
             record(
-                "User", uid,
+                "User",
+                uid,
                 Id=uid,
                 Username=f"{person.email}.brightlane",
                 Email=person.email,
@@ -235,20 +240,40 @@ def salesforce_data(view: View) -> Any:
                 UserType="Standard",
                 LastLoginDate=_sf_time(seat.last_active),
                 CreatedDate=_sf_time(seat.assigned_at),
-                Profile={**record("Profile", "00exx000000abcdAAA", Name=profile),
-                         "UserLicense": license_ref("Salesforce")},
+                Profile={
+                    **record("Profile", "00exx000000abcdAAA", Name=profile),
+                    "UserLicense": license_ref("Salesforce"),
+                },
             )
         )
     active_count = sum(1 for seat in seats if not seat.suspended)
     licenses = [
-        record("UserLicense", "100xx0000000001AAA", Id="100xx0000000001AAA", Name="Salesforce",
-               MasterLabel="Salesforce", LicenseDefinitionKey="SFDC", Status="Active",
-               TotalLicenses=purchased, UsedLicenses=active_count,
-               UsedLicensesLastUpdated=_sf_time(view.instant.replace(hour=0, minute=0, second=0,
-                                                                     microsecond=0))),
-        record("UserLicense", "100xx0000000002AAA", Id="100xx0000000002AAA", Name="Chatter Free",
-               MasterLabel="Chatter Free", LicenseDefinitionKey="PID_Chatter", Status="Active",
-               TotalLicenses=5000, UsedLicenses=0, UsedLicensesLastUpdated=None),
+        record(
+            "UserLicense",
+            "100xx0000000001AAA",
+            Id="100xx0000000001AAA",
+            Name="Salesforce",
+            MasterLabel="Salesforce",
+            LicenseDefinitionKey="SFDC",
+            Status="Active",
+            TotalLicenses=purchased,
+            UsedLicenses=active_count,
+            UsedLicensesLastUpdated=_sf_time(
+                view.instant.replace(hour=0, minute=0, second=0, microsecond=0)
+            ),
+        ),
+        record(
+            "UserLicense",
+            "100xx0000000002AAA",
+            Id="100xx0000000002AAA",
+            Name="Chatter Free",
+            MasterLabel="Chatter Free",
+            LicenseDefinitionKey="PID_Chatter",
+            Status="Active",
+            TotalLicenses=5000,
+            UsedLicenses=0,
+            UsedLicensesLastUpdated=None,
+        ),
     ]
     # OAuth grants belong to integration users: the RevOps people who connected each app.
     owners = [seat.employee for seat in seats if seat.employee.department == "RevOps"] or [
@@ -259,7 +284,8 @@ def salesforce_data(view: View) -> Any:
         owner = owners[index % len(owners)] if owners else None
         tokens.append(
             record(
-                "OauthToken", "null",
+                "OauthToken",
+                "null",
                 AppName=link.app,
                 AppMenuItemId=None,
                 UserId=salesforce_id(owner) if owner else None,
@@ -343,7 +369,11 @@ def segment_data(view: View) -> Any:
             "name": seat.employee.name,
             "email": seat.employee.email,
             **(
-                {"permissions": [{"roleId": "r-owner", "roleName": "Workspace Owner", "resources": []}]}
+                {
+                    "permissions": [
+                        {"roleId": "r-owner", "roleName": "Workspace Owner", "resources": []}
+                    ]
+                }
                 if seat.employee.department == "RevOps"
                 else {}
             ),
@@ -381,7 +411,11 @@ def segment_data(view: View) -> Any:
             "id": _ident("d", index, 21),
             "name": f"Prod {link.app}",
             "enabled": True,
-            "metadata": {"id": f"cat-{link.catalog_slug}", "name": link.app, "slug": link.catalog_slug},
+            "metadata": {
+                "id": f"cat-{link.catalog_slug}",
+                "name": link.app,
+                "slug": link.catalog_slug,
+            },
             "sourceId": source_ids[link.source],
             "settings": {},
         }
@@ -444,7 +478,9 @@ def okta_data(view: View) -> Any:
             continue  # not behind SSO
         app_id = _okta_app_id(index)
         spec = app.spec
-        okta_name = spec.sso_aliases[0] if spec and spec.sso_aliases else key.lower().replace(".", "")
+        okta_name = (
+            spec.sso_aliases[0] if spec and spec.sso_aliases else key.lower().replace(".", "")
+        )
         apps.append(
             {
                 "id": app_id,
@@ -498,11 +534,17 @@ def okta_data(view: View) -> Any:
                                 "alternateId": person.email,
                                 "displayName": person.name,
                             },
-                            "client": {"ipAddress": f"198.51.100.{person.key % 250 + 1}",
-                                       "device": "Computer"},
+                            "client": {
+                                "ipAddress": f"198.51.100.{person.key % 250 + 1}",
+                                "device": "Computer",
+                            },
                             "target": [
-                                {"id": app_id, "type": "AppInstance", "alternateId": app.label,
-                                 "displayName": app.label},
+                                {
+                                    "id": app_id,
+                                    "type": "AppInstance",
+                                    "alternateId": app.label,
+                                    "displayName": app.label,
+                                },
                             ],
                             "legacyEventType": "core.user_auth.login_success",
                             "version": "0",
@@ -533,8 +575,11 @@ def _google_activity(
             "applicationName": application,
             "customerId": GOOGLE_CUSTOMER,
         },
-        "actor": {"email": person.email, "profileId": str(110_000_000_000 + person.key),
-                  "callerType": "USER"},
+        "actor": {
+            "email": person.email,
+            "profileId": str(110_000_000_000 + person.key),
+            "callerType": "USER",
+        },
         "ipAddress": f"198.51.100.{person.key % 250 + 1}",
         "events": [event],
     }
@@ -585,7 +630,7 @@ def google_workspace_data(view: View) -> Any:
             continue
         for seat in app.seats:
             when = seat.last_active
-            if when is None or when < horizon or seat.suspended:
+            if when is None or when < horizon:
                 continue
             event = {
                 "type": "login",
@@ -593,14 +638,23 @@ def google_workspace_data(view: View) -> Any:
                 "parameters": [
                     {"name": "application_name", "value": app.label},
                     {"name": "initiated_by", "value": "sp"},
-                    {"name": "orgunit_path", "value": "/" + seat.employee.department.replace(" ", "")},
+                    {
+                        "name": "orgunit_path",
+                        "value": "/" + seat.employee.department.replace(" ", ""),
+                    },
                     {"name": "saml_status_code", "value": "SUCCESS_URI"},
                 ],
             }
-            saml.append((when, seat.employee.key, _google_activity("saml", seat.employee, when, event)))
+            saml.append(
+                (when, seat.employee.key, _google_activity("saml", seat.employee, when, event))
+            )
         if app.label in GOOGLE_OAUTH_APPS:
             recent = sorted(
-                (s for s in app.seats if s.last_active and s.last_active >= horizon and not s.suspended),
+                (
+                    s
+                    for s in app.seats
+                    if s.last_active and s.last_active >= horizon and not s.suspended
+                ),
                 key=lambda s: (s.last_active, s.employee.key),
             )[-3:]
             for seat in recent:
@@ -609,17 +663,28 @@ def google_workspace_data(view: View) -> Any:
                     "type": "auth",
                     "name": "authorize",
                     "parameters": [
-                        {"name": "client_id", "value": _ident("", len(app.label) * 97 + ord(
-                            app.label[0]), 10) + "-sandbox.apps.googleusercontent.com"},
+                        {
+                            "name": "client_id",
+                            "value": _ident("", len(app.label) * 97 + ord(app.label[0]), 10)
+                            + "-sandbox.apps.googleusercontent.com",
+                        },
                         {"name": "app_name", "value": app.label},
                         {"name": "client_type", "value": "WEB"},
-                        {"name": "scope", "multiValue": [
-                            "https://www.googleapis.com/auth/calendar.readonly", "openid"]},
+                        {
+                            "name": "scope",
+                            "multiValue": [
+                                "https://www.googleapis.com/auth/calendar.readonly",
+                                "openid",
+                            ],
+                        },
                     ],
                 }
                 tokens.append(
-                    (seat.last_active, seat.employee.key,
-                     _google_activity("token", seat.employee, seat.last_active, event))
+                    (
+                        seat.last_active,
+                        seat.employee.key,
+                        _google_activity("token", seat.employee, seat.last_active, event),
+                    )
                 )
     # The Reports API lists newest first.
     saml.sort(key=lambda item: (item[0], item[1]), reverse=True)
@@ -669,16 +734,30 @@ def build_emulators(
     prefix: bool = False,
 ) -> dict[str, Any]:
     """One emulator per sandbox source, each serving ``view``; ``prefix`` mounts them at ``/<name>``."""
-    emulators: dict[str, Any] = {}
-    for source in served_sources(idp):
-        cls = emulator_class(source)
-        emulators[source] = cls(
-            ADAPTERS[source](view),
-            token=token_for(seed, source),
-            page_size=page_size,
-            prefix=f"/{source}" if prefix else "",
-        )
-    return emulators
+    return {
+        source: build_emulator(view, source, seed=seed, page_size=page_size, prefix=prefix)
+        for source in served_sources(idp)
+    }
 
 
-__all__ = ["ADAPTERS", "COMPANY", "DOMAIN", "build_emulators", "env_name", "sources_for", "token_for"]
+def build_emulator(
+    view: View, source: str, *, seed: int, page_size: int = 1000, prefix: bool = False
+) -> Any:
+    """The emulator of one source (``okta``, ``slack``, ...) serving ``view``, with its sandbox token."""
+    return emulator_class(source)(
+        ADAPTERS[source](view),
+        token=token_for(seed, source),
+        page_size=page_size,
+        prefix=f"/{source}" if prefix else "",
+    )
+
+
+__all__ = [
+    "ADAPTERS",
+    "COMPANY",
+    "DOMAIN",
+    "build_emulators",
+    "env_name",
+    "sources_for",
+    "token_for",
+]

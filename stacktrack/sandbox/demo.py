@@ -112,12 +112,7 @@ async def run_demo_async(
     progress(0, weeks, f"generating {COMPANY} (seed {seed})")
     world = World.generate(seed)
 
-    directory.mkdir(parents=True, exist_ok=True)
-    config_path = directory / CONFIG_NAME
-    db_path = directory / DB_NAME
-    for stale in (db_path, *(db_path.with_name(db_path.name + s) for s in ("-wal", "-shm"))):
-        stale.unlink(missing_ok=True)
-    config_path.write_text(demo_config(world, idp=idp), encoding="utf-8")
+    config_path, db_path = _prepare(directory, demo_config(world, idp=idp))
     for source in sources:
         os.environ[adapters.env_name(source)] = adapters.token_for(seed, source)
     config = load_config(config_path, db=db_path)
@@ -141,3 +136,14 @@ async def run_demo_async(
         last_run_at=instants[-1],
         failures=failures,
     )
+
+
+def _prepare(directory: Path, config: str) -> tuple[Path, Path]:
+    """Write the config; remove an earlier demo database (and its WAL files) from ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    config_path = directory / CONFIG_NAME
+    db_path = directory / DB_NAME
+    for stale in (db_path, *(db_path.with_name(db_path.name + s) for s in ("-wal", "-shm"))):
+        stale.unlink(missing_ok=True)
+    config_path.write_text(config, encoding="utf-8")
+    return config_path, db_path

@@ -36,7 +36,16 @@ from stacktrack.emulation import Emulator, RateLimit, json_response
 from stacktrack.errors import UsageError
 
 KINDS = (
-    "timeout", "500", "502", "503", "504", "429", "401", "malformed", "truncated", "repeat_cursor",
+    "timeout",
+    "500",
+    "502",
+    "503",
+    "504",
+    "429",
+    "401",
+    "malformed",
+    "truncated",
+    "repeat_cursor",
 )
 _ALIASES = {"5xx": "500"}
 
@@ -77,7 +86,9 @@ def parse_faults(spec: str | None, vendors: list[str] | None = None) -> FaultPla
                 f"--faults: no sandbox source named {vendor!r} (sources: {', '.join(vendors)}, or *)."
             )
         if kind not in KINDS:
-            raise UsageError(f"--faults: unknown fault {kind!r} in {item!r} (known: {', '.join(KINDS)}).")
+            raise UsageError(
+                f"--faults: unknown fault {kind!r} in {item!r} (known: {', '.join(KINDS)})."
+            )
         try:
             rate = float(rate_text)
         except ValueError:
@@ -125,7 +136,9 @@ def apply_rate_limits(emulators: dict[str, Emulator], limits: dict[str, tuple[fl
 class FaultInjector:
     """Decides, per request, which fault (if any) one vendor's emulator suffers."""
 
-    def __init__(self, emulator: Emulator, rates: dict[str, float], *, seed: int, vendor: str) -> None:
+    def __init__(
+        self, emulator: Emulator, rates: dict[str, float], *, seed: int, vendor: str
+    ) -> None:
         self.emulator = emulator
         self.rates = [(kind, rates[kind]) for kind in KINDS if rates.get(kind)]
         self.seed = seed
@@ -191,7 +204,9 @@ class _TruncatedStream(httpx.AsyncByteStream):
 
     async def __aiter__(self):  # type: ignore[no-untyped-def]
         yield self._body[: len(self._body) // 2]
-        raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+        raise httpx.RemoteProtocolError(
+            "peer closed connection without sending complete message body"
+        )
 
 
 class FaultyTransport(httpx.AsyncBaseTransport):
@@ -216,7 +231,10 @@ class FaultyTransport(httpx.AsyncBaseTransport):
             headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
             headers.append(("content-length", str(len(body))))
             return httpx.Response(
-                response.status_code, headers=headers, stream=_TruncatedStream(body), request=request
+                response.status_code,
+                headers=headers,
+                stream=_TruncatedStream(body),
+                request=request,
             )
         return httpx.Response(
             response.status_code, headers=response.headers, content=body, request=request

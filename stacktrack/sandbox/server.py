@@ -11,6 +11,7 @@ The lead's click commands call ``serve`` (blocking) and ``demo.run_demo``; tests
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import socket
 import threading
@@ -157,9 +158,9 @@ class SandboxServer:
 
     # -- one request -----------------------------------------------------------------------
 
-    def answer(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[
-        str | None, httpx.Response
-    ]:
+    def answer(
+        self, method: str, target: str, headers: dict[str, str], body: bytes
+    ) -> tuple[str | None, httpx.Response]:
         """(fault kind, response) for one HTTP request; the handler does timeouts and truncation."""
         mount = target.split("?", 1)[0].strip("/").split("/", 1)[0]
         emulator = self.emulators.get(mount)
@@ -227,14 +228,12 @@ def _handler_for(sandbox: SandboxServer) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(content)
 
         def _drop(self) -> None:
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # request lines would show query strings; stay quiet
 
     return Handler
@@ -264,8 +263,14 @@ def serve(
     """
     now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     server = SandboxServer(
-        seed=seed, host=host, port=port, idp=idp, latency_ms=latency_ms,
-        rate_limit=rate_limit, faults=faults, end=now,
+        seed=seed,
+        host=host,
+        port=port,
+        idp=idp,
+        latency_ms=latency_ms,
+        rate_limit=rate_limit,
+        faults=faults,
+        end=now,
     )
     info = server.start()
     try:

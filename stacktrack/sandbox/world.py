@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 import random
 from dataclasses import dataclass, field
 from typing import Literal
@@ -25,17 +26,119 @@ EPOCH = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.UTC)
 HISTORY_DAYS = 420
 """How far before the end date activity is simulated (26 weeks of runs plus a 90-day look-back)."""
 
-_FIRST = (
-    "Ada Alex Amara Ben Bea Carla Chen Dana Diego Eli Emma Farah Finn Gia Hana Ivan Iris Jon Jade Kai "
-    "Kemi Leo Lina Maya Marco Nia Noor Omar Olga Priya Paul Quinn Rosa Raj Sara Sam Tara Theo Uma "
-    "Vera Vik Wes Xena Yara Yusuf Zoe Zane Mila Luca Nora Hugo Ines Aria Otto Lea Ravi Sofia Tomas Elif"
-).split()
-_LAST = (
-    "Abbott Baker Castro Diaz Evans Fischer Garcia Haddad Ito Jensen Kowalski Larsen Moreau Nakamura "
-    "Okafor Petrov Quinn Rossi Silva Tanaka Umar Vargas Weber Xu Yilmaz Zimmer Novak Laine Brennan "
-    "Costa Duarte Engel Farouk Grant Hughes Ivers Joshi Keane Lindqvist Mensah Nguyen Ortiz Patel Reyes "
-    "Sato Torres Ueda Vance Walsh Young"
-).split()
+_FIRST = [
+    "Ada",
+    "Alex",
+    "Amara",
+    "Ben",
+    "Bea",
+    "Carla",
+    "Chen",
+    "Dana",
+    "Diego",
+    "Eli",
+    "Emma",
+    "Farah",
+    "Finn",
+    "Gia",
+    "Hana",
+    "Ivan",
+    "Iris",
+    "Jon",
+    "Jade",
+    "Kai",
+    "Kemi",
+    "Leo",
+    "Lina",
+    "Maya",
+    "Marco",
+    "Nia",
+    "Noor",
+    "Omar",
+    "Olga",
+    "Priya",
+    "Paul",
+    "Quinn",
+    "Rosa",
+    "Raj",
+    "Sara",
+    "Sam",
+    "Tara",
+    "Theo",
+    "Uma",
+    "Vera",
+    "Vik",
+    "Wes",
+    "Xena",
+    "Yara",
+    "Yusuf",
+    "Zoe",
+    "Zane",
+    "Mila",
+    "Luca",
+    "Nora",
+    "Hugo",
+    "Ines",
+    "Aria",
+    "Otto",
+    "Lea",
+    "Ravi",
+    "Sofia",
+    "Tomas",
+    "Elif",
+]
+_LAST = [
+    "Abbott",
+    "Baker",
+    "Castro",
+    "Diaz",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Larsen",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+    "Quinn",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+    "Umar",
+    "Vargas",
+    "Weber",
+    "Xu",
+    "Yilmaz",
+    "Zimmer",
+    "Novak",
+    "Laine",
+    "Brennan",
+    "Costa",
+    "Duarte",
+    "Engel",
+    "Farouk",
+    "Grant",
+    "Hughes",
+    "Ivers",
+    "Joshi",
+    "Keane",
+    "Lindqvist",
+    "Mensah",
+    "Nguyen",
+    "Ortiz",
+    "Patel",
+    "Reyes",
+    "Sato",
+    "Torres",
+    "Ueda",
+    "Vance",
+    "Walsh",
+    "Young",
+]
 _ROLES = ("Coordinator", "Specialist", "Manager", "Senior Manager", "Director", "Analyst")
 
 _ONE_DAY = dt.timedelta(days=1)
@@ -190,12 +293,16 @@ class World:
                 used.add(local)
                 roll = rng.random()
                 if roll < 0.06:  # joined during the simulated history
-                    hired = self.end - dt.timedelta(days=rng.randint(3, 200), hours=rng.randint(0, 8))
+                    hired = self.end - dt.timedelta(
+                        days=rng.randint(3, 200), hours=rng.randint(0, 8)
+                    )
                 else:
                     hired = self.end - dt.timedelta(days=rng.randint(450, 2600))
                 left = None
                 if rng.random() < 0.05:
-                    left = self.end - dt.timedelta(days=rng.randint(2, 260), hours=rng.randint(0, 8))
+                    left = self.end - dt.timedelta(
+                        days=rng.randint(2, 260), hours=rng.randint(0, 8)
+                    )
                     if left <= hired:
                         left = None
                 never = rng.random() < 0.025 or (roll < 0.06 and rng.random() < 0.3)
@@ -203,7 +310,9 @@ class World:
                 if department == "Leadership":
                     title = rng.choice(("VP Marketing", "CMO", "CRO", "VP Sales", "CEO", "COO"))
                 self.employees.append(
-                    Employee(key, first, last, f"{local}@{DOMAIN}", department, title, hired, left, never)
+                    Employee(
+                        key, first, last, f"{local}@{DOMAIN}", department, title, hired, left, never
+                    )
                 )
                 key += 1
 
@@ -362,7 +471,7 @@ def _curve_by_day(curve: stack.Curve, end: dt.datetime, days: int) -> list[float
         elif day >= points[-1][0]:
             values.append(points[-1][1])
         else:
-            for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+            for (x0, y0), (x1, y1) in itertools.pairwise(points):
                 if x0 <= day <= x1:
                     values.append(y0 + (y1 - y0) * (day - x0) / (x1 - x0))
                     break

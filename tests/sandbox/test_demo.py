@@ -77,7 +77,9 @@ def test_demo_writes_config_and_database_and_reports_progress(
     assert result.config_path.name == CONFIG_NAME and result.config_path.exists()
     assert result.db_path.name == DB_NAME and result.db_path.exists()
     assert "simulated" in result.notice.lower()
-    assert "fictional" in result.config_path.read_text() or "made up" in result.config_path.read_text()
+    assert (
+        "fictional" in result.config_path.read_text() or "made up" in result.config_path.read_text()
+    )
     assert [done for done, _total, _message in calls] == [0, 1, 2, 3]
     assert all(total == 3 for _done, total, _message in calls)
     assert result.failures == []

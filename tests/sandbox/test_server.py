@@ -72,7 +72,9 @@ def test_snapshot_over_loopback_with_faults_is_partial(tmp_path: Path) -> None:
 
 def test_transient_faults_are_recovered_and_truncation_too(tmp_path: Path) -> None:
     server = SandboxServer(
-        seed=4, faults="slack:500=0.2,salesforce:truncated=0.2,hubspot:503=0.2,okta:429=0.05", end=NOW
+        seed=4,
+        faults="slack:500=0.2,salesforce:truncated=0.2,hubspot:503=0.2,okta:429=0.05",
+        end=NOW,
     )
     info = server.start()
     try:
@@ -98,7 +100,9 @@ def test_server_routes_by_mount_and_checks_tokens() -> None:
     finally:
         server.shutdown()
     assert good.status_code == 200 and good.json()["ok"] is True
-    assert any(m.get("profile", {}).get("email", "").endswith(".example") for m in good.json()["members"])
+    assert any(
+        m.get("profile", {}).get("email", "").endswith(".example") for m in good.json()["members"]
+    )
     assert bad.json() == {"ok": False, "error": "invalid_auth"}
     assert missing.status_code == 404
 

@@ -26,7 +26,9 @@ def _fingerprint(view: View) -> list[tuple[object, ...]]:
     rows: list[tuple[object, ...]] = []
     for key in sorted(view.apps):
         for seat in view.apps[key].seats:
-            rows.append((key, seat.employee.email, seat.assigned_at, seat.last_active, seat.suspended))
+            rows.append(
+                (key, seat.employee.email, seat.assigned_at, seat.last_active, seat.suspended)
+            )
     return rows
 
 
@@ -56,7 +58,7 @@ def test_the_end_date_comes_from_the_seed_not_the_wall_clock() -> None:
     end = dt.datetime(2030, 1, 7, 6, tzinfo=dt.UTC)
     assert World.generate(3, end=end).end == end
     with pytest.raises(ValueError):
-        World.generate(3, end=dt.datetime(2030, 1, 7))  # naive
+        World.generate(3, end=dt.datetime(2030, 1, 7))  # noqa: DTZ001 - naive on purpose
 
 
 def test_company_size_departments_and_addresses(world: World) -> None:
