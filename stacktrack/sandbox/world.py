@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import itertools
 import random
 from dataclasses import dataclass, field
@@ -267,10 +268,17 @@ class World:
 
     @classmethod
     def generate(cls, seed: int, *, end: dt.datetime | None = None) -> World:
-        """The world of ``seed``; ``end`` (its "today") defaults to a date derived from the seed."""
+        """The world of ``seed``; ``end`` (its "today") defaults to a date derived from the seed.
+
+        Worlds are read-only once built, so the last few are cached.
+        """
         if end is not None and end.tzinfo is None:
             raise ValueError("end must be timezone-aware")
-        world = cls(seed, end_date(seed) if end is None else end.astimezone(dt.UTC))
+        return _generate(seed, end_date(seed) if end is None else end.astimezone(dt.UTC))
+
+    @classmethod
+    def _build(cls, seed: int, end: dt.datetime) -> World:
+        world = cls(seed, end)
         rng = random.Random(seed)
         world._hire(rng)
         for spec in stack.TOOLS:
@@ -327,7 +335,10 @@ class World:
     ) -> None:
         created = self.end - dt.timedelta(days=start_days)
         self.created[key] = created
-        curve = _curve_by_day(spec.curve if spec else stack.FLAT, self.end, HISTORY_DAYS)
+        chances = _weekly(
+            _curve_by_day(spec.curve if spec else stack.FLAT, self.end, HISTORY_DAYS),
+            self.day0.weekday(),
+        )
         ramp = spec.ramp_days if spec else 60
         stop = HISTORY_DAYS - spec.ends if spec and spec.ends is not None else HISTORY_DAYS + 1
         seats: list[Assignment] = []
@@ -345,12 +356,11 @@ class World:
             seat.days = _active_days(
                 random.Random(rng.getrandbits(64)),
                 rate=_RATES[level],
-                curve=curve,
+                chances=chances,
                 # Whole days strictly inside the seat's life: no activity before it was assigned
                 # or after the person left, whatever the time of day.
                 first=max(0, self._day(start) + 1),
                 last=min(self._day(person.left) - 1 if person.left else HISTORY_DAYS, stop),
-                weekday0=self.day0.weekday(),
             )
             seats.append(seat)
         if spec is not None and spec.cleanup is not None:
@@ -448,6 +458,11 @@ class World:
         return [spec.id for spec in stack.TOOLS]
 
 
+@functools.lru_cache(maxsize=4)
+def _generate(seed: int, end: dt.datetime) -> World:
+    return World._build(seed, end)
+
+
 def end_date(seed: int) -> dt.datetime:
     """The simulated "today" of a seed's world: a Monday 06:00 UTC within four weeks of ``EPOCH``."""
     return EPOCH + dt.timedelta(weeks=seed % 4)
@@ -479,19 +494,20 @@ def _curve_by_day(curve: stack.Curve, end: dt.datetime, days: int) -> list[float
 
 
 def _active_days(
-    rng: random.Random, *, rate: float, curve: list[float], first: int, last: int, weekday0: int
+    rng: random.Random, *, rate: float, chances: list[float], first: int, last: int
 ) -> list[int]:
     if rate <= 0:
         return []
     draw = rng.random
-    days = []
-    for day in range(first, min(last, len(curve) - 1) + 1):
-        chance = rate * curve[day]
-        if (weekday0 + day) % 7 >= 5:
-            chance *= 0.15
-        if draw() < chance:
-            days.append(day)
-    return days
+    end = min(last, len(chances) - 1) + 1
+    return [day for day in range(first, end) if draw() < rate * chances[day]]
+
+
+def _weekly(curve: list[float], weekday0: int) -> list[float]:
+    """The curve with weekends damped (people rarely open work tools on Saturdays)."""
+    return [
+        factor * (0.15 if (weekday0 + day) % 7 >= 5 else 1.0) for day, factor in enumerate(curve)
+    ]
 
 
 __all__ = ["COMPANY", "DOMAIN", "AppView", "Employee", "Link", "Seat", "ShadowApp", "View", "World"]
