@@ -180,10 +180,9 @@ class StacktrackApp(App[None]):
     @work(exclusive=True, group="snapshot")
     async def run_snapshot(self) -> None:
         from stacktrack.errors import StacktrackError
+        from stacktrack.snapshot import run_snapshot
 
-        runner = self.snapshot_runner
-        if runner is None:
-            from stacktrack.snapshot import run_snapshot as runner
+        runner: SnapshotRunner = self.snapshot_runner or run_snapshot
 
         def on_event(event: Any) -> None:
             self.post_message(SnapshotProgressed(event.source, event.kind, event.message))
@@ -211,7 +210,9 @@ class StacktrackApp(App[None]):
         if message.error:
             self.notify(message.error, title="Snapshot not run", severity="error")
         else:
-            self.notify(f"Run {message.run_id} stored ({message.status}).", title="Snapshot finished")
+            self.notify(
+                f"Run {message.run_id} stored ({message.status}).", title="Snapshot finished"
+            )
         for screen in self.screen_stack:
             if isinstance(screen, SnapshotScreen):
                 screen.finished(message)

@@ -189,7 +189,9 @@ def in_group(user: UserRow, group: str) -> bool:
 Analyzer = Callable[[LoadedConfig, StackState, dict[str, str]], Analysis]
 
 
-def default_analyzer(config: LoadedConfig, state: StackState, rec_states: dict[str, str]) -> Analysis:
+def default_analyzer(
+    config: LoadedConfig, state: StackState, rec_states: dict[str, str]
+) -> Analysis:
     from stacktrack.analyze import analyze
     from stacktrack.catalog import load_catalog
 
@@ -356,7 +358,11 @@ def build_overview(analysis: Analysis, rec_states: dict[str, str] | None = None)
         )
     edges = [
         EdgeRow(
-            e.a, e.b, e.live, e.last_used, ", ".join(sorted({f"{v.source}:{v.kind}" for v in e.evidence}))
+            e.a,
+            e.b,
+            e.live,
+            e.last_used,
+            ", ".join(sorted({f"{v.source}:{v.kind}" for v in e.evidence})),
         )
         for e in analysis.edges
     ]

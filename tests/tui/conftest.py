@@ -53,7 +53,10 @@ def demo(demo_template: Demo, tmp_path: Path) -> Demo:
     directory = tmp_path / "demo"
     shutil.copytree(demo_template.directory, directory)
     return Demo(
-        directory, directory / "stacktrack.toml", directory / "stacktrack.db", demo_template.last_run_at
+        directory,
+        directory / "stacktrack.toml",
+        directory / "stacktrack.db",
+        demo_template.last_run_at,
     )
 
 
@@ -65,11 +68,11 @@ def app_factory(demo: Demo) -> Callable[..., StacktrackApp]:
     return build
 
 
-async def wait_for(pilot: object, condition: Callable[[], object], timeout: float = 10.0) -> None:
+async def wait_for(pilot: object, condition: Callable[[], object], limit: float = 10.0) -> None:
     """Pause the pilot until ``condition()`` holds (workers finish on their own time)."""
     loop_time = 0.0
     while not condition():
         await pilot.pause(0.02)  # type: ignore[attr-defined]
         loop_time += 0.02
-        if loop_time > timeout:
+        if loop_time > limit:
             raise AssertionError("condition not reached in time")

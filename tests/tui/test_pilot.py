@@ -125,8 +125,19 @@ async def test_fifty_thousand_users_are_paged(app_factory: Any) -> None:
         tool = app.overview.tools[0]
         t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
         many = tuple(
-            UserRow(f"u{i}@x.example", f"u{i}@x.example", None, t0 - dt.timedelta(minutes=i),
-                    "okta", "sso", "active", True, False, ("okta",), None)  # fmt: skip
+            UserRow(
+                f"u{i}@x.example",
+                f"u{i}@x.example",
+                None,
+                t0 - dt.timedelta(minutes=i),
+                "okta",
+                "sso",
+                "active",
+                True,
+                False,
+                ("okta",),
+                None,
+            )
             for i in range(50_000)
         )
         detail = ToolDetail(tool, [], many, (), [], [], 30)
@@ -198,7 +209,11 @@ async def test_export_csv_asks_confirms_and_writes(app_factory: Any, tmp_path: P
         await wait_for(pilot, lambda: any("written" in n.message for n in app._notifications))
     with target.open(encoding="utf-8", newline="") as stream:
         reader = csv.DictReader(stream)
-        assert reader.fieldnames is not None and reader.fieldnames[:3] == ["id", "action", "tool_id"]
+        assert reader.fieldnames is not None and reader.fieldnames[:3] == [
+            "id",
+            "action",
+            "tool_id",
+        ]
         rows = list(reader)
     assert sorted(r["id"] for r in rows) == sorted(expected)
     assert all(float(r["annual_savings"]) >= 0 for r in rows if r["annual_savings"])
@@ -214,7 +229,7 @@ async def test_snapshot_from_the_ui_against_the_emulators(app_factory: Any, demo
         before = app.overview.run_id
         await pilot.press("s")
         assert isinstance(app.screen, SnapshotScreen)
-        await wait_for(pilot, lambda: not app.snapshot_running, timeout=30)
+        await wait_for(pilot, lambda: not app.snapshot_running, limit=30)
         await wait_for(pilot, lambda: app.overview.run_id != before)
         kinds = {(e.source, e.kind) for e in app.snapshot_events}
         assert ("okta", "started") in kinds and ("okta", "finished") in kinds
@@ -260,7 +275,9 @@ async def test_map_renewals_shadow_help_and_theme(app_factory: Any) -> None:
         tool_nodes = [node for cat in categories for node in cat.children]
         assert {n.data for n in tool_nodes} == {t.id for t in app.overview.tools}
         isolated = [t for t in app.overview.tools if t.integration_status == "isolated"]
-        assert f"{len(isolated)} isolated" in app.screen.query_one("#map-legend", Static).content.plain
+        assert (
+            f"{len(isolated)} isolated" in app.screen.query_one("#map-legend", Static).content.plain
+        )
         tree.focus()
         tree.select_node(tool_nodes[0])
         await wait_for(pilot, lambda: isinstance(app.screen, ToolScreen))

@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Static, Tree
 
-from stacktrack.tui.data import EdgeRow, Overview
+from stacktrack.tui.data import EdgeRow, Overview, ToolRow
 from stacktrack.tui.screens.base import AreaScreen
 from stacktrack.tui.widgets import cells
 
@@ -39,9 +39,11 @@ class IntegrationMapScreen(AreaScreen):
             by_tool[edge.tool_id].append(edge)
             if edge.other_id != edge.tool_id:
                 by_tool[edge.other_id].append(edge)
-        groups: dict[str, list] = defaultdict(list)
+        groups: dict[str, list[ToolRow]] = defaultdict(list)
         for tool in overview.tools:
-            groups[overview.categories.get(tool.id) or tool.category or "uncategorised"].append(tool)
+            groups[overview.categories.get(tool.id) or tool.category or "uncategorised"].append(
+                tool
+            )
         isolated = 0
         for category in sorted(groups):
             node = tree.root.add(Text(category, style="bold"), expand=True)
@@ -62,7 +64,9 @@ class IntegrationMapScreen(AreaScreen):
                     other = edge.other_id if edge.tool_id == tool.id else edge.tool_id
                     arrow = "→" if edge.tool_id == tool.id else "←"
                     text = Text(f"{arrow} {names.get(other, other)}  ")
-                    text.append("live" if edge.live else "stale", style="green" if edge.live else "red")
+                    text.append(
+                        "live" if edge.live else "stale", style="green" if edge.live else "red"
+                    )
                     if edge.last_used is not None:
                         text.append(f"  last used {edge.last_used:%Y-%m-%d}", style="dim")
                     tool_node.add_leaf(text, data=other)

@@ -182,13 +182,15 @@ class OverviewScreen(AreaScreen):
             if column.key == "cpau":
                 label = label.replace("$", _symbol(overview.currency))
             if narrow and column.key in NARROW_LABELS:
-                label = NARROW_LABELS[column.key] + label[len(column.label):]
+                label = NARROW_LABELS[column.key] + label[len(column.label) :]
             table.add_column(label, key=column.key)
         cur = overview.currency
         narrow = not self._wide
         for tool in self.shown_rows:
-            name = tool.name if not narrow or len(tool.name) <= NAME_WIDTH else (
-                tool.name[: NAME_WIDTH - 1] + "…"
+            name = (
+                tool.name
+                if not narrow or len(tool.name) <= NAME_WIDTH
+                else (tool.name[: NAME_WIDTH - 1] + "…")
             )
             render = {
                 "name": Text(name, style="bold" if tool.flags else ""),

@@ -91,7 +91,9 @@ class RecommendationsScreen(AreaScreen):
         summary.append(cells.money(open_savings, overview.currency).plain, style="bold")
         summary.append("  accepted ", style="dim")
         summary.append(cells.money(accepted, overview.currency).plain, style="bold green")
-        summary.append("   a accept · d dismiss · u reopen · e export · enter open tool", style="dim")
+        summary.append(
+            "   a accept · d dismiss · u reopen · e export · enter open tool", style="dim"
+        )
         self.query_one("#rec-summary", Static).update(summary)
 
     @on(DataTable.RowHighlighted, "#recs")

@@ -112,9 +112,13 @@ class ToolScreen(Screen[None]):
         ):
             known = [(x, v) for x, v in zip(xs, values, strict=True) if v is not None]
             if known:
-                plt.plot([x for x, _ in known], [v for _, v in known], label=label, marker="braille")
+                plt.plot(
+                    [x for x, _ in known], [v for _, v in known], label=label, marker="braille"
+                )
         ticks = _ticks(len(points))
-        plt.xticks(ticks, [points[i - 1].as_of.strftime("%m-%d") for i in ticks])
+        plt.xticks(
+            [float(t) for t in ticks], [points[t - 1].as_of.strftime("%m-%d") for t in ticks]
+        )
         plt.ylim(0, None)
         widget.refresh()
 
@@ -138,7 +142,9 @@ class ToolScreen(Screen[None]):
             title.append(f"{GROUP_LABELS[group]} {counts[group]:,}", style="reverse" if
                          self.group == group else GROUP_STYLES[group])  # fmt: skip
             title.append("  ")
-        title.append(f"\nactive = activity within {self.detail.active_window_days} days", style="dim")
+        title.append(
+            f"\nactive = activity within {self.detail.active_window_days} days", style="dim"
+        )
         if self.detail.history_note:
             title.append(f"; never active = {self.detail.history_note}", style="dim")
         title.append(f" · page {self.page + 1}/{pages} · [ ] page · g group", style="dim")
@@ -148,9 +154,7 @@ class ToolScreen(Screen[None]):
         table.add_columns("User", "Name", "Group", "Last activity", "Kind", "Seen by")
         start = self.page * PAGE
         for user in users[start : start + PAGE]:
-            never = (
-                f"none in {user.horizon_days} days" if user.horizon_days else "none on record"
-            )
+            never = f"none in {user.horizon_days} days" if user.horizon_days else "none on record"
             table.add_row(
                 user.key,
                 user.name or "",
@@ -227,7 +231,9 @@ def _recommendation(detail: ToolDetail, currency: str, names: dict[str, str]) ->
         text.append(f" into {rec.target_tool_name or rec.target_tool_id}")
     text.append("  saves ")
     text.append(cells.money(rec.annual_savings, currency).plain, style="bold")
-    text.append(f"/yr · {rec.confidence} confidence · deadline {rec.deadline or '—'} · {rec.status}")
+    text.append(
+        f"/yr · {rec.confidence} confidence · deadline {rec.deadline or '—'} · {rec.status}"
+    )
     text.append(f"\n  {rec.reason}", style="italic")
     if rec.evidence:
         shown = ", ".join(f"{k}={v}" for k, v in list(rec.evidence.items())[:8])
