@@ -16,7 +16,8 @@ real JSON body in half and appends garbage; ``truncated`` announces the full ``C
 sends half; ``repeat_cursor`` answers with the emulator's repeated-cursor behaviour.
 
 Rate limits (``--rate-limit SPEC``): ``RATE[/BURST]`` for every vendor, or ``VENDOR=RATE[/BURST]``
-items separated by commas: a token bucket (``emulation.RateLimit``) of RATE requests per second.
+(or ``VENDOR:RATE[/BURST]``) items separated by commas: a token bucket (``emulation.RateLimit``) of
+RATE requests per second; past it each emulator answers with its vendor's own rate-limit signal.
 
 Reproducibility: whether the n-th request for a given method and path (query included) of a vendor is
 faulted is a pure function of (seed, vendor, method, path, n), so a run's faults do not depend on the
@@ -110,7 +111,8 @@ def parse_rate_limits(spec: str | None, vendors: list[str]) -> dict[str, tuple[f
         item = raw.strip()
         if not item:
             continue
-        vendor, equals, value = item.rpartition("=")
+        separator = "=" if "=" in item else ":"  # ``okta=10/20`` or ``okta:10/20``
+        vendor, equals, value = item.rpartition(separator)
         targets = [vendor.strip()] if equals else list(vendors)
         if equals and vendor.strip() not in vendors:
             raise UsageError(f"--rate-limit: no sandbox source named {vendor.strip()!r}.")

@@ -63,6 +63,7 @@ def test_bad_fault_specs_are_usage_errors(spec: str, names: str) -> None:
 def test_rate_limit_spec() -> None:
     assert parse_rate_limits("10", ["a", "b"]) == {"a": (10.0, 10), "b": (10.0, 10)}
     assert parse_rate_limits("a=2/5", ["a", "b"]) == {"a": (2.0, 5)}
+    assert parse_rate_limits("a:2/5,b:0.5", ["a", "b"]) == {"a": (2.0, 5), "b": (0.5, 1)}
     for bad in ("fast", "c=1", "0", "a=1/0"):
         with pytest.raises(UsageError):
             parse_rate_limits(bad, ["a", "b"])

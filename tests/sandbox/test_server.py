@@ -156,3 +156,24 @@ def test_timeout_fault_holds_the_connection_past_the_client_timeout() -> None:
     finally:
         server.shutdown()
     assert server.injectors["slack"].injected["timeout"] == 1
+
+
+def test_rate_limit_and_latency_over_loopback() -> None:
+    import time
+
+    server = SandboxServer(seed=4, end=NOW, rate_limit="slack:0.5/1", latency_ms=150)
+    info = server.start()
+    try:
+        token = info.env[adapters.env_name("slack")]
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client() as client:
+            started = time.monotonic()
+            first = client.get(f"{info.base_urls['slack']}/users.list", headers=headers)
+            elapsed = time.monotonic() - started
+            second = client.get(f"{info.base_urls['slack']}/users.list", headers=headers)
+    finally:
+        server.shutdown()
+    assert elapsed >= 0.15
+    assert first.status_code == 200
+    assert second.status_code == 429 and int(second.headers["Retry-After"]) >= 1
+    assert server.emulators["slack"].throttled == 1
