@@ -168,3 +168,25 @@ def test_same_seed_same_report(tmp_path: Path) -> None:
     assert texts[0] == texts[1]
     # Not trivially equal: the report is full of figures (another seed's differ: test_world.py).
     assert len(documents[0]["tools"]) >= 20 and documents[0]["recommendations"]
+
+
+@pytest.mark.xfail(
+    reason="waiting for the lead: config loading for report/TUI still requires every source's "
+    "{ env } secret, so a demo cannot be reopened in a new shell",
+    strict=False,
+)
+def test_demo_reopens_later_without_the_token_variables(
+    demo: tuple[DemoResult, list[tuple[int, int, str]]],
+) -> None:
+    from stacktrack.cli import main
+
+    result = demo[0]
+    env: dict[str, str | None] = dict.fromkeys(_env(result.seed))
+    env.update(STACKTRACK_CONFIG=None, STACKTRACK_DB=None)
+    outcome = CliRunner().invoke(
+        main,
+        ["--config", str(result.config_path), "--db", str(result.db_path), "report", "--json"],
+        env=env,
+    )
+    assert outcome.exit_code == 0, outcome.output
+    assert json.loads(outcome.output)["run_id"] == 3
