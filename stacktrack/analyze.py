@@ -103,7 +103,7 @@ def _analyze(
     catalog = catalog if catalog is not None else load_catalog()
     general = config.stacktrack
     index = NameIndex(config, catalog)
-    assignments, unmatched = assign_apps(config, state, index, general.active_window_days)
+    assignments, unmatched = assign_apps(config, state, index, catalog, general.active_window_days)
     usages: dict[str, list[tuple[str, AppUsage]]] = defaultdict(list)
     for assignment in assignments:
         for tool_id in assignment.tools:
@@ -116,7 +116,7 @@ def _analyze(
     )
 
     tools: list[ToolFigures] = []
-    active_keys: dict[str, frozenset[str]] = {}
+    active_keys: dict[str, frozenset[str] | None] = {}
     live_degree: dict[str, int] = {}
     failed: dict[str, bool] = {}
     summary_cache: dict[int, UsageSummary | None] = {}

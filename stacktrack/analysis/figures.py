@@ -86,7 +86,8 @@ class UsageFigures:
 
     activity_known: bool
     active_users: int | None
-    active_keys: frozenset[str]
+    active_keys: frozenset[str] | None
+    """Who is active (for usage overlap); ``None`` when only a count is known."""
     seats_assigned: int | None
     seats_purchased_api: int | None
     never_active_users: int | None
@@ -157,9 +158,12 @@ def merge_users(
     cache = summary_cache if summary_cache is not None else {}
     seats_used: list[tuple[str, int]] = []
     purchased: list[tuple[str, int]] = []
+    reported: list[tuple[str, int]] = []
     features: list[FeatureRow] = []
     summaries: list[UsageSummary] = []
     for source, usage in usages:
+        if usage.active_users_reported is not None and usage.accounts is None:
+            reported.append((source, usage.active_users_reported))
         if usage.seats_purchased is not None:
             purchased.append((source, usage.seats_purchased))
         if usage.seats_used is not None:
@@ -184,7 +188,7 @@ def merge_users(
         tool_horizon = max(s.horizon for s in activity if s.horizon is not None)
 
     evidence: dict[str, str] = {}
-    active_keys: frozenset[str] = frozenset()
+    active_keys: frozenset[str] | None = frozenset()
     active: int | None = None
     never: int | None = None
     never_horizon: int | None = None
@@ -207,6 +211,13 @@ def merge_users(
             f"in {where}"
         )
         evidence["never_active_users"] = f"assigned users with no activity on record in {where}"
+    elif reported:
+        # Count-only sources (the ``manual`` plugin): a number, no names, so no never-active
+        # count and no usage overlap.
+        source, active = max(reported, key=lambda item: item[1])
+        active_keys = None
+        activity_known = True
+        evidence["active_users"] = f"{source}: reported count of users active in the window"
     else:
         evidence["active_users"] = "unknown: no source of this tool reports activity"
 

@@ -1,7 +1,10 @@
 """Which tool each observed app belongs to (docs/architecture.md "Analysis input").
 
 A vendor connector's own app (``AppUsage.app is None``) belongs to every tool that lists the source.
-A directory's app (Okta, Google Workspace) belongs to the tools that list the source and whose id,
+A directory that is also a product (Google Workspace) reports its own app next to the labelled ones:
+there the own app belongs only to the listing tools that *are* that product (by the plugin name or its
+catalog entry) — otherwise every SSO tool listing ``google_workspace`` would inherit every Workspace
+user. A directory's app (Okta, Google Workspace) belongs to the tools that list the source and whose id,
 name, ``match`` entries or catalog aliases equal the app label or one of ``AppUsage.aliases``
 (case-insensitive). A directory app that matches no configured tool at all is shadow IT
 (``UnmatchedApp``); one that matches a tool which does not list that source is ignored (the user
@@ -64,7 +67,11 @@ class NameIndex:
 
 
 def assign_apps(
-    config: ConfigFile, state: StackState, index: NameIndex, default_window_days: int
+    config: ConfigFile,
+    state: StackState,
+    index: NameIndex,
+    catalog: Catalog,
+    default_window_days: int,
 ) -> tuple[list[Assignment], list[UnmatchedApp]]:
     """Attach every app of every source's latest successful observation to its tools."""
     listed_by: dict[str, list[str]] = defaultdict(list)
@@ -75,13 +82,22 @@ def assign_apps(
     assignments: list[Assignment] = []
     unmatched: list[UnmatchedApp] = []
     for name in sorted(state.sources):
-        observation = state.sources[name].observation
+        source_state = state.sources[name]
+        observation = source_state.observation
         if observation is None:
             continue
         owners = listed_by.get(name, [])
+        own_tools = _own_product_tools(source_state.plugin, owners, index, catalog)
+        is_directory = any(usage.app is not None for usage in observation.apps)
         for usage in observation.apps:
             if usage.app is None:
-                assignments.append(Assignment(name, usage, tuple(owners)))
+                if own_tools:
+                    tools = own_tools
+                elif is_directory:
+                    tools = ()  # the directory's own product is not in the inventory
+                else:
+                    tools = tuple(owners)
+                assignments.append(Assignment(name, usage, tools))
                 continue
             candidates = index.lookup(usage.app, *usage.aliases)
             tools = tuple(tool_id for tool_id in candidates if tool_id in owners)
@@ -89,6 +105,15 @@ def assign_apps(
             if not candidates:
                 unmatched.append(UnmatchedApp(name, usage.app, _active_accounts(usage, cutoff)))
     return assignments, unmatched
+
+
+def _own_product_tools(
+    plugin: str, owners: list[str], index: NameIndex, catalog: Catalog
+) -> tuple[str, ...]:
+    """The listing tools that are the source's own product (plugin name or its catalog entry)."""
+    product = catalog.get(plugin)
+    names = product.names() if product is not None else (plugin,)
+    return tuple(tool_id for tool_id in index.lookup(*names) if tool_id in owners)
 
 
 def _active_accounts(usage: AppUsage, cutoff: dt.datetime) -> int | None:

@@ -146,7 +146,7 @@ def _single_tool_candidates(tool: ToolFigures, source_failed: bool) -> list[_Can
 def _consolidation(
     a: ToolFigures,
     b: ToolFigures,
-    active_keys: dict[str, frozenset[str]],
+    active_keys: dict[str, frozenset[str] | None],
     live_degree: dict[str, int],
 ) -> _Candidate | None:
     if a.id == b.id or not a.capabilities or not b.capabilities:
@@ -175,14 +175,18 @@ def _consolidation(
     }
     overlap: float | None = None
     newcomers: int | None = None
-    if a.active_users is not None:
-        a_keys = active_keys.get(a.id, frozenset())
-        shared = len(a_keys & active_keys.get(b.id, frozenset())) if b.active_users else 0
+    a_keys = active_keys.get(a.id)
+    b_keys = active_keys.get(b.id)
+    if a.active_users is not None and a_keys is None:
+        newcomers = a.active_users  # a count without names: assume nobody is in B yet
+    elif a.active_users is not None and a_keys is not None:
+        shared = len(a_keys & b_keys) if b_keys and b.active_users else 0
         newcomers = len(a_keys) - shared
         overlap = shared / len(a_keys) if a_keys else None
         evidence["already_active_in_target"] = shared
-        evidence["users_to_move"] = newcomers
         evidence["usage_overlap"] = None if overlap is None else round(overlap, 4)
+    if newcomers is not None:
+        evidence["users_to_move"] = newcomers
     if b.pricing == "per_seat":
         price = seat_price(b)
         if newcomers is None or price is None:
@@ -206,7 +210,7 @@ def _consolidation(
 
 def recommend(
     tools: list[ToolFigures],
-    active_keys: dict[str, frozenset[str]],
+    active_keys: dict[str, frozenset[str] | None],
     live_degree: dict[str, int],
     failed_sources: dict[str, bool],
     currency: str,

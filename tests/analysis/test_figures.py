@@ -291,3 +291,35 @@ def test_analysis_reads_no_clock_but_state_as_of():
     later = type(later)(run_id=8, as_of=T + dt.timedelta(days=40), sources=later.sources)
     figures = analyze(config([tool()]), later).tool("crm")
     assert figures.active_users == 0
+
+
+def test_count_only_sources_give_active_users_without_names():
+    # The manual plugin: purchased 20, assigned 12, active 9, no account list.
+    app = usage(None, purchased=20, used=12).model_copy(
+        update={"active_users_reported": 9, "activity_known": True}
+    )
+    cfg = config([tool(annual_cost=2000, pricing="per_seat")])
+    figures = analyze(cfg, state(source("vendor", [app]))).tool("crm")
+    assert (figures.seats_purchased, figures.seats_assigned, figures.active_users) == (20, 12, 9)
+    assert figures.never_active_users is None  # nobody is named: unknown, not 0
+    assert figures.utilization == pytest.approx(9 / 20)
+    assert figures.idle_spend == pytest.approx(1100.0)  # (20 - 9) * 2000 / 20
+    assert "no_usage_data" not in figures.flags
+
+
+def test_count_only_consolidation_moves_every_active_user():
+    a = usage(None).model_copy(update={"active_users_reported": 2, "activity_known": True})
+    b = usage([account("x", days_ago=1), account("y", days_ago=1)])
+    cfg = config(
+        [
+            {"id": "a", "name": "A", "sources": ["sa"], "capabilities": ["email"],
+             "contract": {"annual_cost": 1000, "pricing": "flat"}},
+            {"id": "b", "name": "B", "sources": ["sb"], "capabilities": ["email", "sms"],
+             "contract": {"annual_cost": 4000, "seats": 10}},
+        ]
+    )  # fmt: skip
+    analysis = analyze(cfg, state(source("sa", [a]), source("sb", [b])))
+    rec = analysis.recommendation_for("a")
+    # Both of A's users need a B seat at 400: 1000 - 800; overlap unknown -> medium.
+    assert (rec.action, rec.annual_savings, rec.confidence) == ("consolidate", 200.0, "medium")
+    assert rec.evidence["users_to_move"] == 2

@@ -178,3 +178,26 @@ def test_integration_to_itself_makes_no_edge():
     analysis = analyze(config([HS, SF]), state(hubspot(integration("HubSpot", 1))))
     assert analysis.edges == ()
     assert analysis.tool("hs").integration_status == "isolated"
+
+
+def test_a_directory_that_is_also_a_product_keeps_its_own_users_to_itself():
+    # Google Workspace reports its own app (app=None) next to the SAML apps it saw.
+    gw = {"id": "gw", "name": "Google Workspace", "product": "google_workspace"}
+    canva = {"id": "canva", "name": "Canva", "product": "canva"}
+    gw_source = source(
+        "google_workspace",
+        [
+            usage([account(x, days_ago=1) for x in "abcdef"]),
+            usage([account("a", days_ago=2, kind="sso")], app="Canva"),
+        ],
+    )
+    with_gw = analyze(
+        config([gw | {"sources": ["google_workspace"]}, canva | {"sources": ["google_workspace"]}]),
+        state(gw_source),
+    )
+    assert with_gw.tool("gw").seats_assigned == 6
+    assert with_gw.tool("canva").seats_assigned == 1
+    # Without a Workspace tool in the inventory, its own users belong to nobody.
+    without = analyze(config([canva | {"sources": ["google_workspace"]}]), state(gw_source))
+    assert without.tool("canva").seats_assigned == 1
+    assert without.tool("canva").active_users == 1
