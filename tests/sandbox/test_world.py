@@ -160,3 +160,29 @@ def test_usage_evolves_adoption_and_seat_cleanup(world: World, today: View) -> N
     assert len(after.apps["salesforce"].seats) < len(before.apps["salesforce"].seats)
     # Copy.ai did not exist half a year ago.
     assert "copy_ai" not in early.apps
+
+
+_DIGEST = """
+import dataclasses, hashlib, json
+from stacktrack.sandbox import adapters
+from stacktrack.sandbox.world import World
+world = World.generate(13)
+view = world.at(world.end)
+blob = {s: dataclasses.asdict(adapters.ADAPTERS[s](view)) for s in sorted(adapters.ADAPTERS)}
+print(hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest())
+"""
+
+
+def test_vendor_data_does_not_depend_on_hash_randomisation() -> None:
+    import os
+    import subprocess
+    import sys
+
+    digests = set()
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run(
+            [sys.executable, "-c", _DIGEST], env=env, capture_output=True, text=True, check=True
+        )
+        digests.add(done.stdout.strip())
+    assert len(digests) == 1
