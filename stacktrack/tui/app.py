@@ -38,6 +38,7 @@ from stacktrack.tui.screens.renewals import RenewalsScreen
 from stacktrack.tui.screens.shadow import ShadowScreen
 from stacktrack.tui.screens.snapshot import SnapshotScreen
 from stacktrack.tui.screens.tool import ToolScreen
+from stacktrack.tui.widgets.cells import ago
 
 Clock = Callable[[], dt.datetime]
 SnapshotRunner = Callable[..., Awaitable[Any]]
@@ -114,13 +115,24 @@ class StacktrackApp(App[None]):
         self.post_message(OverviewLoaded(overview, time.perf_counter() - started))
 
     def on_overview_loaded(self, message: OverviewLoaded) -> None:
+        first = self.overview is None
         self.overview = message.overview
-        if message.overview.as_of is not None:
-            self.sub_title = f"data as of {message.overview.as_of:%Y-%m-%d %H:%M} UTC"
-        elif message.overview.config_missing:
-            self.sub_title = "no configuration"
-        else:
-            self.sub_title = "no snapshot yet"
+        if first and self.config is not None:
+            for warning in self.config.warnings:
+                self.notify(warning, title="Configuration", severity="warning", timeout=8)
+
+    def freshness(self) -> str:
+        """``data as of 2026-03-09 06:00 UTC (3 days ago)``, relative to the injected clock."""
+        overview = self.overview
+        if overview is None:
+            return "reading…"
+        if overview.config_missing:
+            return "no configuration"
+        if overview.as_of is None:
+            return "no snapshot yet"
+        return (
+            f"data as of {overview.as_of:%Y-%m-%d %H:%M} UTC ({ago(overview.as_of, self.clock())})"
+        )
 
     def on_overview_failed(self, message: OverviewFailed) -> None:
         self.notify(message.error, title="Could not read the database", severity="error")

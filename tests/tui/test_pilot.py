@@ -37,6 +37,8 @@ async def test_overview_sorts_on_raw_values(app_factory: Any) -> None:
         await started(app, pilot)
         screen = app.screen
         assert isinstance(screen, OverviewScreen)
+        days = (CLOCK - app.overview.as_of).days  # relative to the injected clock, not the wall
+        assert screen.sub_title.endswith(f"({days} days ago)")
         table = screen.query_one("#tools", DataTable)
         tools = {t.id: t for t in app.overview.tools}
         assert len(row_keys(table)) == len(tools) > 10

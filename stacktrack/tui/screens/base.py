@@ -55,6 +55,7 @@ class AreaScreen(Screen[None]):
         self.watch(self.app, "overview", self._overview_changed)
 
     def _overview_changed(self, overview: Overview | None) -> None:
+        self.sub_title = f"{self.AREA} · {self.stack_app.freshness()}"
         if overview is None:
             return
         empty = self.query_one("#empty", Static)

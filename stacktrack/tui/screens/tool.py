@@ -12,7 +12,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
@@ -165,6 +165,14 @@ class ToolScreen(Screen[None]):
             )
 
     # -- actions -------------------------------------------------------------------------------
+
+    def palette_commands(self) -> list[SystemCommand]:
+        return [
+            SystemCommand("Next page of users", "Tool detail", lambda: self.action_page(1)),
+            SystemCommand("Previous page of users", "Tool detail", lambda: self.action_page(-1)),
+            SystemCommand("Users group", "All, active, inactive, never", self.action_cycle_group),
+            SystemCommand("Back", "Close the tool", self.app.pop_screen),
+        ]
 
     def action_page(self, delta: int) -> None:
         if self.detail is not None:
