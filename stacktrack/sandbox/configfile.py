@@ -75,7 +75,22 @@ def config_text(
         lines.append("")
     for spec in stack.TOOLS:
         lines += _tool(spec, idp, end, served)
+    if idp == "google_workspace" and idp in served:
+        # A company whose identity provider is Google Workspace pays for Workspace itself.
+        lines += _tool(WORKSPACE, idp, end, served)
     return "\n".join(lines).rstrip() + "\n"
+
+
+WORKSPACE = stack.ToolSpec(
+    "google_workspace",
+    "Google Workspace Business Standard",
+    "google_workspace",
+    "Leadership",
+    stack.ContractSpec(69_120, start=1200, renewal=250, notice_days=30, seats=420),
+    {},
+    vendor="google_workspace",
+    standalone="the company's own mail and documents",
+)
 
 
 def _tool(spec: stack.ToolSpec, idp: str, end: dt.date, served: list[str]) -> list[str]:

@@ -190,3 +190,34 @@ def test_demo_reopens_later_without_the_token_variables(
     )
     assert outcome.exit_code == 0, outcome.output
     assert json.loads(outcome.output)["run_id"] == 3
+
+
+def test_google_workspace_as_the_identity_provider(tmp_path: Path) -> None:
+    saved = dict(os.environ)
+    try:
+        result = run_demo(tmp_path, seed=5, weeks=1, idp="google_workspace")
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert result.failures == []
+    config = result.config_path.read_text()
+    assert "[sources.google_workspace]" in config and "[sources.okta]" not in config
+    env = {
+        adapters.env_name(s): adapters.token_for(5, s)
+        for s in adapters.sources_for("google_workspace")
+    }
+    from stacktrack.cli import main
+
+    outcome = CliRunner().invoke(
+        main, ["--config", str(result.config_path), "report", "--json"], env=env
+    )
+    assert outcome.exit_code == 0, outcome.output
+    document = json.loads(outcome.output)
+    shadow = {e["app"] for e in document["unmatched_apps"] if e["source"] == "google_workspace"}
+    assert {"Otter.ai", "Grammarly"} <= shadow
+    assert "pilot_theatre" in tool(document, "jasper")["flags"]
+    workspace = tool(document, "google_workspace")
+    assert workspace["seats_assigned"] is not None and workspace["seats_assigned"] > 300
+    assert (
+        tool(document, "hubspot")["seats_assigned"] < 200
+    )  # the directory is not every tool's seats
