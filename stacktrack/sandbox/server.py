@@ -118,13 +118,17 @@ class SandboxServer:
             source: FaultInjector(emulator, self.plan.for_vendor(source), seed=seed, vendor=source)
             for source, emulator in self.emulators.items()
         }
-        self._httpd = _Server((host, port), _handler_for(self))
+        server_class = _Server6 if ":" in host else _Server
+        self._httpd = server_class((host, port), _handler_for(self))
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        if ":" in name:  # an IPv6 literal
+            name = f"[{name}]"
+        return f"http://{name}:{port}"
 
     def info(self) -> ServerInfo:
         base_urls = {source: f"{self.url}/{source}" for source in self.sources}
@@ -189,6 +193,10 @@ class _Server(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], ConnectionError):
             return  # a client hanging up (after an injected fault, or on shutdown) is not news
         super().handle_error(request, client_address)
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
 
 
 def _kinds(plan: FaultPlan) -> set[str]:
