@@ -10,8 +10,9 @@ what ``store.Store.current_state()`` returns; tests call it on hand-built states
 from __future__ import annotations
 
 import gc
+import math
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 
@@ -324,14 +325,16 @@ def _dedupe(apps: list[UnmatchedApp]) -> tuple[UnmatchedApp, ...]:
     return tuple(sorted(best.values(), key=lambda a: (-(a.active_users or 0), a.source, a.app)))
 
 
+def _money_sum(values: Iterable[float | None]) -> float:
+    return round(math.fsum(value for value in values if value is not None), 2)
+
+
 def _totals(tools: list[ToolFigures], recs: list[Recommendation]) -> Totals:
     return Totals(
-        annual_spend=round(sum(t.annual_cost for t in tools if t.annual_cost is not None), 2),
-        idle_spend=round(sum(t.idle_spend for t in tools if t.idle_spend is not None), 2),
-        savings_on_table=round(sum(r.annual_savings or 0.0 for r in recs if r.status == "open"), 2),
-        savings_accepted=round(
-            sum(r.annual_savings or 0.0 for r in recs if r.status == "accepted"), 2
-        ),
+        annual_spend=_money_sum(t.annual_cost for t in tools),
+        idle_spend=_money_sum(t.idle_spend for t in tools),
+        savings_on_table=_money_sum(r.annual_savings for r in recs if r.status == "open"),
+        savings_accepted=_money_sum(r.annual_savings for r in recs if r.status == "accepted"),
         tools=len(tools),
         tools_flagged=sum(1 for t in tools if t.flags),
         tools_without_cost=sum(1 for t in tools if t.annual_cost is None),
