@@ -20,6 +20,8 @@ from stacktrack.sandbox.world import COMPANY, DOMAIN, AppView, Employee, Seat, V
 
 IDPS = ("okta", "google_workspace")
 VENDORS = ("salesforce", "hubspot", "slack", "segment")
+ALL_SOURCES = [*IDPS, *VENDORS]
+"""Every source name a sandbox may serve (fault specs may name any; unserved ones are ignored)."""
 
 
 def sources_for(idp: str) -> list[str]:

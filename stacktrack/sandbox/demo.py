@@ -108,7 +108,7 @@ async def run_demo_async(
         raise UsageError("--weeks: between 1 and 52 simulated weeks.")
     progress = on_progress or (lambda _done, _total, _message: None)
     sources = adapters.served_sources(idp)
-    plan = faults if isinstance(faults, FaultPlan) else parse_faults(faults, sources)
+    plan = faults if isinstance(faults, FaultPlan) else parse_faults(faults, adapters.ALL_SOURCES)
     progress(0, weeks, f"generating {COMPANY} (seed {seed})")
     world = World.generate(seed)
 

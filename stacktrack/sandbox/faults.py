@@ -4,7 +4,8 @@ Fault grammar (``--faults SPEC``)::
 
     SPEC  := ITEM ("," ITEM)*
     ITEM  := VENDOR ":" KIND "=" RATE
-    VENDOR:= a source name (okta, salesforce, hubspot, slack, segment, google_workspace) or "*" (all)
+    VENDOR:= a source name (okta, salesforce, hubspot, slack, segment, google_workspace) or "*" (all);
+             a source the sandbox does not serve (the other identity provider) is ignored
     KIND  := timeout | 500 | 502 | 503 | 504 | 429 | 401 | malformed | truncated | repeat_cursor
     RATE  := a probability in [0, 1] per request (the rates of one vendor add up to at most 1)
 

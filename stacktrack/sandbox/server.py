@@ -54,12 +54,12 @@ def transports(
     Each emulator is mounted at ``/<source>`` as in the loopback server, so the config's base URLs
     (``http://<any host>/<source>``) work for both.
     """
-    sources = adapters.served_sources(idp)
-    plan = faults if isinstance(faults, FaultPlan) else parse_faults(faults, sources)
+    plan = faults if isinstance(faults, FaultPlan) else parse_faults(faults, adapters.ALL_SOURCES)
     view = world.at(instant)
     emulators = adapters.build_emulators(
         view, seed=world.seed, idp=idp, page_size=page_size, prefix=True
     )
+    _small_pages_for_repeat_cursor(emulators, plan)
     return {
         source: FaultyTransport(
             FaultInjector(emulator, plan.for_vendor(source), seed=world.seed, vendor=source),
@@ -101,7 +101,7 @@ class SandboxServer:
         fault_hold_s: float = 2.0,
     ) -> None:
         self.sources = adapters.served_sources(idp)
-        self.plan = parse_faults(faults, self.sources)
+        self.plan = parse_faults(faults, adapters.ALL_SOURCES)
         limits = parse_rate_limits(rate_limit, self.sources)
         self.world = World.generate(seed, end=end)
         self.seed = seed
@@ -113,6 +113,7 @@ class SandboxServer:
         self.emulators: dict[str, Emulator] = adapters.build_emulators(
             view, seed=seed, idp=idp, page_size=page_size, prefix=True
         )
+        _small_pages_for_repeat_cursor(self.emulators, self.plan)
         apply_rate_limits(self.emulators, limits)
         self.injectors = {
             source: FaultInjector(emulator, self.plan.for_vendor(source), seed=seed, vendor=source)
@@ -193,6 +194,16 @@ class _Server(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], ConnectionError):
             return  # a client hanging up (after an injected fault, or on shutdown) is not news
         super().handle_error(request, client_address)
+
+
+REPEAT_CURSOR_PAGE_SIZE = 10
+
+
+def _small_pages_for_repeat_cursor(emulators: dict[str, Emulator], plan: FaultPlan) -> None:
+    """A repeated cursor needs a cursor: vendors with that fault serve small pages so they page."""
+    for source, emulator in emulators.items():
+        if plan.for_vendor(source).get("repeat_cursor"):
+            emulator.page_size = min(emulator.page_size, REPEAT_CURSOR_PAGE_SIZE)
 
 
 class _Server6(_Server):
