@@ -153,15 +153,17 @@ def test_eur_contracts_are_converted(report: dict[str, Any]) -> None:
     assert tool(report, "semrush")["annual_cost"] == pytest.approx(6_000 * 1.08)
 
 
-def test_same_seed_same_report(tmp_path: Path) -> None:
+def test_same_seed_same_report(
+    tmp_path: Path, demo: tuple[DemoResult, list[tuple[int, int, str]]], report: dict[str, Any]
+) -> None:
+    first = demo[0]
     saved = dict(os.environ)
     try:
-        first = run_demo(tmp_path / "a", seed=9, weeks=2)
-        second = run_demo(tmp_path / "b", seed=9, weeks=2)
+        second = run_demo(tmp_path, seed=first.seed, weeks=first.runs)
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    documents = [report_json(result) for result in (first, second)]
+    documents = [dict(report), report_json(second)]
     for document in documents:
         assert document.pop("generated_at")
     texts = [json.dumps(document, sort_keys=False) for document in documents]
