@@ -60,7 +60,10 @@ def write_config(folder: Path, plugins: Iterable[str], *, extra_sources: str = "
     plugins = list(plugins)
     lines = ['[stacktrack]\ncurrency = "USD"\n']
     for plugin in plugins:
-        table = {**kit(plugin).settings(token_for(plugin)), "base_url": f"https://{plugin}.emulator.test"}
+        table = {
+            **kit(plugin).settings(token_for(plugin)),
+            "base_url": f"https://{plugin}.emulator.test",
+        }
         lines.append(f"[sources.{plugin}]")
         lines += [f"{key} = {_toml_value(value)}" for key, value in table.items()]
         lines.append("")
@@ -83,7 +86,9 @@ def load(folder: Path, plugins: Iterable[str]) -> LoadedConfig:
 class ScriptedInjector(FaultInjector):
     """Injects ``kind`` into the emulator's requests number ``first`` .. ``last`` (1-based)."""
 
-    def __init__(self, emulator: Emulator, kind: str | None, first: int = 2, last: int | None = None):
+    def __init__(
+        self, emulator: Emulator, kind: str | None, first: int = 2, last: int | None = None
+    ):
         super().__init__(emulator, {}, seed=0, vendor=emulator.vendor)
         self.kind = kind
         self.first = first
@@ -104,8 +109,12 @@ def emulator(plugin: str, **kwargs: Any) -> Emulator:
 
 
 def transports(
-    plugins: Iterable[str], faulted: str | None = None, kind: str | None = None, *,
-    first: int = 2, last: int | None = None,
+    plugins: Iterable[str],
+    faulted: str | None = None,
+    kind: str | None = None,
+    *,
+    first: int = 2,
+    last: int | None = None,
 ) -> tuple[dict[str, httpx.AsyncBaseTransport], dict[str, ScriptedInjector]]:
     injectors = {
         plugin: ScriptedInjector(
@@ -136,7 +145,9 @@ def source_consistency_problems(db_path: Path) -> list[str]:
         )
         stored = {
             row[0]
-            for row in conn.execute("SELECT DISTINCT source FROM apps UNION SELECT DISTINCT source FROM accounts")
+            for row in conn.execute(
+                "SELECT DISTINCT source FROM apps UNION SELECT DISTINCT source FROM accounts"
+            )
         }
         for source in stored - set(latest_ok):
             problems.append(f"{source}: rows stored without a successful source run")
@@ -145,8 +156,12 @@ def source_consistency_problems(db_path: Path) -> list[str]:
                 "SELECT apps, accounts FROM source_runs WHERE source = ? AND run_id = ?",
                 (source, run_id),
             ).fetchone()
-            app_runs = {r[0] for r in conn.execute("SELECT run_id FROM apps WHERE source = ?", (source,))}
-            n_apps = conn.execute("SELECT COUNT(*) FROM apps WHERE source = ?", (source,)).fetchone()[0]
+            app_runs = {
+                r[0] for r in conn.execute("SELECT run_id FROM apps WHERE source = ?", (source,))
+            }
+            n_apps = conn.execute(
+                "SELECT COUNT(*) FROM apps WHERE source = ?", (source,)
+            ).fetchone()[0]
             n_accounts = conn.execute(
                 "SELECT COUNT(*) FROM accounts WHERE source = ?", (source,)
             ).fetchone()[0]
@@ -154,14 +169,18 @@ def source_consistency_problems(db_path: Path) -> list[str]:
                 "SELECT MAX(since_run) FROM accounts WHERE source = ?", (source,)
             ).fetchone()[0]
             if app_runs and app_runs != {run_id}:
-                problems.append(f"{source}: apps from runs {sorted(app_runs)}, latest ok run {run_id}")
+                problems.append(
+                    f"{source}: apps from runs {sorted(app_runs)}, latest ok run {run_id}"
+                )
             if n_apps != apps_n or n_accounts != accounts_n:
                 problems.append(
                     f"{source}: {n_apps} apps/{n_accounts} accounts stored, run {run_id} recorded "
                     f"{apps_n}/{accounts_n}"
                 )
             if max_since is not None and max_since > run_id:
-                problems.append(f"{source}: accounts from run {max_since} after its latest ok run {run_id}")
+                problems.append(
+                    f"{source}: accounts from run {max_since} after its latest ok run {run_id}"
+                )
     finally:
         conn.close()
     return problems
@@ -190,7 +209,11 @@ def database_bytes(db_path: Path) -> bytes:
     """The database file with its WAL and shared-memory files: every byte SQLite wrote."""
     return b"".join(
         p.read_bytes()
-        for p in (db_path, db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm"))
+        for p in (
+            db_path,
+            db_path.with_name(db_path.name + "-wal"),
+            db_path.with_name(db_path.name + "-shm"),
+        )
         if p.exists()
     )
 

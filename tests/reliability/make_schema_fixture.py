@@ -78,7 +78,9 @@ def _directory(day: int) -> Observation:
 
 def build(path: Path) -> None:
     if path.exists():
-        raise SystemExit(f"{path} exists: fixtures are never regenerated (see the module docstring)")
+        raise SystemExit(
+            f"{path} exists: fixtures are never regenerated (see the module docstring)"
+        )
     with Store.open(path) as store:
         for day in range(3):
             clock = T0 + dt.timedelta(days=day)

@@ -16,24 +16,36 @@ GOOD = "email,last_active\nada@example.com,2026-11-01T10:00:00Z\nbob@example.com
 CASES = {
     # name: (file bytes or None for no file, extra settings, expected words in the error)
     "missing_file": (None, "", r"users.csv does not exist"),
-    "missing_column": (b"email,seen\nada@example.com,2026-11-01\n", "", r"no column named 'last_active'"),
+    "missing_column": (
+        b"email,seen\nada@example.com,2026-11-01\n",
+        "",
+        r"no column named 'last_active'",
+    ),
     "bad_dates": (
-        b"email,last_active\nada@example.com,yesterday\nbob@example.com,31/12/2026\n", "",
+        b"email,last_active\nada@example.com,yesterday\nbob@example.com,31/12/2026\n",
+        "",
         r"2 bad rows: line 2: 'last_active' is not an ISO 8601 date",
     ),
     "bad_date_format": (
-        b"email,last_active\nada@example.com,2026-11-01\n", 'date_format = "%d/%m/%Y"\n',
+        b"email,last_active\nada@example.com,2026-11-01\n",
+        'date_format = "%d/%m/%Y"\n',
         r"line 2: 'last_active' does not match the format %d/%m/%Y",
     ),
     "extra_cells": (
-        b"email,last_active\nada@example.com,2026-11-01,surplus\n", "",
+        b"email,last_active\nada@example.com,2026-11-01,surplus\n",
+        "",
         r"line 2: more cells than the header has columns",
     ),
     "wrong_encoding": (
         "email,last_active,name\nzoe@example.com,2026-11-01,Zo\u00eb\n".encode("latin-1"),
-        'name_column = "name"\n', r"codec can't decode",
+        'name_column = "name"\n',
+        r"codec can't decode",
     ),
-    "not_an_email": (b"email,last_active\nnobody,2026-11-01\n", "", r"line 2: 'email' is not an e-mail"),
+    "not_an_email": (
+        b"email,last_active\nnobody,2026-11-01\n",
+        "",
+        r"line 2: 'email' is not an e-mail",
+    ),
     "empty_file": (b"", "", r"no column named 'email', 'last_active' \(the header has: nothing\)"),
 }
 

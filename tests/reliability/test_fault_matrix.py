@@ -73,7 +73,9 @@ def _exports(config: Any) -> dict[str, str]:
     with Store.open(config.db_path) as store:
         state = store.current_state()
     analysis = analyze(config.file, state, load_catalog(), {})
-    out = {"report": json.dumps(build_report(analysis, run_id=state.run_id, generated_at=state.as_of))}
+    out = {
+        "report": json.dumps(build_report(analysis, run_id=state.run_id, generated_at=state.as_of))
+    }
     for name, write in (
         ("recommendations.csv", export.write_recommendations_csv),
         ("recommendations.json", export.write_recommendations_json),
@@ -88,17 +90,22 @@ def _exports(config: Any) -> dict[str, str]:
 
 
 def run_case(
-    tmp_path: Path, clean_db: Path, plugin: str, kind: str, caplog: pytest.LogCaptureFixture,
-    *, persistent: bool,
+    tmp_path: Path,
+    clean_db: Path,
+    plugin: str,
+    kind: str,
+    caplog: pytest.LogCaptureFixture,
+    *,
+    persistent: bool,
 ) -> None:
     db = tmp_path / "st.db"
     shutil.copy(clean_db, db)
     config = h.load(tmp_path, PLUGINS)
-    before = {table: h.table_rows(db, table) for table in ("runs", "source_runs", "apps", "accounts")}
+    before = {
+        table: h.table_rows(db, table) for table in ("runs", "source_runs", "apps", "accounts")
+    }
     events: list[SnapshotEvent] = []
-    transports, injectors = h.transports(
-        PLUGINS, plugin, kind, last=10_000 if persistent else None
-    )
+    transports, injectors = h.transports(PLUGINS, plugin, kind, last=10_000 if persistent else None)
     summary = asyncio.run(
         run_snapshot(config, now=h.as_of(plugin), transports=transports, on_event=events.append)
     )
@@ -154,7 +161,10 @@ def run_case(
 @pytest.mark.parametrize("kind", h.FAULTS)
 @pytest.mark.parametrize("plugin", PLUGINS)
 def test_fault_once(
-    plugin: str, kind: str, tmp_path: Path, clean_dbs: dict[str, Path],
+    plugin: str,
+    kind: str,
+    tmp_path: Path,
+    clean_dbs: dict[str, Path],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     run_case(tmp_path, clean_dbs[plugin], plugin, kind, caplog, persistent=False)
@@ -164,7 +174,10 @@ def test_fault_once(
 @pytest.mark.parametrize("kind", h.FAULTS)
 @pytest.mark.parametrize("plugin", PLUGINS)
 def test_fault_persists(
-    plugin: str, kind: str, tmp_path: Path, clean_dbs: dict[str, Path],
+    plugin: str,
+    kind: str,
+    tmp_path: Path,
+    clean_dbs: dict[str, Path],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The fault hits every request from the second on: even transient kinds end as a clear failure."""

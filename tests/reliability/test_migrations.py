@@ -20,7 +20,9 @@ from stacktrack.migrations import SCHEMA_VERSION, migrations
 from stacktrack.store import Store
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-SCHEMA_FIXTURES = sorted(FIXTURES.glob("schema_v*.db"), key=lambda p: int(re.findall(r"\d+", p.name)[0]))
+SCHEMA_FIXTURES = sorted(
+    FIXTURES.glob("schema_v*.db"), key=lambda p: int(re.findall(r"\d+", p.name)[0])
+)
 
 
 def _dump(path: Path) -> dict[str, tuple[list[str], Counter[tuple[Any, ...]]]]:
@@ -75,7 +77,9 @@ def test_fixture_upgrades_with_every_row_kept(fixture: Path, tmp_path: Path) -> 
         index = [new_columns.index(c) for c in columns]
         projected = Counter(tuple(row[i] for i in index) for row in new_rows.elements())
         lost = rows - projected
-        assert not lost, f"{table}: {sum(lost.values())} rows lost or changed, e.g. {next(iter(lost))}"
+        assert not lost, (
+            f"{table}: {sum(lost.values())} rows lost or changed, e.g. {next(iter(lost))}"
+        )
     # and the current code reads it
     assert len(runs) == len(before["runs"][1])
     assert state.run_id == max(r.id for r in runs)
@@ -89,8 +93,10 @@ def test_the_comparison_notices_a_lost_row(tmp_path: Path) -> None:
     shutil.copy(fixture, db)
     before = _dump(db)
     conn = sqlite3.connect(db)
-    conn.execute("DELETE FROM account_history WHERE rowid = (SELECT MIN(rowid) FROM account_history)")
+    conn.execute(
+        "DELETE FROM account_history WHERE rowid = (SELECT MIN(rowid) FROM account_history)"
+    )
     conn.commit()
     conn.close()
-    columns, rows = before["account_history"]
+    _columns, rows = before["account_history"]
     assert rows - _dump(db)["account_history"][1]
