@@ -153,6 +153,11 @@ class StacktrackApp(App[None]):
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
 
+    def action_export(self) -> None:
+        """Export from anywhere: go to the recommendations and start its export dialog."""
+        self.switch_mode("recommendations")
+        self.call_after_refresh(lambda: getattr(self.screen, "action_export", lambda: None)())
+
     def open_tool(self, tool_id: str) -> None:
         self.push_screen(ToolScreen(tool_id))
 
@@ -243,10 +248,20 @@ class StacktrackApp(App[None]):
         yield SystemCommand("Integration map", "Who feeds whom", lambda: mode("map"))
         yield SystemCommand("Shadow IT", "Apps that match no tool", lambda: mode("shadow"))
         yield SystemCommand("Run a snapshot", "Query every source now", self.action_snapshot)
+        yield SystemCommand(
+            "Export recommendations to CSV", "Asks for a path, then confirms", self.action_export
+        )
         yield SystemCommand("Reload", "Read the database again", self.action_reload)
         yield SystemCommand("Toggle light/dark", "Switch theme", self.action_toggle_theme)
         yield SystemCommand("Help", "Keys and screens", self.action_help)
         yield from getattr(self.screen, "palette_commands", lambda: [])()
+        for tool in self.overview.tools if self.overview else ():
+            yield SystemCommand(
+                f"Open {tool.name}",
+                f"{tool.verdict} · {tool.owner or 'no owner'}",
+                lambda tool_id=tool.id: self.open_tool(tool_id),
+                discover=False,
+            )
 
 
 def make_app(

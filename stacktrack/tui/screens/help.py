@@ -15,31 +15,22 @@ Which tools you pay for are really used, what each costs per active user, and wh
 renewal. Every number leads to a verdict: **keep, right-size, consolidate, integrate-or-retire, retire**.
 *Unknown* is shown as unknown, never as 0.
 
-| key | anywhere |
-|---|---|
-| `1` … `5` | Overview · Recommendations · Renewals · Integration map · Shadow IT |
-| `s` | run a snapshot now (live progress per source) |
-| `ctrl+p` | command palette (every action) |
-| `ctrl+t` | light / dark theme |
-| `ctrl+r` | read the database again |
-| `?` `f1` | this help · `q` quit |
+## Anywhere
+- `1`…`5` Overview · Recommendations · Renewals · Integration map · Shadow IT
+- `s` run a snapshot now (live progress per source; failures are notified with the source named)
+- `ctrl+p` command palette (every action) · `ctrl+t` light/dark · `ctrl+r` reload · `?` help · `q` quit
 
-| key | overview |
-|---|---|
-| `/` | filter as you type (name, owner, category, verdict, flag) · `esc` clears |
-| `p` `w` `n` | quick filters: pilot theatre · renewing within 90 days · no usage data |
-| `o` / `r` | next sort column / reverse (or click a header) |
-| `enter` | open the tool |
+## Overview
+- `/` filter as you type (name, owner, category, verdict, flag) · `esc` clears filters
+- `p` `w` `n` quick filters: pilot theatre · renewing within 90 days · no usage data
+- `o` next sort column · `r` reverse (or click a header); unknown values always sort last
+- `enter` open the tool
 
-| key | tool detail |
-|---|---|
-| `[` `]` | previous / next page of users · `g` users group (all, active, inactive, never) |
-| `esc` | back |
+## Tool detail
+- `[` `]` previous / next page of users · `g` users group (all, active, inactive, never) · `esc` back
 
-| key | recommendations |
-|---|---|
-| `a` `d` `u` | accept · dismiss · reopen (kept across runs) |
-| `e` | export to CSV (asks for a path, then confirms) |
+## Recommendations
+- `a` accept · `d` dismiss · `u` reopen (kept across runs) · `e` export to CSV (path, then confirm)
 """
 
 

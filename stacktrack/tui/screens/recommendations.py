@@ -173,5 +173,4 @@ class RecommendationsScreen(AreaScreen):
             SystemCommand("Accept recommendation", "The selected one", lambda: self.action_mark("accepted")),
             SystemCommand("Dismiss recommendation", "The selected one", lambda: self.action_mark("dismissed")),
             SystemCommand("Reopen recommendation", "The selected one", lambda: self.action_mark("open")),
-            SystemCommand("Export recommendations to CSV", "Asks for a path", self.action_export),
         ]  # fmt: skip
