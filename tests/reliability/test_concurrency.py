@@ -23,13 +23,13 @@ from stacktrack.tui.data import StackData
 
 from . import loopback as lb
 
-CSV_ROWS = 20_000
+CSV_ROWS = 10_000
 
 
 def test_reads_during_a_snapshot_and_an_overlapping_snapshot(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sandbox, info = lb.start_server(latency_ms=30, page_size=100)
+    sandbox, info = lb.start_server(latency_ms=10, page_size=200)
     for name, value in info.env.items():
         monkeypatch.setenv(name, value)
     try:
@@ -98,6 +98,7 @@ def test_reads_during_a_snapshot_and_an_overlapping_snapshot(
     assert writer.returncode == 0, writer_err
     assert errors == []
     assert reads["overview"] >= 1 and reads["state"] >= 3, reads
+    print("reads during the snapshot:", reads)
     with Store.open(db) as store:
         assert store.recommendation_states() == {"cut:example": "dismissed"}
         runs = store.runs()
