@@ -288,6 +288,13 @@ def _features(detail: ToolDetail) -> Group | Text:
 
 def _sources(detail: ToolDetail) -> Group | Text:
     title = Text("Sources", style="bold")
+    horizon = detail.tool.history_horizon_days
+    title.append(
+        f"  activity history kept {horizon} days"
+        if horizon
+        else "  activity history: unlimited or unknown",
+        style="dim",
+    )
     if not detail.sources:
         return Text.assemble(title, "  ", ("none: figures come from the contract only", "dim"))
     table = Table(box=None, show_edge=False)
