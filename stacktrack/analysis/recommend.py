@@ -85,6 +85,7 @@ def _single_tool_candidates(tool: ToolFigures, source_failed: bool) -> list[_Can
     found: list[_Candidate] = []
     cost = tool.annual_cost
     if tool.active_users == 0:
+        assigned = "" if tool.seats_assigned is None else f" ({tool.seats_assigned} assigned)"
         found.append(
             _Candidate(
                 "retire",
@@ -92,13 +93,17 @@ def _single_tool_candidates(tool: ToolFigures, source_failed: bool) -> list[_Can
                 None,
                 _money(cost),
                 "high",
-                f"No user was active in the last {tool.active_window_days} days "
-                f"({tool.seats_assigned if tool.seats_assigned is not None else 'unknown'} assigned).",
+                f"No user was active in the last {tool.active_window_days} days{assigned}.",
                 _base_evidence(tool),
             )
         )
     if "pilot_theatre" in tool.flags:
-        evidence = _base_evidence(tool) | {"age_days": tool.age_days, "integrations": []}
+        stale = sorted({row.tool_id for row in tool.integration_rows if not row.live})
+        evidence = _base_evidence(tool) | {
+            "age_days": tool.age_days,
+            "live_integrations": [],
+            "stale_integrations": stale,
+        }
         found.append(
             _Candidate(
                 "integrate_or_retire",
@@ -106,7 +111,8 @@ def _single_tool_candidates(tool: ToolFigures, source_failed: bool) -> list[_Can
                 None,
                 _money(cost),
                 "medium",
-                f"Connected to nothing after {tool.age_days} days: wire it into the stack or retire it.",
+                f"Connected to nothing after {tool.age_days} days: wire it into the stack or "
+                "retire it.",
                 evidence,
             )
         )
