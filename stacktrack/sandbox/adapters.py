@@ -453,7 +453,7 @@ def _okta_user(view: View, person: Employee) -> dict[str, Any]:
         "created": _iso(person.hired),
         "activated": None if status == "PROVISIONED" else _iso(person.hired),
         "lastLogin": _iso(view.last_login(person)),
-        "lastUpdated": _iso(person.left or person.hired),
+        "lastUpdated": _iso(person.left if view.suspended(person) else person.hired),
         "profile": {
             "firstName": person.first,
             "lastName": person.last,

@@ -8,7 +8,9 @@ vendor, integrations named so that they resolve to the configured tools on both 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
+import re
 
 import pytest
 
@@ -142,3 +144,40 @@ def test_integrations_resolve_to_configured_tools_on_both_sides(
     assert {name for name, _ in flows} <= names
     slack = own(seen["slack"])
     assert {"HubSpot", "Salesforce", "Zoom"} <= {i.app for i in slack.integrations or []}
+
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$")
+_EPOCH_FIELDS = {"date_first", "date_last", "updated", "date"}
+
+
+def _timestamps(node: object, key: str = "") -> list[dt.datetime]:
+    found: list[dt.datetime] = []
+    if isinstance(node, dict):
+        for name, value in node.items():
+            found += _timestamps(value, str(name))
+    elif isinstance(node, list | tuple):
+        for value in node:
+            found += _timestamps(value, key)
+    elif isinstance(node, str) and _ISO.match(node):
+        text = node.replace("Z", "+00:00")
+        if text[-5] in "+-" and text[-3] != ":":  # Salesforce's +0000
+            text = text[:-2] + ":" + text[-2:]
+        found.append(dt.datetime.fromisoformat(text))
+    elif key in _EPOCH_FIELDS and isinstance(node, int | str) and str(node).isdigit():
+        found.append(dt.datetime.fromtimestamp(int(node), dt.UTC))
+    return found
+
+
+@pytest.mark.parametrize("weeks_back", [0, 12])
+@pytest.mark.parametrize("source", SOURCES)
+def test_no_vendor_timestamp_is_after_the_instant(
+    world: World, source: str, weeks_back: int
+) -> None:
+    view = world.at(world.end - dt.timedelta(weeks=weeks_back, hours=3))
+    data = dataclasses.asdict(adapters.ADAPTERS[source](view))
+    stamps = _timestamps(data)
+    if source == "segment":  # the Segment endpoints carry no times at all
+        assert stamps == []
+        return
+    assert len(stamps) > 50
+    assert max(stamps) <= view.instant
