@@ -52,15 +52,11 @@ class UsageSummary:
         return found
 
 
-def user_key(source: str, email: str | None, account_id: str) -> str:
-    """SPEC §6: lowercased e-mail where the source gives one, else ``source:id``."""
-    return email if email else f"{source}:{account_id}"
-
-
 def summarize(source: str, usage: AppUsage) -> UsageSummary | None:
     accounts = usage.accounts
     if accounts is None:
         return None
+    # SPEC §6: users are keyed by lowercased e-mail (Account lowercases it), else source:id.
     keys = [a.email or f"{source}:{a.id}" for a in accounts]
     lasts = [a.last_active for a in accounts]
     last = dict(zip(keys, lasts, strict=True))

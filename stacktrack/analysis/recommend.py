@@ -9,17 +9,23 @@ settled in order of their best savings, so the biggest decisions win conflicts.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from stacktrack.analysis.models import Action, Recommendation, ToolFigures
 
-CONSOLIDATION_COVERAGE = 0.8
-"""Share of A's capabilities B must have for "A into B" (SPEC §7: all, or >= 80%); see ``_covers``."""
-OVERLAP_FOR_HIGH_CONFIDENCE = 0.5
+# Thresholds as exact fractions: 4/5 of 5 capabilities must be exactly 80%, and ceil(10 x 1.1) must
+# be 11, not the 12 that binary floating point gives.
+CONSOLIDATION_COVERAGE = Fraction(4, 5)
+"""Share of A's capabilities B must have for "A into B" (SPEC §7: all, or >= 80%)."""
+OVERLAP_FOR_HIGH_CONFIDENCE = Fraction(1, 2)
 """Share of A's active users already active in B that makes a consolidation high-confidence."""
-RIGHT_SIZE_BELOW = 0.8
+RIGHT_SIZE_BELOW = Fraction(4, 5)
 """Per-seat tools below this utilization of purchased seats are right-sized."""
+RIGHT_SIZE_HEADROOM = Fraction(11, 10)
+"""Right-sizing keeps ``ceil(active x 1.1)`` seats."""
 
 _PRIORITY: dict[str, int] = {
     "retire": 0,
@@ -69,8 +75,7 @@ def _base_evidence(tool: ToolFigures) -> dict[str, Any]:
 
 
 def _covers(covered: int, total: int) -> bool:
-    """``covered / total >= 0.8`` in integers (no float rounding at exactly 80%)."""
-    return covered * 5 >= total * 4
+    return Fraction(covered, total) >= CONSOLIDATION_COVERAGE
 
 
 def seat_price(tool: ToolFigures) -> float | None:
@@ -117,14 +122,13 @@ def _single_tool_candidates(tool: ToolFigures, source_failed: bool) -> list[_Can
             )
         )
     purchased, active = tool.seats_purchased, tool.active_users
-    # utilization < 0.8 in integers: active / purchased < 4 / 5
     if (
         tool.pricing == "per_seat"
         and purchased
         and active is not None
-        and active * 5 < purchased * 4
+        and Fraction(active, purchased) < RIGHT_SIZE_BELOW
     ):
-        keep = max(1, (active * 11 + 9) // 10)  # ceil(active * 1.1) without float error
+        keep = max(1, math.ceil(active * RIGHT_SIZE_HEADROOM))
         removed = purchased - keep
         if removed > 0:
             price = None if cost is None else cost / purchased
