@@ -223,3 +223,26 @@ def test_google_workspace_as_the_identity_provider(tmp_path: Path) -> None:
     assert (
         tool(document, "hubspot")["seats_assigned"] < 200
     )  # the directory is not every tool's seats
+
+
+def test_the_demo_command(tmp_path: Path) -> None:
+    from stacktrack.cli import main
+
+    saved = dict(os.environ)
+    try:
+        shown = CliRunner().invoke(
+            main, ["demo", "--no-tui", "--weeks", "1", "--seed", "3", "--dir", str(tmp_path / "t")]
+        )
+        as_json = CliRunner().invoke(
+            main, ["demo", "--json", "--weeks", "1", "--seed", "3", "--dir", str(tmp_path / "j")]
+        )
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert shown.exit_code == 0, shown.output
+    assert "simulated" in shown.output.lower()
+    assert "Jasper" in shown.output
+    assert as_json.exit_code == 0, as_json.output
+    document = json.loads(as_json.stdout)
+    assert document["schema"] == "stacktrack.report/1"
+    assert (tmp_path / "j" / CONFIG_NAME).exists() and (tmp_path / "j" / DB_NAME).exists()
