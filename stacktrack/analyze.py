@@ -151,7 +151,7 @@ def _analyze(
         currency=general.currency,
         tools=tuple(tools),
         edges=tuple(edge_list),
-        unmatched_apps=_dedupe(unmatched + unmatched_integrations),
+        unmatched_apps=_dedupe(unmatched + unmatched_integrations, catalog),
         recommendations=tuple(recs),
         totals=_totals(tools, recs),
         integration_aware_ran=integration_aware_ran,
@@ -314,10 +314,13 @@ def _source_rows(tool: ToolConfig, state: StackState) -> tuple[SourceStatusRow, 
     return tuple(rows)
 
 
-def _dedupe(apps: list[UnmatchedApp]) -> tuple[UnmatchedApp, ...]:
+def _dedupe(apps: list[UnmatchedApp], catalog: Catalog) -> tuple[UnmatchedApp, ...]:
     """One row per (source, app name ignoring case), keeping the largest known active count."""
     best: dict[tuple[str, str], UnmatchedApp] = {}
     for app in apps:
+        product = catalog.match(app.app)
+        if product is not None:
+            app = UnmatchedApp(app.source, app.app, app.active_users, product.key)
         key = (app.source, app.app.strip().casefold())
         current = best.get(key)
         if current is None or (app.active_users or -1) > (current.active_users or -1):

@@ -130,6 +130,8 @@ class UnmatchedApp:
     source: str
     app: str
     active_users: int | None
+    product: str | None = None
+    """The catalog key the name matches, when it is a known product (shows its category)."""
 
 
 @dataclass(frozen=True)

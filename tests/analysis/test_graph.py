@@ -201,3 +201,13 @@ def test_a_directory_that_is_also_a_product_keeps_its_own_users_to_itself():
     without = analyze(config([canva | {"sources": ["google_workspace"]}]), state(gw_source))
     assert without.tool("canva").seats_assigned == 1
     assert without.tool("canva").active_users == 1
+
+
+def test_unmatched_apps_name_their_catalog_product_when_known():
+    st = state(
+        source("okta", [usage([account("a", days_ago=1)], app="grammarly.com")]),
+        salesforce(integration("Made-up Connector", 1)),
+    )
+    analysis = analyze(config([SF]), st)
+    products = {u.app: u.product for u in analysis.unmatched_apps}
+    assert products == {"grammarly.com": "grammarly", "Made-up Connector": None}
