@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
+from stacktrack.sandbox.stack import DEPARTMENTS
 from stacktrack.sandbox.world import COMPANY, DOMAIN, AppView, Employee, Seat, View
 
 IDPS = ("okta", "google_workspace")
@@ -302,6 +303,9 @@ def salesforce_data(view: View) -> Any:
 # -- HubSpot --------------------------------------------------------------------------------------
 
 
+_TEAMS = [name for name, _ in DEPARTMENTS]
+
+
 def hubspot_data(view: View) -> Any:
     from stacktrack_hubspot.emulator import HubSpotData
 
@@ -319,7 +323,7 @@ def hubspot_data(view: View) -> Any:
                 "firstName": person.first,
                 "lastName": person.last,
                 "roleIds": [] if person.department == "RevOps" else ["2201"],
-                "primaryTeamId": str(100 + [d for d, _ in _departments()].index(person.department)),
+                "primaryTeamId": str(100 + _TEAMS.index(person.department)),
                 "secondaryTeamIds": [],
                 "superAdmin": person.department == "RevOps",
                 "sendWelcomeEmail": False,
@@ -344,12 +348,6 @@ def hubspot_data(view: View) -> Any:
             )
     logins.sort(key=lambda item: (item[0], item[1]["id"]), reverse=True)  # newest first
     return HubSpotData(users=users, logins=[row for _, row in logins])
-
-
-def _departments() -> tuple[tuple[str, int], ...]:
-    from stacktrack.sandbox.stack import DEPARTMENTS
-
-    return DEPARTMENTS
 
 
 # -- Segment --------------------------------------------------------------------------------------
