@@ -142,7 +142,6 @@ _LAST = [
 ]
 _ROLES = ("Coordinator", "Specialist", "Manager", "Senior Manager", "Director", "Analyst")
 
-_ONE_DAY = dt.timedelta(days=1)
 # Daily chance of activity for heavy, regular, light and dormant users (weekdays; weekends x0.15).
 _RATES = (0.85, 0.4, 0.07, 0.0)
 
@@ -235,22 +234,11 @@ class View:
     def suspended(self, employee: Employee) -> bool:
         return employee.status(self.instant) == "suspended"
 
-    def last_login(self, employee: Employee) -> dt.datetime | None:
-        """The IdP's last sign-in: the latest activity in any app."""
-        return self._last_logins.get(employee.key)
+    last_logins: dict[int, dt.datetime] = field(default_factory=dict)
+    """Employee key -> latest activity in any app (what an identity provider calls last login)."""
 
-    @property
-    def _last_logins(self) -> dict[int, dt.datetime]:
-        cached: dict[int, dt.datetime] | None = self.__dict__.get("_cache")
-        if cached is None:
-            cached = {}
-            for app in self.apps.values():
-                for seat in app.seats:
-                    when = seat.last_active
-                    if when is not None and when > cached.get(seat.employee.key, when - _ONE_DAY):
-                        cached[seat.employee.key] = when
-            object.__setattr__(self, "_cache", cached)
-        return cached
+    def last_login(self, employee: Employee) -> dt.datetime | None:
+        return self.last_logins.get(employee.key)
 
 
 class World:
@@ -436,6 +424,7 @@ class World:
                 if self._ago(days) <= instant
             ],
             bots=stack.SLACK_BOTS,
+            last_logins=_latest_by_employee(apps),
         )
 
     def _ago(self, days: int) -> dt.datetime:
@@ -461,6 +450,18 @@ class World:
 @functools.lru_cache(maxsize=4)
 def _generate(seed: int, end: dt.datetime) -> World:
     return World._build(seed, end)
+
+
+def _latest_by_employee(apps: dict[str, AppView]) -> dict[int, dt.datetime]:
+    latest: dict[int, dt.datetime] = {}
+    for app in apps.values():
+        for seat in app.seats:
+            when = seat.last_active
+            if when is not None and (
+                seat.employee.key not in latest or when > latest[seat.employee.key]
+            ):
+                latest[seat.employee.key] = when
+    return latest
 
 
 def end_date(seed: int) -> dt.datetime:
