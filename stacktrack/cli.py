@@ -31,10 +31,10 @@ class Context:
         self.db_path = db
         self.verbose = verbose
 
-    def load(self):  # type: ignore[no-untyped-def]
+    def load(self, *, need_secrets: bool = True):  # type: ignore[no-untyped-def]
         from stacktrack.config import load_config
 
-        loaded = load_config(self.config_path, db=self.db_path)
+        loaded = load_config(self.config_path, db=self.db_path, need_secrets=need_secrets)
         _setup_logging(self.verbose, loaded.secrets())
         for warning in loaded.warnings:
             click.secho(f"warning: {warning}", fg="yellow", err=True)
@@ -55,7 +55,7 @@ def _setup_logging(verbose: int, secrets: list[str]) -> None:
     logging.getLogger("httpx").setLevel(logging.INFO if verbose > 1 else logging.WARNING)
 
 
-@click.group(cls=DefaultGroup, default="tui", default_if_no_args=True)
+@click.group(cls=DefaultGroup, default="tui", default_if_no_args=True, invoke_without_command=True)
 @click.option(
     "--config",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -83,6 +83,8 @@ def main(ctx: click.Context, config: Path | None, db: Path | None, verbose: int)
       stacktrack                 open the terminal UI
     """
     ctx.obj = Context(config, db, verbose)
+    if ctx.invoked_subcommand is None:  # `stacktrack --config X --db Y` alone opens the TUI too
+        ctx.invoke(tui)
 
 
 # -- snapshot ---------------------------------------------------------------------------------
@@ -137,7 +139,7 @@ def _analysis(obj: Context) -> tuple[Any, Any, Any]:
     from stacktrack.catalog import load_catalog
     from stacktrack.store import Store
 
-    config = obj.load()
+    config = obj.load(need_secrets=False)  # reading the database needs no vendor token
     if not config.db_path.exists():
         raise UsageError(
             f"no database at {config.db_path} yet: run `stacktrack snapshot` first "
@@ -327,7 +329,7 @@ def tui(obj: Context) -> None:
     from stacktrack.tui.app import run_tui
 
     try:
-        config = obj.load()
+        config = obj.load(need_secrets=False)  # browsing needs no token; a snapshot names the unset
     except ConfigError as exc:
         if obj.config_path is not None or "No configuration found" not in str(exc):
             raise

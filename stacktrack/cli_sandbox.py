@@ -97,7 +97,7 @@ def _print_report(config_path: Path, db_path: Path, *, as_json: bool) -> None:
     from stacktrack.report_table import render_report
     from stacktrack.store import Store
 
-    config = load_config(config_path, db=db_path)
+    config = load_config(config_path, db=db_path, need_secrets=False)
     with Store.open(db_path) as store:
         state = store.current_state()
         analysis = analyze(config.file, state, load_catalog(), store.recommendation_states())

@@ -38,6 +38,9 @@ class LoadedConfig:
     plugins: dict[str, type[Plugin]] = field(default_factory=dict)
     broken_sources: dict[str, str] = field(default_factory=dict)
     """Sources whose plugin could not be imported: name -> reason. The snapshot fails them alone."""
+    missing_secrets: dict[str, str] = field(default_factory=dict)
+    """Sources whose ``{ env }`` variables are unset, when loaded with ``need_secrets=False``:
+    name -> reason. Reading commands (report, export, TUI) don't need them; a snapshot fails them."""
     warnings: list[str] = field(default_factory=list)
 
     def secrets(self) -> list[str]:
@@ -92,7 +95,11 @@ def resolve_db_path(config_path: Path, file: ConfigFile, explicit: Path | None) 
     return default_db_path()
 
 
-def load_config(path: Path | None = None, *, db: Path | None = None) -> LoadedConfig:
+def load_config(
+    path: Path | None = None, *, db: Path | None = None, need_secrets: bool = True
+) -> LoadedConfig:
+    """Find, read and validate the config. ``need_secrets=False`` lets commands that only read the
+    database (report, export, the TUI) run without the sources' token variables."""
     config_path = find_config(path)
     try:
         text = config_path.read_text(encoding="utf-8")
@@ -100,12 +107,14 @@ def load_config(path: Path | None = None, *, db: Path | None = None) -> LoadedCo
         raise ConfigError(f"{config_path}: no such file.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{config_path}: cannot read the file ({type(exc).__name__}).") from None
-    loaded = load_config_text(text, path=config_path, db=db)
+    loaded = load_config_text(text, path=config_path, db=db, need_secrets=need_secrets)
     loaded.warnings.extend(_permission_warnings(config_path, text))
     return loaded
 
 
-def load_config_text(text: str, *, path: Path, db: Path | None = None) -> LoadedConfig:
+def load_config_text(
+    text: str, *, path: Path, db: Path | None = None, need_secrets: bool = True
+) -> LoadedConfig:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -117,7 +126,7 @@ def load_config_text(text: str, *, path: Path, db: Path | None = None) -> Loaded
     loaded = LoadedConfig(path=path, file=file, db_path=resolve_db_path(path, file, db))
     errors: list[str] = []
     for name, source in file.sources.items():
-        _validate_source(loaded, name, source.raw, errors)
+        _validate_source(loaded, name, source.raw, errors, need_secrets)
     if errors:
         raise ConfigError(f"{path}: " + (errors[0] if len(errors) == 1 else _bullets(errors)))
     _check_catalog_products(loaded)
@@ -126,7 +135,7 @@ def load_config_text(text: str, *, path: Path, db: Path | None = None) -> Loaded
 
 
 def _validate_source(
-    loaded: LoadedConfig, name: str, table: dict[str, Any], errors: list[str]
+    loaded: LoadedConfig, name: str, table: dict[str, Any], errors: list[str], need_secrets: bool
 ) -> None:
     plugin_name = table["plugin"]
     available = registry.plugin_names()
@@ -142,11 +151,16 @@ def _validate_source(
         loaded.broken_sources[name] = f"plugin {plugin_name!r} failed to load: {plugin.reason}"
         loaded.warnings.append(f"sources.{name}: {loaded.broken_sources[name]}")
         return
+    unset: list[str] = []
     try:
-        resolved = _resolve_env(table, f"sources.{name}")
+        resolved = _resolve_env(table, f"sources.{name}", None if need_secrets else unset)
     except ConfigError as exc:
         errors.append(str(exc))
         return
+    if unset:
+        loaded.missing_secrets[name] = (
+            "the environment variable " + " and ".join(unset) + " is not set"
+        )
     for key, value in table.items():
         field_info = plugin.settings_model.model_fields.get(key)
         if isinstance(value, str) and field_info is not None and field_info.annotation is not None:
@@ -163,21 +177,28 @@ def _validate_source(
     loaded.plugins[name] = plugin
 
 
-def _resolve_env(value: Any, where: str) -> Any:
-    """Replace ``{ env = "NAME" }`` tables by the variable's value; a missing variable is an error."""
+def _resolve_env(value: Any, where: str, unset: list[str] | None = None) -> Any:
+    """Replace ``{ env = "NAME" }`` tables by the variable's value.
+
+    A missing variable is an error, unless ``unset`` is given: then its name is recorded there and a
+    placeholder stands in, so the rest of the table can still be validated.
+    """
     if isinstance(value, dict):
         if set(value) == {"env"}:
             name = value["env"]
             if not isinstance(name, str) or not name:
                 raise ConfigError(f'{where}: expected {{ env = "VARIABLE_NAME" }}.')
             if name not in os.environ:
-                raise ConfigError(f"{where}: the environment variable {name} is not set.")
+                if unset is None:
+                    raise ConfigError(f"{where}: the environment variable {name} is not set.")
+                unset.append(name)
+                return f"<unset:{name}>"
             return os.environ[name]
         if "env" in value:
             raise ConfigError(f'{where}: a secret reference takes only `env`: {{ env = "NAME" }}.')
-        return {key: _resolve_env(item, f"{where}.{key}") for key, item in value.items()}
+        return {key: _resolve_env(item, f"{where}.{key}", unset) for key, item in value.items()}
     if isinstance(value, list):
-        return [_resolve_env(item, f"{where}[{index}]") for index, item in enumerate(value)]
+        return [_resolve_env(item, f"{where}[{index}]", unset) for index, item in enumerate(value)]
     return value
 
 

@@ -191,6 +191,8 @@ async def _collect_one(
         return failed(
             config.broken_sources.get(name, "the plugin is not available"), "plugin_error"
         )
+    if name in config.missing_secrets:
+        return failed(config.missing_secrets[name], "authentication")
     settings = config.sources[name]
     plugin: Plugin = plugin_cls(name, settings)
     emit(SnapshotEvent(name, "started", plugin_cls.title))

@@ -341,7 +341,17 @@ class Store:
         return RunRecord(row[0], _parse(row[1]), _parse(row[2]), row[3], row[4], sources)  # type: ignore[arg-type]
 
     def _latest_run_id(self) -> int | None:
-        row = self.db.conn.execute("SELECT MAX(run_id) FROM source_runs").fetchone()
+        """The latest run that stored data: at least one source succeeded in it.
+
+        A run in which every source failed stores nothing new, so it must not move T (SPEC §6):
+        otherwise a night of network trouble would age every user's activity and call every tool
+        unused. The failures still show, as each source's latest status.
+        """
+        conn = self.db.conn
+        row = conn.execute("SELECT MAX(run_id) FROM source_runs WHERE status = 'ok'").fetchone()
+        if row and row[0] is not None:
+            return int(row[0])
+        row = conn.execute("SELECT MAX(run_id) FROM source_runs").fetchone()
         return row[0] if row else None
 
     def current_state(self) -> StackState:
@@ -383,7 +393,7 @@ class Store:
                 observation=observations.get(name),
                 notes=tuple(json.loads(ok[2])) if ok else (),
                 integration_aware=bool(ok[3]) if ok else False,
-                in_latest_run=latest_run_id == run_id,
+                in_latest_run=latest_run_id >= run_id,
             )
         first_seen = {
             row[0]: _parse(row[1])

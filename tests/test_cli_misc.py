@@ -102,3 +102,33 @@ def test_an_internal_error_writes_a_redacted_crash_file_not_a_traceback(monkeypa
     crash = Path(result.stderr.split("written to ")[1].split(";")[0])
     text = crash.read_text()
     assert "RuntimeError" in text and os.environ["STACKTRACK_TEST_TOKEN"] not in text
+
+
+def test_global_options_alone_open_the_tui(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[Path] = []
+    monkeypatch.setattr("stacktrack.tui.app.run_tui", lambda config, db: opened.append(db))
+    config = tmp_path / "c.toml"
+    config.write_text("[stacktrack]\n")
+    result = CliRunner().invoke(main, ["--config", str(config), "--db", str(tmp_path / "x.db")])
+    assert result.exit_code == 0, result.output
+    assert opened == [tmp_path / "x.db"]
+
+
+def test_reading_commands_need_no_token_but_snapshot_names_the_unset_variable(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[sources.m]\nplugin = "manual"\nactive = 1\ntoken = { env = "STACKTRACK_TEST_UNSET_VARIABLE" }\n'
+        '[sources.n]\nplugin = "manual"\nactive = 2\n'
+        '[[tools]]\nid = "t"\nname = "T"\nsources = ["m", "n"]\n'
+    )
+    args = ["--config", str(config), "--db", str(tmp_path / "x.db")]
+    runner = CliRunner()
+    strict = runner.invoke(main, [*args, "snapshot"])
+    assert strict.exit_code == 2 and "STACKTRACK_TEST_UNSET_VARIABLE is not set" in strict.stderr
+    lenient = load_config(config, need_secrets=False)
+    assert lenient.missing_secrets == {"m": "the environment variable STACKTRACK_TEST_UNSET_VARIABLE is not set"}
+    config.write_text(config.read_text().replace('token = { env = "STACKTRACK_TEST_UNSET_VARIABLE" }\n', ""))
+    assert runner.invoke(main, [*args, "snapshot"]).exit_code == 0
+    config.write_text(config.read_text().replace('active = 1\n', 'active = 1\ntoken = { env = "STACKTRACK_TEST_UNSET_VARIABLE" }\n'))
+    report = runner.invoke(main, [*args, "report", "--json"])
+    assert report.exit_code == 0, report.output
