@@ -10,12 +10,9 @@ for an hour makes the source fail with a clear reason instead of hanging a cron 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import email.utils
 import logging
 import random
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import httpx
@@ -23,7 +20,10 @@ import stamina
 
 from stacktrack import __version__
 from stacktrack.errors import PluginError
+from stacktrack.paging import reset_epoch_seconds, retry_after_seconds
 from stacktrack.plugin_api import Plugin
+
+__all__ = ["RetryPolicy", "build_client", "redact", "reset_epoch_seconds", "retry_after_seconds"]
 
 log = logging.getLogger("stacktrack.http")
 
@@ -39,36 +39,6 @@ class RetryPolicy:
     """Cap on a single wait, whatever the vendor asks."""
     total_wait_max: float = 90.0
     """Cap on all waiting for one request; past it the last response or error stands."""
-
-
-def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """``Retry-After`` as seconds from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
-def reset_epoch_seconds(value: str | None, now: float | None = None) -> float | None:
-    """A reset-style header holding a Unix time (Okta ``X-Rate-Limit-Reset``) as seconds from now."""
-    if value is None:
-        return None
-    try:
-        reset = float(value)
-    except ValueError:
-        return None
-    return max(0.0, reset - (time.time() if now is None else now))
 
 
 class _RetryableResponse(Exception):

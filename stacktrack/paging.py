@@ -9,7 +9,9 @@ guarded against a token that repeats (a vendor bug or an emulator fault would ot
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import json
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
@@ -208,6 +210,36 @@ def parse_time(value: Any) -> dt.datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed.astimezone(dt.UTC)
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """``Retry-After`` as seconds from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def reset_epoch_seconds(value: str | None, now: float | None = None) -> float | None:
+    """A reset-style header holding a Unix time (Okta ``X-Rate-Limit-Reset``) as seconds from now."""
+    if value is None:
+        return None
+    try:
+        reset = float(value)
+    except ValueError:
+        return None
+    return max(0.0, reset - (time.time() if now is None else now))
 
 
 _INVALID = object()

@@ -30,6 +30,8 @@ from stacktrack.paging import (
     paginate_next_url,
     parse_time,
     request_json,
+    reset_epoch_seconds,
+    retry_after_seconds,
 )
 
 __all__ = [
@@ -55,6 +57,8 @@ __all__ = [
     "paginate_next_url",
     "parse_time",
     "request_json",
+    "reset_epoch_seconds",
+    "retry_after_seconds",
 ]
 
 
@@ -257,8 +261,6 @@ class Plugin(ABC):
         signals (Okta ``X-Rate-Limit-Reset``, Segment ``msBeforeNext``) override it; return ``0.0``
         for "rate-limited, no hint" and the core uses exponential backoff.
         """
-        from stacktrack.http import retry_after_seconds
-
         if response.status_code != 429:
             return None
         return retry_after_seconds(response.headers) or 0.0

@@ -114,7 +114,7 @@ class OktaPlugin(Plugin):
         As Okta's own SDK does: the server's clock, not ours (they may differ), plus one second, and
         the smallest value when several reset headers come back. No header: back off exponentially.
         """
-        from stacktrack.http import reset_epoch_seconds
+        from stacktrack.plugin_api import reset_epoch_seconds
 
         if response.status_code != 429:
             return None
