@@ -163,12 +163,15 @@ def _validate_source(
         )
     for key, value in table.items():
         field_info = plugin.settings_model.model_fields.get(key)
-        if isinstance(value, str) and field_info is not None and field_info.annotation is not None:
-            if "SecretStr" in str(field_info.annotation):
-                loaded.warnings.append(
-                    f"sources.{name}.{key} is written into the file; prefer "
-                    f'{key} = {{ env = "NAME" }} so the secret stays out of it.'
-                )
+        if (
+            isinstance(value, str)
+            and field_info is not None
+            and "SecretStr" in str(field_info.annotation)
+        ):
+            loaded.warnings.append(
+                f"sources.{name}.{key} is written into the file; prefer "
+                f'{key} = {{ env = "NAME" }} so the secret stays out of it.'
+            )
     try:
         loaded.sources[name] = plugin.settings_model.model_validate(resolved)
     except ValidationError as exc:

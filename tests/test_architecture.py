@@ -11,8 +11,12 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def test_import_contracts_are_kept() -> None:
-    lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which("lint-imports")
+    lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which(
+        "lint-imports"
+    )
     assert lint, "import-linter is a test dependency: pip install -e '.[test]'"
-    result = subprocess.run([lint, "--no-cache"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [lint, "--no-cache"], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout

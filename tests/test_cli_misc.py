@@ -27,11 +27,17 @@ def test_init_writes_a_valid_private_config_and_refuses_to_overwrite(tmp_path: P
     assert again.exit_code == 2 and "already exists" in again.stderr
 
 
-def test_plugins_lists_each_with_what_it_observes_and_survives_a_broken_one(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plugins_lists_each_with_what_it_observes_and_survives_a_broken_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     real = registry.load_plugin
     monkeypatch.setattr(registry, "plugin_names", lambda: ["broken", "csv", "manual"])
     monkeypatch.setattr(
-        registry, "load_plugin", lambda n: registry.PluginLoadError(n, "x:y", "ImportError: nope") if n == "broken" else real(n)
+        registry,
+        "load_plugin",
+        lambda n: (
+            registry.PluginLoadError(n, "x:y", "ImportError: nope") if n == "broken" else real(n)
+        ),
     )
     result = CliRunner().invoke(main, ["plugins"])
     assert result.exit_code == 0
@@ -45,7 +51,16 @@ def test_listing_plugin_names_imports_no_plugin() -> None:
     for name in [m for m in sys.modules if m.startswith("stacktrack_")]:
         del sys.modules[name]
     names = registry.plugin_names()
-    assert {"okta", "salesforce", "hubspot", "slack", "segment", "google_workspace", "csv", "manual"} <= set(names)
+    assert {
+        "okta",
+        "salesforce",
+        "hubspot",
+        "slack",
+        "segment",
+        "google_workspace",
+        "csv",
+        "manual",
+    } <= set(names)
     assert not [m for m in sys.modules if m.startswith("stacktrack_")]
 
 
@@ -53,18 +68,24 @@ def test_schedule_prints_absolute_paths(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text("[stacktrack]\n")
     db = tmp_path / "st.db"
-    cron = CliRunner().invoke(main, ["--config", str(config), "--db", str(db), "schedule", "--cron", "--at", "07:30"])
+    cron = CliRunner().invoke(
+        main, ["--config", str(config), "--db", str(db), "schedule", "--cron", "--at", "07:30"]
+    )
     assert cron.exit_code == 0
-    line = [ln for ln in cron.output.splitlines() if not ln.startswith("#")][0]
+    line = next(ln for ln in cron.output.splitlines() if not ln.startswith("#"))
     assert line.startswith("30 7 * * * /") and f"--config {config}" in line and f"--db {db}" in line
     assert line.split()[5].startswith("/")
-    units = CliRunner().invoke(main, ["--config", str(config), "--db", str(db), "schedule", "--systemd"])
+    units = CliRunner().invoke(
+        main, ["--config", str(config), "--db", str(db), "schedule", "--systemd"]
+    )
     assert "OnCalendar=*-*-* 06:15:00" in units.output and "SuccessExitStatus=3 75" in units.output
     bad = CliRunner().invoke(main, ["--config", str(config), "schedule", "--at", "25:00"])
     assert bad.exit_code == 2 and "HH:MM" in bad.stderr
 
 
-def test_snapshot_then_report_on_the_example_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_snapshot_then_report_on_the_example_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     args = ["--config", str(REPO / "config.example.toml"), "--db", str(tmp_path / "ex.db")]
     runner = CliRunner()
@@ -85,11 +106,22 @@ def test_snapshot_then_report_on_the_example_config(tmp_path: Path, monkeypatch:
 
 
 def test_report_without_a_database_says_what_to_do(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["--config", str(REPO / "config.example.toml"), "--db", str(tmp_path / "none.db"), "report"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "--config",
+            str(REPO / "config.example.toml"),
+            "--db",
+            str(tmp_path / "none.db"),
+            "report",
+        ],
+    )
     assert result.exit_code == 2 and "stacktrack snapshot" in result.stderr
 
 
-def test_an_internal_error_writes_a_redacted_crash_file_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_internal_error_writes_a_redacted_crash_file_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import stacktrack.registry as reg
 
     def explode() -> None:
@@ -114,7 +146,9 @@ def test_global_options_alone_open_the_tui(tmp_path: Path, monkeypatch: pytest.M
     assert opened == [tmp_path / "x.db"]
 
 
-def test_reading_commands_need_no_token_but_snapshot_names_the_unset_variable(tmp_path: Path) -> None:
+def test_reading_commands_need_no_token_but_snapshot_names_the_unset_variable(
+    tmp_path: Path,
+) -> None:
     config = tmp_path / "c.toml"
     config.write_text(
         '[sources.m]\nplugin = "manual"\nactive = 1\ntoken = { env = "STACKTRACK_TEST_UNSET_VARIABLE" }\n'
@@ -126,9 +160,17 @@ def test_reading_commands_need_no_token_but_snapshot_names_the_unset_variable(tm
     strict = runner.invoke(main, [*args, "snapshot"])
     assert strict.exit_code == 2 and "STACKTRACK_TEST_UNSET_VARIABLE is not set" in strict.stderr
     lenient = load_config(config, need_secrets=False)
-    assert lenient.missing_secrets == {"m": "the environment variable STACKTRACK_TEST_UNSET_VARIABLE is not set"}
-    config.write_text(config.read_text().replace('token = { env = "STACKTRACK_TEST_UNSET_VARIABLE" }\n', ""))
+    assert lenient.missing_secrets == {
+        "m": "the environment variable STACKTRACK_TEST_UNSET_VARIABLE is not set"
+    }
+    config.write_text(
+        config.read_text().replace('token = { env = "STACKTRACK_TEST_UNSET_VARIABLE" }\n', "")
+    )
     assert runner.invoke(main, [*args, "snapshot"]).exit_code == 0
-    config.write_text(config.read_text().replace('active = 1\n', 'active = 1\ntoken = { env = "STACKTRACK_TEST_UNSET_VARIABLE" }\n'))
+    config.write_text(
+        config.read_text().replace(
+            "active = 1\n", 'active = 1\ntoken = { env = "STACKTRACK_TEST_UNSET_VARIABLE" }\n'
+        )
+    )
     report = runner.invoke(main, [*args, "report", "--json"])
     assert report.exit_code == 0, report.output

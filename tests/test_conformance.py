@@ -106,7 +106,7 @@ async def test_every_page_followed_and_plugin_agrees_with_emulator(k: Any) -> No
 async def test_repeated_cursor_raises(k: Any) -> None:
     emulator = make_emulator(k)
     emulator.repeat_cursor = True
-    with pytest.raises(BadResponse, match="loop|repeat"):
+    with pytest.raises(BadResponse, match=r"loop|repeat"):
         await collect(k, emulator.transport())
 
 

@@ -196,7 +196,9 @@ def test_a_run_where_every_source_failed_does_not_move_the_clock(tmp_path: Path)
         good = store.begin_run(T0, T0)
         store.store_source_result(good, "hub", "hubspot", _obs(3, active_until=2), duration_s=0)
         bad = store.begin_run(T0 + dt.timedelta(days=40), T0)
-        store.store_source_failure(bad, "hub", "hubspot", error="network", kind="plugin_error", duration_s=0)
+        store.store_source_failure(
+            bad, "hub", "hubspot", error="network", kind="plugin_error", duration_s=0
+        )
         state = store.current_state()
     assert state.run_id == good and state.as_of == T0  # activity is judged as of the data's run
     assert state.sources["hub"].status == "failed" and state.sources["hub"].error == "network"
