@@ -172,11 +172,6 @@ def test_same_seed_same_report(
     assert len(documents[0]["tools"]) >= 20 and documents[0]["recommendations"]
 
 
-@pytest.mark.xfail(
-    reason="waiting for the lead: config loading for report/TUI still requires every source's "
-    "{ env } secret, so a demo cannot be reopened in a new shell",
-    strict=False,
-)
 def test_demo_reopens_later_without_the_token_variables(
     demo: tuple[DemoResult, list[tuple[int, int, str]]],
 ) -> None:
