@@ -338,14 +338,11 @@ class World:
                 days=rng.randint(0, ramp) if ramp else rng.randint(0, 7)
             )
             level = 3 if person.never_logs_in else _pick(rng, mix)
-            seed = rng.getrandbits(64)  # drawn even when skipped, so later seats stay the same
-            if person.left is not None and start >= person.left:
-                continue  # gone before the seat would have been handed out
             seat = Assignment(person, start, None)
             # One generator per seat, seeded from the world's: a seat's history does not depend on
             # how many random numbers other seats drew.
             seat.days = _active_days(
-                random.Random(seed),
+                random.Random(rng.getrandbits(64)),
                 rate=_RATES[level],
                 chances=chances,
                 # Whole days strictly inside the seat's life: no activity before it was assigned

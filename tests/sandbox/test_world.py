@@ -188,10 +188,3 @@ def test_vendor_data_does_not_depend_on_hash_randomisation() -> None:
         [sys.executable, "-c", _DIGEST], env=env, capture_output=True, text=True, check=True
     )
     assert here.getvalue().strip() == there.stdout.strip()
-
-
-def test_leavers_never_get_seats_after_leaving(world: World) -> None:
-    for seats in world.assignments.values():
-        for seat in seats:
-            left = seat.employee.left
-            assert left is None or seat.start < left
