@@ -8,6 +8,9 @@ Tables (see ``store.py`` for how they are used):
 - ``apps``: the current per-source view of each app (seats, features, integrations as JSON).
 - ``accounts``: the current state of every account; ``account_history`` keeps only earlier versions
   of rows that changed or disappeared, so history grows with change, not with users x runs.
+  Since 0002 a history row stores as NULL every field equal to the version that replaced it (bit set
+  in ``same``), so a year of daily changes to ``last_active`` costs little more than the timestamps
+  (bench/growth.py); ``Store.account_history`` fills them back in.
 - ``tool_runs``: per-run per-tool aggregates, so trends and "latest figures" never scan history.
 - ``tool_first_seen``, ``recommendation_state``: small state carried across runs.
 """
@@ -19,7 +22,7 @@ from sqlite_utils.migrations import Migrations
 
 migrations = Migrations("stacktrack")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @migrations(name="0001_initial")
@@ -120,5 +123,19 @@ def _initial(db: Database) -> None:
             status TEXT NOT NULL,            -- accepted | dismissed
             updated_at TEXT NOT NULL
         );
+        """
+    )
+
+
+@migrations(name="0002_history_deltas")
+def _history_deltas(db: Database) -> None:
+    """``account_history.same``: a bitmask over the fields email, name, last_active, activity_kind
+    (bit 0 = email) that equal the next version's value and are stored as NULL. Existing rows are full (``same`` = 0). The per-account index keys on ``account_id`` alone:
+    a third of the size of (source, app_key, account_id), and as selective."""
+    db.executescript(
+        """
+        ALTER TABLE account_history ADD COLUMN same INTEGER NOT NULL DEFAULT 0;
+        DROP INDEX account_history_by_account;
+        CREATE INDEX account_history_by_id ON account_history(account_id);
         """
     )

@@ -40,6 +40,10 @@ _ACCOUNT_COLUMNS = (
     "app_key", "account_id", "email", "name", "status", "assigned", "guest", "last_active",
     "activity_kind",
 )  # fmt: skip
+_DELTA_COLUMNS = ("email", "name", "last_active", "activity_kind")
+"""The nullable fields a history row may share with its next version (stored NULL, flagged in
+``same``, bit 0 = email); status, assigned and guest are NOT NULL in schema 1 and always stored."""
+_DELTA_INDEX = tuple(1 + _ACCOUNT_COLUMNS.index(c) for c in _DELTA_COLUMNS)  # in an accounts row
 
 
 @dataclass(frozen=True)
@@ -249,14 +253,14 @@ class Store:
                 added += 1
                 upserts.append(row)
             elif old[:-1] != row[:-1]:
-                history.append((*old, run_id))
+                history.append(_history_row(old, row, run_id))
                 upserts.append(row)
         changed = len(history)
-        history.extend((*old, run_id) for old in existing.values())
+        history.extend((*old, run_id, 0) for old in existing.values())
         if history:
             conn.executemany(
                 f"INSERT INTO account_history (source, {', '.join(_ACCOUNT_COLUMNS)}, since_run,"
-                " until_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " until_run, same) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 history,
             )
         if existing:
@@ -467,11 +471,11 @@ class Store:
         """Earlier versions of one account (oldest first), then its current row."""
         columns = (*_ACCOUNT_COLUMNS, "since_run")
         rows = [
-            dict(zip((*columns, "until_run"), row, strict=True))
+            dict(zip((*columns, "until_run", "same"), row, strict=True))
             for row in self.db.conn.execute(
-                f"SELECT {', '.join(columns)}, until_run FROM account_history WHERE source = ?"
-                " AND app_key = ? AND account_id = ? ORDER BY since_run",
-                (source, app_key, account_id),
+                f"SELECT {', '.join(columns)}, until_run, same FROM account_history"
+                " WHERE account_id = ? AND source = ? AND app_key = ? ORDER BY since_run",
+                (account_id, source, app_key),
             )
         ]
         current = self.db.conn.execute(
@@ -480,7 +484,16 @@ class Store:
             (source, app_key, account_id),
         ).fetchone()
         if current:
-            rows.append({**dict(zip(columns, current, strict=True)), "until_run": None})
+            rows.append({**dict(zip(columns, current, strict=True)), "until_run": None, "same": 0})
+        # Fill in the fields a history row shares with the version that replaced it (newest first,
+        # so that version is already complete).
+        by_since = {row["since_run"]: row for row in rows}
+        for row in reversed(rows):
+            same = row.pop("same")
+            following = by_since.get(row["until_run"]) if same else None
+            for bit, column in enumerate(_DELTA_COLUMNS):
+                if same & (1 << bit):
+                    row[column] = following[column] if following else None
         return rows
 
     def recommendation_states(self) -> dict[str, str]:
@@ -525,6 +538,18 @@ def _app_row(source: str, key: str, usage: AppUsage, run_id: int) -> tuple[Any, 
         else json.dumps([i.model_dump(mode="json") for i in usage.integrations]),
         run_id,
     )  # fmt: skip
+
+
+def _history_row(old: tuple[Any, ...], new: tuple[Any, ...], run_id: int) -> tuple[Any, ...]:
+    """The ``account_history`` row for ``old`` (an ``accounts`` row) replaced by ``new`` in ``run_id``:
+    fields equal in both are stored as NULL and flagged in ``same`` (migration 0002)."""
+    same = 0
+    fields = list(old[:-1])
+    for bit, index in enumerate(_DELTA_INDEX):
+        if old[index] == new[index]:
+            same |= 1 << bit
+            fields[index] = None
+    return (*fields, old[-1], run_id, same)
 
 
 def _account_rows(

@@ -64,3 +64,49 @@ def test_the_collector_is_running_again_after_a_store(tmp_path: Path) -> None:
         run = store.begin_run(T0, T0)
         store.store_source_result(run, "s", "p", _obs(Account(id="a")), duration_s=1)
     assert gc.isenabled()
+
+
+def test_history_rows_store_only_what_changed_and_read_back_whole(tmp_path: Path) -> None:
+    """Migration 0002: a history row keeps NULL for fields equal to the next version; reading an
+    account's history fills them back in, across changes, a removal and a return."""
+
+    def acct(
+        day: int | None, *, status: AccountStatus = AccountStatus.ACTIVE, name: str = "Ada"
+    ) -> Account:
+        when = None if day is None else T0 + dt.timedelta(days=day)
+        return Account(
+            id="a", email="a@x.com", name=name, status=status, last_active=when,
+            activity_kind=ActivityKind.SSO if when else None,
+        )  # fmt: skip
+
+    listings = [
+        [acct(None)],  # run 1
+        [acct(1)],  # run 2: last_active and kind change
+        [acct(2, name="Ada L.")],  # run 3: last_active and name change
+        [],  # run 4: removed
+        [acct(4, status=AccountStatus.SUSPENDED)],  # run 5: back, suspended
+        [acct(5, status=AccountStatus.SUSPENDED)],  # run 6
+    ]
+    with Store.open(tmp_path / "st.db") as store:
+        for accounts in listings:
+            run = store.begin_run(T0, T0)
+            store.store_source_result(run, "s", "p", _obs(*accounts), duration_s=1)
+        history = store.account_history("s", "", "a")
+        stored = store.db.conn.execute(
+            "SELECT email, name, last_active, same FROM account_history ORDER BY since_run"
+        ).fetchall()
+    expected = [
+        (1, 2, None, "Ada", "active"),
+        (2, 3, T0 + dt.timedelta(days=1), "Ada", "active"),
+        (3, 4, T0 + dt.timedelta(days=2), "Ada L.", "active"),
+        (5, 6, T0 + dt.timedelta(days=4), "Ada", "suspended"),
+        (6, None, T0 + dt.timedelta(days=5), "Ada", "suspended"),
+    ]
+    assert [
+        (h["since_run"], h["until_run"], h["last_active"], h["name"], h["status"]) for h in history
+    ] == [(s, u, w.isoformat() if w else None, n, st) for s, u, w, n, st in expected]
+    assert all(h["email"] == "a@x.com" for h in history)
+    # the unchanged e-mail is not repeated in the rows replaced by a newer version...
+    assert stored[0][0] is None and stored[1][0] is None and stored[0][3] != 0
+    # ...but the row of the removal (no next version) is complete
+    assert stored[2] == ("a@x.com", "Ada L.", (T0 + dt.timedelta(days=2)).isoformat(), 0)
