@@ -37,9 +37,20 @@ def _loaded(app: Any, keys: tuple[str, ...]) -> Any:
         await wait_for(pilot, lambda: app.first_paint is not None)
         for key in keys:
             await pilot.press(key)
+        if keys == SCREENS["help"]:
+            # Markdown mounts its blocks asynchronously: on a loaded machine three short pauses
+            # were not always enough, and the picture caught a half-rendered help screen.
+            await wait_for(pilot, lambda: _help_rendered(app))
         await settle(pilot)
 
     return run_before
+
+
+def _help_rendered(app: Any) -> bool:
+    from textual.widgets import Markdown
+
+    markdowns = list(app.screen.query(Markdown))
+    return bool(markdowns) and all(len(m.children) > 0 for m in markdowns)
 
 
 @pytest.mark.parametrize("size", SIZES)
