@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from stacktrack.concurrency import gather_first_error
 from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
 from stacktrack.paging import (
     get_json,
@@ -51,6 +52,7 @@ __all__ = [
     "PluginSettings",
     "RateLimitExhausted",
     "SecretStr",
+    "gather_first_error",
     "get_json",
     "paginate_body_cursor",
     "paginate_link_header",

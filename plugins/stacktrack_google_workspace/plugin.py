@@ -29,10 +29,9 @@ delegation (the ``google`` extra, google-auth) is not wired in yet.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -51,10 +50,10 @@ from stacktrack.plugin_api import (
     Integration,
     Observation,
     Plugin,
-    PluginError,
     PluginSettings,
     RateLimitExhausted,
     SecretStr,
+    gather_first_error,
     paginate_body_cursor,
     parse_time,
 )
@@ -138,7 +137,7 @@ class GoogleWorkspacePlugin(Plugin):
 
     async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
         notes: list[str] = []
-        users, saml, grants = await _gather(
+        users, saml, grants = await gather_first_error(
             self._users(client, ctx),
             self._optional(
                 self._activities(client, ctx, "saml", "login_success"), notes, "SAML apps"
@@ -463,34 +462,3 @@ def _rfc3339(when: dt.datetime) -> str:
     return (
         when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
     )
-
-
-async def _gather(*work: Awaitable[Any]) -> list[Any]:
-    """Run concurrently; on failure cancel the rest and raise the first error itself (not a group)."""
-    tasks: list[asyncio.Task[Any]] = []
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(_run(item)) for item in work]
-    except BaseExceptionGroup as failed:
-        raise _first(failed) from None
-    return [task.result() for task in tasks]
-
-
-async def _run(work: Awaitable[_T]) -> _T:
-    return await work
-
-
-def _first(group: BaseExceptionGroup[Any]) -> BaseException:
-    errors = list(_leaves(group))
-    for error in errors:
-        if isinstance(error, PluginError):
-            return error
-    return errors[0]
-
-
-def _leaves(error: BaseException) -> Iterator[BaseException]:
-    if isinstance(error, BaseExceptionGroup):
-        for inner in error.exceptions:
-            yield from _leaves(inner)
-    else:
-        yield error

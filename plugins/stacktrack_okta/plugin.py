@@ -23,11 +23,9 @@ they were active, and leaving them out would undercount active users.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import email.utils
 import time
-from collections.abc import Awaitable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -44,9 +42,9 @@ from stacktrack.plugin_api import (
     CollectContext,
     Observation,
     Plugin,
-    PluginError,
     PluginSettings,
     SecretStr,
+    gather_first_error,
     header_auth,
     paginate_link_header,
     parse_time,
@@ -55,7 +53,6 @@ from stacktrack.plugin_api import (
 from .models import Application, AppUser, LogEvent
 
 _M = TypeVar("_M", bound=BaseModel)
-_T = TypeVar("_T")
 
 SSO_EVENT = "user.authentication.sso"
 
@@ -136,8 +133,10 @@ class OktaPlugin(Plugin):
     async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
         apps_task = self._apps(client, ctx)
         logins_task = self._sso_logins(client, ctx)
-        apps, logins = await _gather(apps_task, logins_task)
-        assignments = await _gather(*(self._assignments(client, ctx, app) for app in apps))
+        apps, logins = await gather_first_error(apps_task, logins_task)
+        assignments = await gather_first_error(
+            *(self._assignments(client, ctx, app) for app in apps)
+        )
         usages = [
             self._usage(app, users, logins.get(app.id, {}), ctx)
             for app, users in zip(apps, assignments, strict=True)
@@ -355,34 +354,3 @@ def _server_time(value: str | None) -> float:
                 parsed = parsed.replace(tzinfo=dt.UTC)
             return parsed.timestamp()
     return time.time()
-
-
-async def _gather(*work: Awaitable[Any]) -> list[Any]:
-    """Run concurrently; on failure cancel the rest and raise the first error itself (not a group)."""
-    tasks: list[asyncio.Task[Any]] = []
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(_run(item)) for item in work]
-    except BaseExceptionGroup as failed:
-        raise _first(failed) from None
-    return [task.result() for task in tasks]
-
-
-async def _run(work: Awaitable[_T]) -> _T:
-    return await work
-
-
-def _first(group: BaseExceptionGroup[Any]) -> BaseException:
-    errors = list(_leaves(group))
-    for error in errors:
-        if isinstance(error, PluginError):
-            return error
-    return errors[0]
-
-
-def _leaves(error: BaseException) -> Iterator[BaseException]:
-    if isinstance(error, BaseExceptionGroup):
-        for inner in error.exceptions:
-            yield from _leaves(inner)
-    else:
-        yield error

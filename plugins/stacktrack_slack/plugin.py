@@ -22,9 +22,8 @@ degrades (a note) instead of failing the source. ``users.list`` is required.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any, TypeVar
 
 import httpx
@@ -46,6 +45,7 @@ from stacktrack.plugin_api import (
     PluginSettings,
     RateLimitExhausted,
     SecretStr,
+    gather_first_error,
     get_json,
     paginate_body_cursor,
     parse_time,
@@ -123,7 +123,7 @@ class SlackPlugin(Plugin):
 
     async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
         notes: list[str] = []
-        members, billable, logins, integrations = await _gather(
+        members, billable, logins, integrations = await gather_first_error(
             self._members(client, ctx),
             self._optional(self._billable(client, ctx), notes, "billed-seat count unknown"),
             self._optional(self._last_logins(client, ctx, notes), notes, "activity unknown"),
@@ -391,34 +391,3 @@ def _safe(text: str | None) -> str | None:
     if text is None:
         return None
     return "".join(ch for ch in text if ch.isprintable())[:80] or None
-
-
-async def _gather(*work: Awaitable[Any]) -> list[Any]:
-    """Run concurrently; on failure cancel the rest and raise the first error (not a group)."""
-    tasks: list[asyncio.Task[Any]] = []
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(_run(item)) for item in work]
-    except BaseExceptionGroup as failed:
-        raise _first(failed) from None
-    return [task.result() for task in tasks]
-
-
-async def _run(work: Awaitable[_T]) -> _T:
-    return await work
-
-
-def _first(group: BaseExceptionGroup[Any]) -> BaseException:
-    errors = list(_leaves(group))
-    for error in errors:
-        if isinstance(error, PluginError):
-            return error
-    return errors[0]
-
-
-def _leaves(error: BaseException) -> Iterator[BaseException]:
-    if isinstance(error, BaseExceptionGroup):
-        for inner in error.exceptions:
-            yield from _leaves(inner)
-    else:
-        yield error
