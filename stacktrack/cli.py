@@ -21,7 +21,7 @@ import click
 from click_default_group import DefaultGroup
 
 from stacktrack import __version__
-from stacktrack.cli_common import EXIT_USAGE, handle_errors
+from stacktrack.cli_common import EXIT_USAGE, handle_errors, register_secrets
 from stacktrack.errors import UsageError
 
 
@@ -35,6 +35,7 @@ class Context:
         from stacktrack.config import load_config
 
         loaded = load_config(self.config_path, db=self.db_path, need_secrets=need_secrets)
+        register_secrets(loaded.secrets())
         _setup_logging(self.verbose, loaded.secrets())
         for warning in loaded.warnings:
             click.secho(f"warning: {warning}", fg="yellow", err=True)

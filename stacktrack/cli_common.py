@@ -20,6 +20,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
 
+_config_secrets: set[str] = set()
+
+
+def register_secrets(values: list[str]) -> None:
+    """Secret values of the loaded config: a crash file redacts them too, not only the environment
+    variables whose names look secret (an inline token or ``{ env = "HUBSPOT_PAT" }`` would leak)."""
+    _config_secrets.update(values)
+
 
 def handle_errors(func: F) -> F:
     """Map our exceptions to messages and exit codes; a bug gets a crash file, not a traceback."""
@@ -56,6 +64,7 @@ def _write_crash_file(exc: BaseException) -> Path:
     from stacktrack.http import redact
 
     secrets = [value for name, value in os.environ.items() if _looks_secret(name)]
+    secrets += sorted(_config_secrets)
     text = redact("".join(traceback.format_exception(exc)), secrets)
     folder = Path(platformdirs.user_cache_dir("stacktrack"))
     folder.mkdir(parents=True, exist_ok=True)
