@@ -106,7 +106,7 @@ class Emulator:
 
     def authorized(self, request: httpx.Request) -> bool:
         """Default: ``Authorization: Bearer <token>``."""
-        return request.headers.get("authorization") == f"Bearer {self.token}"
+        return bool(request.headers.get("authorization") == f"Bearer {self.token}")
 
     def unauthorized(self, request: httpx.Request) -> httpx.Response:
         return json_response({"error": "unauthorized"}, status=401)

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from stacktrack.snapshot import SnapshotEvent
 
@@ -25,7 +25,7 @@ def snapshot_progress(*, enabled: bool) -> Iterator[Callable[[SnapshotEvent], No
         console=Console(stderr=True),
         transient=False,
     )
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
 
     def on_event(event: SnapshotEvent) -> None:
         if event.source not in tasks:

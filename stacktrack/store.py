@@ -513,7 +513,7 @@ class Store:
                 )
 
     def integrity_ok(self) -> bool:
-        return self.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return bool(self.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
 
 
 def _check_not_newer(db: Database) -> None:

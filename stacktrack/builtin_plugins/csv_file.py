@@ -176,12 +176,13 @@ def _parse_time(text: str, settings: CsvSettings) -> dt.datetime:
             parsed = parsed.replace(tzinfo=offset)
         return parsed.astimezone(dt.UTC)
     try:
-        parsed = parse_time(text)
+        iso = parse_time(text)
     except ValueError:
         raise ValueError(
             f"{settings.last_active_column!r} is not an ISO 8601 date (set date_format)"
         ) from None
-    assert parsed is not None
+    assert iso is not None  # text is not empty
+    parsed = iso
     if "+" not in text[10:] and "Z" not in text and "-" not in text[10:]:
         parsed = parsed.replace(tzinfo=offset).astimezone(dt.UTC)  # naive: the export's zone
     return parsed
