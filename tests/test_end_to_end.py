@@ -167,6 +167,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     stamina.set_testing(True, attempts=3)
     mp = pytest.MonkeyPatch()
     tmp = tmp_path_factory.mktemp("e2e")
+    # module scope runs before conftest's per-test isolation: isolate the user dirs here too
+    for variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+        mp.setenv(variable, str(tmp / variable.lower()))
+    mp.delenv("STACKTRACK_CONFIG", raising=False)
+    mp.delenv("STACKTRACK_DB", raising=False)
     try:
         wall = dt.datetime.now(dt.UTC)
         now = wall.replace(microsecond=0) - dt.timedelta(hours=1)
@@ -488,3 +493,31 @@ def test_unmatched_apps(report: dict[str, Any]) -> None:
         {"source": "segment", "app": "braze", "active_users": None},
         {"source": "slack", "app": "Google Calendar", "active_users": None},
     ]
+
+
+def test_recommendations(report: dict[str, Any], tools: dict[str, dict[str, Any]]) -> None:
+    # SPEC §7, at most one per tool (the highest savings), earliest deadline first, then savings:
+    # * hubspot right_size: keep ceil(6 x 1.1) = 7 of 20, drop 13 x (24000/20) = 15600, high; the
+    #   only tool with a notice deadline, so first.
+    # * salesforce consolidate into hubspot: capabilities crm + analytics all covered by HubSpot,
+    #   which is not pilot theatre and has 4 live edges to Salesforce's 3. Active users already in
+    #   HubSpot: ana@acme.test, alice = 2 of 7 (< 50%: medium). Savings 30000 - 5 x 1200 = 24000
+    #   (beats right_size: keep ceil(7.7) = 8 of 10, drop 2 x 3000 = 6000).
+    # * outreach integrate_or_retire (pilot theatre, usage unknown so no retire): 15000, medium.
+    # * jasper retire (0 active, usage known): 6000, high.
+    # * google_workspace right_size: keep ceil(2.2) = 3 of 10, drop 7 x 180 = 1260, high.
+    # * canva retire: 600 (beats right_size to 1 seat: 4 x 120 = 480), high.
+    # slack: no purchased count, no right_size; segment: usage unknown, connected: nothing.
+    got = [
+        (r["action"], r["tool_id"], r["target_tool_id"], r["annual_savings"], r["confidence"])
+        for r in report["recommendations"]
+    ]
+    assert got == [
+        ("right_size", "hubspot", None, 15600, "high"),
+        ("consolidate", "salesforce", "hubspot", 24000, "medium"),
+        ("integrate_or_retire", "outreach", None, 15000, "medium"),
+        ("retire", "jasper", None, 6000, "high"),
+        ("right_size", "google_workspace", None, 1260, "high"),
+        ("retire", "canva", None, 600, "high"),
+    ]
+    assert report["recommendations"][0]["deadline"] == tools["hubspot"]["notice_deadline"]
