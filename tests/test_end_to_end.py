@@ -37,7 +37,11 @@ import stacktrack_slack.testkit as slack_kit
 import stamina
 from click.testing import CliRunner
 
+from stacktrack.analyze import analyze
+from stacktrack.catalog import load_catalog
 from stacktrack.cli import main
+from stacktrack.config import load_config
+from stacktrack.store import Store
 from tests.loopback import LoopbackServer
 
 KITS: dict[str, ModuleType] = {
@@ -521,3 +525,50 @@ def test_recommendations(report: dict[str, Any], tools: dict[str, dict[str, Any]
         ("retire", "canva", None, 600, "high"),
     ]
     assert report["recommendations"][0]["deadline"] == tools["hubspot"]["notice_deadline"]
+
+
+def test_user_rows_and_history_horizons(world: dict[str, Any]) -> None:
+    """What the report's counts rest on, per user, from the same stored run (the TUI's view)."""
+    loaded = load_config(world["config"], db=world["db"], need_secrets=False)
+    with Store.open(world["db"]) as store:
+        state = store.current_state()
+    tools = analyze(loaded.file, state, load_catalog()).tools_by_id()
+
+    def rows(tool: str) -> dict[str, tuple[str, bool]]:
+        return {row.key: (row.status, row.assigned) for row in tools[tool].users}
+
+    # HubSpot keeps 90 days of logins and Okta/Google SSO reach back 90 days: the never-active
+    # HubSpot users are "no activity on record in the last 90 days", not "never".
+    assert tools["hubspot"].history_note == "no activity on record in the last 90 days"
+    hubspot = rows("hubspot")
+    assert hubspot["dee@acme.test"] == ("never_active", True)  # failed logins only
+    assert hubspot["carol@acme.example"] == ("never_active", True)  # failed Okta SSO only
+    assert hubspot["eve@acme.test"] == ("inactive", True)  # 30 d + 1 h ago
+    assert hubspot["dave@acme.example"] == ("active", False)  # suspended in Okta
+    assert hubspot["frank@acme.example"] == ("never_active", False)  # staged, future SSO ignored
+    assert "gone@acme.test" not in hubspot
+    # Salesforce keeps LastLoginDate forever: cy is plainly never active.
+    assert tools["salesforce"].history_note == "never active: no activity on record"
+    assert rows("salesforce")["grace@acme.example"] == ("never_active", False)  # app-suspended
+    # Slack: humans only (no bot, app user or Slackbot), guests marked, the deleted member kept
+    # with his activity but no seat, the member without an e-mail keyed by source:id.
+    slack = {row.key: row for row in tools["slack"].users}
+    assert set(slack) == {
+        "alice@acme.example",
+        "bob@acme.example",
+        "carol@acme.example",
+        "dave@partner.example",
+        "erin@partner.example",
+        "frank@acme.example",
+        "grace@acme.example",
+        "slack:U10HEIDI",
+    }
+    assert {key for key, row in slack.items() if row.guest} == {
+        "dave@partner.example",
+        "erin@partner.example",
+    }
+    assert (slack["frank@acme.example"].status, slack["frank@acme.example"].assigned) == (
+        "active",
+        False,
+    )
+    assert slack["slack:U10HEIDI"].status == "never_active"
