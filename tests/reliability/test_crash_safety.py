@@ -34,9 +34,10 @@ def server() -> Iterator[lb.ServerInfo]:
 
 def _complete_run(config: Path, db: Path, info: lb.ServerInfo) -> float:
     started = time.monotonic()
-    result = lb.run(config, db, info, "snapshot")
+    result = lb.run(config, db, info, "-v", "snapshot")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
+    assert h.leaks(info.env.values(), stderr=result.stderr, stdout=result.stdout) == []
     return time.monotonic() - started
 
 
@@ -44,7 +45,8 @@ def _kill_at(config: Path, db: Path, info: lb.ServerInfo, delay: float) -> int |
     process = lb.spawn(config, db, info)
     time.sleep(delay)
     process.send_signal(signal.SIGKILL)
-    process.communicate(timeout=30)
+    out, err = process.communicate(timeout=30)
+    assert h.leaks(info.env.values(), stderr=err, stdout=out) == []
     return process.returncode
 
 
@@ -77,6 +79,7 @@ def _trials(tmp_path: Path, info: lb.ServerInfo, trials: int, *, run_after_each:
         assert latest is not None and latest.status == "ok"
         state = store.current_state()
     assert {s.status for s in state.sources.values()} == {"ok"}
+    assert h.leaks(info.env.values(), database=h.database_bytes(db)) == []
     assert len(state.sources["export"].observation.apps[0].accounts) == CSV_ROWS  # type: ignore[union-attr]
 
 
