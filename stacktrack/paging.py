@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 
 from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
 
@@ -33,8 +34,13 @@ async def request_json(
     json_body: Any = None,
     data: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
+    parse: Callable[[bytes], Any] | None = None,
 ) -> tuple[httpx.Response, Any]:
     """Send one request and return ``(response, parsed JSON)``; raise a typed error otherwise.
+
+    ``parse`` replaces ``json.loads`` for a 2xx body: a pydantic ``TypeAdapter(...).validate_json``
+    parses and validates in one pass, skipping the fields the plugin ignores (the big listings'
+    hot path). Its ``ValidationError`` becomes ``BadResponse`` naming where the shape was wrong.
 
     401/403 -> ``AuthenticationError``; 429 -> ``RateLimitExhausted``; other non-2xx -> ``PluginError``;
     invalid JSON -> ``BadResponse``. Each error carries ``status_code`` and the parsed ``body`` so a
@@ -50,8 +56,10 @@ async def request_json(
         raise PluginError(
             source, f"network error talking to {_where(url)}: {type(exc).__name__}"
         ) from None
-    body = _parse(response, source)
     status = response.status_code
+    if parse is not None and 200 <= status < 300:
+        return response, _parse_with(parse, response, source, url)
+    body = _parse(response, source)
     if 200 <= status < 300:
         if body is _INVALID:
             raise BadResponse(
@@ -94,9 +102,16 @@ async def get_json(
 
 
 async def paginate_link_header(
-    client: httpx.AsyncClient, url: str, *, source: str, params: Mapping[str, Any] | None = None
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    source: str,
+    params: Mapping[str, Any] | None = None,
+    parse: Callable[[bytes], Any] | None = None,
 ) -> AsyncIterator[Any]:
-    """Yield each page's JSON following RFC 8288 ``Link: <...>; rel="next"`` (Okta, GitHub style)."""
+    """Yield each page's JSON following RFC 8288 ``Link: <...>; rel="next"`` (Okta, GitHub style).
+
+    ``parse``: see ``request_json``."""
     seen: set[str] = set()
     next_url: str | None = url
     next_params = params
@@ -104,7 +119,7 @@ async def paginate_link_header(
         if next_url is None:
             return
         response, body = await request_json(
-            client, "GET", next_url, source=source, params=next_params
+            client, "GET", next_url, source=source, params=next_params, parse=parse
         )
         yield body
         link = response.links.get("next", {}).get("url")
@@ -243,6 +258,24 @@ def reset_epoch_seconds(value: str | None, now: float | None = None) -> float | 
 
 
 _INVALID = object()
+
+
+def _parse_with(
+    parse: Callable[[bytes], Any], response: httpx.Response, source: str, url: str
+) -> Any:
+    try:
+        return parse(response.content)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        if first["type"] == "json_invalid":
+            raise BadResponse(
+                source,
+                f"{_where(url)} answered {response.status_code} with a body that is not valid JSON",
+            ) from None
+        where = ".".join(str(part) for part in first["loc"]) or "the top level"
+        raise BadResponse(
+            source, f"{_where(url)} returned an unexpected shape (at {where})"
+        ) from None
 
 
 def _parse(response: httpx.Response, source: str) -> Any:

@@ -196,3 +196,28 @@ async def test_next_url_pagination_guard() -> None:
 def test_redact_removes_every_secret() -> None:
     text = "Authorization: Bearer tok-abcdef failed for tok-abcdef-longer"
     assert "tok-abcdef" not in redact(text, ["tok-abcdef", "tok-abcdef-longer"])
+
+
+@respx.mock
+async def test_parse_validates_pages_from_bytes_and_types_its_errors() -> None:
+    from pydantic import BaseModel, TypeAdapter
+
+    class Item(BaseModel):
+        id: int
+
+    parse = TypeAdapter(list[Item]).validate_json
+    respx.get(f"{BASE}/ok").mock(return_value=httpx.Response(200, json=[{"id": 1, "junk": "x"}]))
+    respx.get(f"{BASE}/shape").mock(
+        return_value=httpx.Response(200, json=[{"id": 1}, {"id": "two"}])
+    )
+    respx.get(f"{BASE}/broken").mock(return_value=httpx.Response(200, content=b'[{"id": 1'))
+    client, _ = _client()
+    async with client:
+        pages = [p async for p in paginate_link_header(client, "/ok", source="src", parse=parse)]
+        assert pages == [[Item(id=1)]]
+        with pytest.raises(BadResponse, match=r"unexpected shape \(at 1.id\)"):
+            async for _ in paginate_link_header(client, "/shape", source="src", parse=parse):
+                pass
+        with pytest.raises(BadResponse, match="not valid JSON"):
+            async for _ in paginate_link_header(client, "/broken", source="src", parse=parse):
+                pass
