@@ -13,10 +13,10 @@ import email.utils
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
 
@@ -255,6 +255,26 @@ def reset_epoch_seconds(value: str | None, now: float | None = None) -> float | 
     except ValueError:
         return None
     return max(0.0, reset - (time.time() if now is None else now))
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def parse_model(model: type[_M], body: Any, *, source: str, what: str) -> _M:
+    """Validate a vendor payload; a wrong shape becomes ``BadResponse`` naming where it was wrong."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        where = ".".join(str(part) for part in exc.errors()[0]["loc"]) or "body"
+        raise BadResponse(source, f"{what} returned an unexpected shape (at {where})") from None
+
+
+def parse_vendor_time(value: Any, *, source: str, what: str) -> dt.datetime | None:
+    """``parse_time`` for vendor data: a value that is no timestamp becomes ``BadResponse``."""
+    try:
+        return parse_time(value)
+    except (ValueError, OverflowError, OSError, TypeError):
+        raise BadResponse(source, f"{what} is not a timestamp") from None
 
 
 _INVALID = object()

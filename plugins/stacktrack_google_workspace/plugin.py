@@ -44,7 +44,6 @@ from stacktrack.plugin_api import (
     ActivityKind,
     AppUsage,
     AuthenticationError,
-    BadResponse,
     Capability,
     CollectContext,
     Integration,
@@ -55,7 +54,8 @@ from stacktrack.plugin_api import (
     SecretStr,
     gather_first_error,
     paginate_body_cursor,
-    parse_time,
+    parse_model,
+    parse_vendor_time,
 )
 
 from .models import ActivitiesPage, Activity, DirectoryUser, ErrorBody, LicensesPage, UsersPage
@@ -394,19 +394,10 @@ class GoogleWorkspacePlugin(Plugin):
             return None
 
     def _parse(self, model: type[_M], body: Any, what: str) -> _M:
-        try:
-            return model.model_validate(body)
-        except ValidationError as exc:
-            where = ".".join(str(part) for part in exc.errors()[0]["loc"]) or "body"
-            raise BadResponse(
-                self.source, f"{what} returned an unexpected shape (at {where})"
-            ) from None
+        return parse_model(model, body, source=self.source, what=what)
 
     def _time(self, value: Any, what: str) -> dt.datetime | None:
-        try:
-            return parse_time(value)
-        except (ValueError, OverflowError, OSError, TypeError):
-            raise BadResponse(self.source, f"{what} is not a timestamp") from None
+        return parse_vendor_time(value, source=self.source, what=what)
 
     def _login_time(self, value: Any) -> dt.datetime | None:
         when = self._time(value, "Directory lastLoginTime")

@@ -39,7 +39,6 @@ from stacktrack.plugin_api import (
     AccountStatus,
     ActivityKind,
     AppUsage,
-    BadResponse,
     Capability,
     CollectContext,
     Observation,
@@ -49,7 +48,7 @@ from stacktrack.plugin_api import (
     gather_first_error,
     header_auth,
     paginate_link_header,
-    parse_time,
+    parse_vendor_time,
 )
 
 from .models import Application, AppUser, LogEvent
@@ -290,10 +289,7 @@ class OktaPlugin(Plugin):
     # -- helpers ---------------------------------------------------------------------------
 
     def _time(self, value: Any, what: str) -> dt.datetime | None:
-        try:
-            return parse_time(value)
-        except (ValueError, OverflowError, OSError, TypeError):
-            raise BadResponse(self.source, f"{what} is not a timestamp") from None
+        return parse_vendor_time(value, source=self.source, what=what)
 
 
 def _app_target(event: LogEvent) -> str | None:

@@ -17,11 +17,10 @@ is ``None`` (unknown, which the core counts as live).
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import math
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
@@ -36,16 +35,15 @@ from stacktrack.plugin_api import (
     Integration,
     Observation,
     Plugin,
-    PluginError,
     PluginSettings,
     SecretStr,
+    gather_first_error,
     paginate_body_cursor,
 )
 
 from .models import Destination, DestinationsPage, Source, SourcesPage, User, UsersPage
 
 _I = TypeVar("_I")
-_T = TypeVar("_T")
 
 LIBRARY_CATEGORIES = frozenset({"website", "mobile", "server", "ott"})
 """Catalog categories of event libraries (analytics.js, iOS, Node, HTTP API): code the team runs,
@@ -92,7 +90,7 @@ class SegmentPlugin(Plugin):
         return _reset_seconds(response.headers.get("x-ratelimit-reset")) or 0.0
 
     async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
-        users, sources, destinations = await _gather(
+        users, sources, destinations = await gather_first_error(
             self._list(
                 client, ctx, "/users", lambda body: UsersPage.model_validate(body).data.users
             ),
@@ -229,27 +227,3 @@ def _reset_seconds(value: str | None) -> float | None:
     if when.tzinfo is None:
         return None
     return max(0.0, when.timestamp() - time.time())
-
-
-async def _gather(*work: Awaitable[Any]) -> list[Any]:
-    """Run concurrently; on failure cancel the rest and raise the first error (not a group)."""
-    tasks: list[asyncio.Task[Any]] = []
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(_run(item)) for item in work]
-    except BaseExceptionGroup as failed:
-        leaves = list(_leaves(failed))
-        raise next((e for e in leaves if isinstance(e, PluginError)), leaves[0]) from None
-    return [task.result() for task in tasks]
-
-
-async def _run(work: Awaitable[_T]) -> _T:
-    return await work
-
-
-def _leaves(error: BaseException) -> Iterator[BaseException]:
-    if isinstance(error, BaseExceptionGroup):
-        for inner in error.exceptions:
-            yield from _leaves(inner)
-    else:
-        yield error

@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator, Awaitable
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from stacktrack.plugin_api import (
     Account,
@@ -48,7 +48,8 @@ from stacktrack.plugin_api import (
     gather_first_error,
     get_json,
     paginate_body_cursor,
-    parse_time,
+    parse_model,
+    parse_vendor_time,
 )
 
 from .models import (
@@ -329,19 +330,10 @@ class SlackPlugin(Plugin):
         raise PluginError(self.source, f"Slack answered {method} with error {code}", body=body)
 
     def _parse(self, model: type[_M], body: Any, method: str) -> _M:
-        try:
-            return model.model_validate(body)
-        except ValidationError as exc:
-            where = ".".join(str(part) for part in exc.errors()[0]["loc"]) or "body"
-            raise BadResponse(
-                self.source, f"{method} returned an unexpected shape (at {where})"
-            ) from None
+        return parse_model(model, body, source=self.source, what=method)
 
     def _time(self, value: Any, what: str) -> dt.datetime | None:
-        try:
-            return parse_time(value)
-        except (ValueError, OverflowError, OSError, TypeError):
-            raise BadResponse(self.source, f"{what} is not a timestamp") from None
+        return parse_vendor_time(value, source=self.source, what=what)
 
     def _login_time(self, first: Any, last: Any, now: dt.datetime) -> dt.datetime | None:
         latest = self._time(last, "team.accessLogs date_last")
