@@ -27,8 +27,23 @@ SCREENS = {
 
 
 async def settle(pilot: Any) -> None:
-    """Let tables measure their new rows (done on idle) before the picture is taken."""
-    for _ in range(3):
+    """Let tables measure their new rows (done on idle) before the picture is taken.
+
+    A few fixed pauses were not enough on a loaded 2-core machine: the picture sometimes caught the
+    overview before its DataTable had sized its columns. So wait until no table on screen still has
+    a pending dimension update (DataTable's own flag, cleared in its idle handler), then let the
+    screen repaint once more.
+    """
+    from textual.widgets import DataTable
+
+    app = pilot.app
+
+    def tables_sized() -> bool:
+        return not any(t._require_update_dimensions for t in app.screen.query(DataTable))
+
+    await pilot.pause(0.05)
+    await wait_for(pilot, tables_sized)
+    for _ in range(2):
         await pilot.pause(0.05)
 
 
