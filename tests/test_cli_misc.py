@@ -174,3 +174,22 @@ def test_reading_commands_need_no_token_but_snapshot_names_the_unset_variable(
     )
     report = runner.invoke(main, [*args, "report", "--json"])
     assert report.exit_code == 0, report.output
+
+
+def test_a_closed_pipe_is_not_a_crash(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    args = ["--config", str(REPO / "config.example.toml"), "--db", str(tmp_path / "ex.db")]
+    assert CliRunner().invoke(main, [*args, "snapshot"]).exit_code == 0
+    exe = Path(sys.executable).parent / "stacktrack"
+    # the reader leaves before the report is written (startup takes far longer than this close),
+    # as `| head -0` would: the writer gets EPIPE
+    proc = subprocess.Popen(
+        [str(exe), *args, "report", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    assert proc.wait(timeout=60) == 0
+    assert "Internal error" not in stderr and "Traceback" not in stderr
