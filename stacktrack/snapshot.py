@@ -270,7 +270,7 @@ def _lookback_days(config: LoadedConfig, source: str) -> int:
 
 def _store_aggregates(config: LoadedConfig, store: Store, run_id: int, clock: dt.datetime) -> None:
     """Per-run per-tool figures for trends and the overview (SPEC §11)."""
-    from stacktrack.analyze import analyze
+    from stacktrack.analysis.analyze import analyze
     from stacktrack.catalog import load_catalog
 
     state = store.current_state()

@@ -37,7 +37,7 @@ import stacktrack_slack.testkit as slack_kit
 import stamina
 from click.testing import CliRunner
 
-from stacktrack.analyze import analyze
+from stacktrack.analysis.analyze import analyze
 from stacktrack.catalog import load_catalog
 from stacktrack.cli import main
 from stacktrack.config import load_config

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from stacktrack.analyze import analyze
-from stacktrack.export import (
+from stacktrack.analysis.analyze import analyze
+from stacktrack.report.export import (
     RECOMMENDATION_COLUMNS,
     TOOL_COLUMNS,
     atomic_write,
@@ -18,7 +18,7 @@ from stacktrack.export import (
     write_recommendations_json,
     write_tools_csv,
 )
-from stacktrack.report_json import build_report
+from stacktrack.report.json_report import build_report
 from tests.analysis.builders import T, account, config, integration, source, state, usage
 
 HOSTILE = [

@@ -1,6 +1,6 @@
 """The results of the analysis: plain frozen dataclasses the CLI, the TUI and the exporters read.
 
-Built by ``stacktrack.analyze.analyze``; nothing here computes or formats. ``None`` always means
+Built by ``stacktrack.analysis.analyze.analyze``; nothing here computes or formats. ``None`` always means
 "unknown" (SPEC §1: unknown is never shown as 0).
 """
 

@@ -192,7 +192,7 @@ Analyzer = Callable[[LoadedConfig, StackState, dict[str, str]], Analysis]
 def default_analyzer(
     config: LoadedConfig, state: StackState, rec_states: dict[str, str]
 ) -> Analysis:
-    from stacktrack.analyze import analyze
+    from stacktrack.analysis.analyze import analyze
     from stacktrack.catalog import load_catalog
 
     return analyze(config.file, state, load_catalog(), rec_states)
@@ -277,7 +277,7 @@ class StackData:
 
     def export_recommendations(self, path: Path) -> int:
         """Write the recommendations CSV (SPEC §8) through the export module; returns the row count."""
-        from stacktrack import export
+        from stacktrack.report import export
 
         # Re-read so the file carries the statuses the user just set.
         self.load_overview()

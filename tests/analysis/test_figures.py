@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from stacktrack.analyze import analyze, check_fx
+from stacktrack.analysis.analyze import analyze, check_fx
 from stacktrack.errors import ConfigError
 from tests.analysis.builders import T, account, ago, config, source, state, usage
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stacktrack.analyze import analyze
+from stacktrack.analysis.analyze import analyze
 from tests.analysis.builders import account, config, integration, source, state, usage
 
 HS = {"id": "hs", "name": "HubSpot Marketing Hub Pro", "product": "hubspot", "sources": ["hubspot"]}

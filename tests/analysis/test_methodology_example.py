@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from stacktrack.analyze import analyze
+from stacktrack.analysis.analyze import analyze
 from tests.analysis.builders import account, config, integration, source, state, usage
 
 

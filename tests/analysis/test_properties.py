@@ -9,8 +9,8 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stacktrack.analyze import analyze
-from stacktrack.export import (
+from stacktrack.analysis.analyze import analyze
+from stacktrack.report.export import (
     RECOMMENDATION_COLUMNS,
     TOOL_COLUMNS,
     neutralize,

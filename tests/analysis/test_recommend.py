@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from stacktrack.analyze import analyze, recommendation_id
+from stacktrack.analysis.analyze import analyze, recommendation_id
 from tests.analysis.builders import account, config, integration, source, state, usage
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from stacktrack.analyze import analyze
-from stacktrack.report_json import build_report
+from stacktrack.analysis.analyze import analyze
+from stacktrack.report.json_report import build_report
 from tests.analysis.builders import T, account, config, integration, source, state, usage
 
 TOOL_FIELDS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 
-from stacktrack.analyze import analyze
+from stacktrack.analysis.analyze import analyze
 from stacktrack.catalog import load_catalog
 from stacktrack.plugin_api import Account, AccountStatus, AppUsage, Integration
 from tests.analysis.builders import ago, config, source, state

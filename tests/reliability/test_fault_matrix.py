@@ -64,10 +64,10 @@ def clean_dbs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def _exports(config: Any) -> dict[str, str]:
     """Everything a user can export from the database: report JSON and the three exports."""
-    from stacktrack import export
-    from stacktrack.analyze import analyze
+    from stacktrack.analysis.analyze import analyze
     from stacktrack.catalog import load_catalog
-    from stacktrack.report_json import build_report
+    from stacktrack.report import export
+    from stacktrack.report.json_report import build_report
     from stacktrack.store import Store
 
     with Store.open(config.db_path) as store:

@@ -12,7 +12,7 @@ from typing import Any
 import click
 import platformdirs
 
-from stacktrack.cli_common import handle_errors
+from stacktrack.cli.common import handle_errors
 
 
 @click.command()
@@ -90,11 +90,11 @@ def _with_progress(job: Any, *, quiet: bool) -> Any:
 
 
 def _print_report(config_path: Path, db_path: Path, *, as_json: bool) -> None:
-    from stacktrack.analyze import analyze
+    from stacktrack.analysis.analyze import analyze
     from stacktrack.catalog import load_catalog
     from stacktrack.config import load_config
-    from stacktrack.report_json import build_report
-    from stacktrack.report_table import render_report
+    from stacktrack.report.json_report import build_report
+    from stacktrack.report.table import render_report
     from stacktrack.store import Store
 
     config = load_config(config_path, db=db_path, need_secrets=False)

@@ -21,7 +21,7 @@ import click
 from click_default_group import DefaultGroup
 
 from stacktrack import __version__
-from stacktrack.cli_common import EXIT_USAGE, handle_errors, register_secrets
+from stacktrack.cli.common import EXIT_USAGE, handle_errors, register_secrets
 from stacktrack.errors import UsageError
 
 
@@ -136,7 +136,7 @@ def _print_summary(summary: Any, *, verbose: bool) -> None:
 
 
 def _analysis(obj: Context) -> tuple[Any, Any, Any]:
-    from stacktrack.analyze import analyze
+    from stacktrack.analysis.analyze import analyze
     from stacktrack.catalog import load_catalog
     from stacktrack.store import Store
 
@@ -161,14 +161,14 @@ def _analysis(obj: Context) -> tuple[Any, Any, Any]:
 @handle_errors
 def report(obj: Context, as_json: bool) -> None:
     """Latest figures per tool, totals, and the recommendations."""
-    from stacktrack.report_json import build_report
+    from stacktrack.report.json_report import build_report
 
     _config, state, analysis = _analysis(obj)
     if as_json:
         document = build_report(analysis, run_id=state.run_id, generated_at=dt.datetime.now(dt.UTC))
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
-    from stacktrack.report_table import render_report
+    from stacktrack.report.table import render_report
 
     render_report(analysis, state, width=shutil.get_terminal_size().columns)
 
@@ -187,7 +187,7 @@ def export() -> None:
 @handle_errors
 def export_recommendations(obj: Context, output: str, fmt: str) -> None:
     """The recommendations (SPEC §8 CSV columns), earliest deadline first."""
-    from stacktrack import export as exporter
+    from stacktrack.report import export as exporter
 
     config, _state, analysis = _analysis(obj)
     currency = config.file.stacktrack.currency
@@ -211,7 +211,7 @@ def export_recommendations(obj: Context, output: str, fmt: str) -> None:
 @handle_errors
 def export_tools(obj: Context, output: str) -> None:
     """Per-tool figures as CSV."""
-    from stacktrack import export as exporter
+    from stacktrack.report import export as exporter
 
     config, _state, analysis = _analysis(obj)
     currency = config.file.stacktrack.currency
@@ -219,7 +219,7 @@ def export_tools(obj: Context, output: str) -> None:
 
 
 def _write_output(output: str, write: Callable[[Any], None]) -> None:
-    from stacktrack.export import atomic_write
+    from stacktrack.report.export import atomic_write
 
     if output == "-":
         sys.stdout.reconfigure(newline="")  # type: ignore[union-attr]  # CSV writes its own CRLF
@@ -339,7 +339,7 @@ def tui(obj: Context) -> None:
     run_tui(config, db_path)
 
 
-from stacktrack.cli_sandbox import demo, sandbox  # noqa: E402  (commands live in their own module)
+from stacktrack.cli.sandbox import demo, sandbox  # noqa: E402  (commands live in their own module)
 
 main.add_command(demo)
 main.add_command(sandbox)

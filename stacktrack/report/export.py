@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from stacktrack.analysis.models import Recommendation, ToolFigures
-from stacktrack.report_json import iso, recommendation_dict, tool_dict
+from stacktrack.report.json_report import iso, recommendation_dict, tool_dict
 
 RECOMMENDATION_COLUMNS = (
     "id",
