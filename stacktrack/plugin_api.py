@@ -132,10 +132,27 @@ class Account(_Model):
 
 
 class FeatureUsage(_Model):
+    """Use of one paid feature or add-on, as one source sees it (docs/methodology.md, features).
+
+    Every count is ``None`` when the source cannot tell, never 0.
+    """
+
     feature: str
+    """The catalog's feature key when the plugin knows it (``"workflows"``), else the vendor's name."""
+    name: str | None = None
+    """The vendor's own display name of the feature or licence (``"Sales Cloud Einstein"``)."""
     active_users: int | None = None
+    """Distinct users who used it within ``window_days``."""
     events: int | None = None
+    """Uses counted within ``window_days`` (emails sent, workflow runs, sessions, ...)."""
     last_used: dt.datetime | None = None
+    window_days: int | None = None
+    """The period the counts cover (Salesforce's licence metrics: 30); ``None`` = the source's lookback."""
+    seats_purchased: int | None = None
+    """For add-on licences that carry their own seats (permission-set, package, AI add-ons)."""
+    seats_assigned: int | None = None
+    users: list[str] | None = None
+    """Lowercased e-mails (or ids) of the users who used it, where the vendor names them."""
 
     @field_validator("last_used")
     @classmethod
