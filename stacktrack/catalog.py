@@ -9,6 +9,11 @@ use (SSO app labels, OAuth app names, vendor domains) to tools; ``config.py`` us
 Capabilities come from a closed vocabulary (``Catalog.vocabulary``), documented in
 ``docs/methodology.md``; consolidation compares tools by these words, so a typo would silently make
 two tools look different — the loader rejects any word outside the vocabulary.
+
+Features (paid features and add-ons, docs/methodology.md "Features and capability utilization") come
+from a second closed vocabulary (``Catalog.features``: key -> display name). Per product the catalog
+maps the vendor's own feature names to keys (``Product.feature_key``) and lists its tiers, each with
+the features it adds over the tier below and the vendor page that says so (``Product.entitled``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,19 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Tier:
+    """One plan of a product, as the vendor's pricing or plans page describes it."""
+
+    key: str
+    """What ``[tools.contract] tier = "..."`` names (lowercase, e.g. ``"professional"``)."""
+    name: str
+    adds: frozenset[str]
+    """Feature keys this tier adds over the tier below it."""
+    source: str
+    """The vendor page (https URL) that lists the tier's features."""
+
+
+@dataclass(frozen=True)
 class Product:
     key: str
     """The catalog key a tool names in ``product = "..."``."""
@@ -31,10 +49,37 @@ class Product:
     capabilities: frozenset[str]
     aliases: tuple[str, ...]
     """Vendor domains, SSO app labels, OAuth app names (as written; matching ignores case)."""
+    feature_names: tuple[tuple[str, str], ...] = ()
+    """(vendor feature name casefolded, feature key): how this vendor names the features it reports."""
+    tiers: tuple[Tier, ...] = ()
+    """The product's plans, lowest first."""
 
     def names(self) -> tuple[str, ...]:
         """Every name this product answers to: key, canonical name and aliases."""
         return (self.key, self.name, *self.aliases)
+
+    def feature_key(self, vendor_name: str) -> str | None:
+        """The feature key the vendor's own name maps to (case-insensitive), else ``None``."""
+        wanted = vendor_name.strip().casefold()
+        for name, key in self.feature_names:
+            if name == wanted:
+                return key
+        return None
+
+    def tier(self, key: str) -> Tier | None:
+        for tier in self.tiers:
+            if tier.key == key.strip().casefold():
+                return tier
+        return None
+
+    def entitled(self, tier_key: str) -> frozenset[str] | None:
+        """Every feature the tier includes (its own and those of the tiers below), else ``None``."""
+        features: set[str] = set()
+        for tier in self.tiers:
+            features |= tier.adds
+            if tier.key == tier_key.strip().casefold():
+                return frozenset(features)
+        return None
 
 
 class CatalogError(ValueError):
@@ -47,13 +92,17 @@ class Catalog:
         products: dict[str, Product],
         vocabulary: frozenset[str],
         categories: frozenset[str],
+        features: dict[str, str] | None = None,
     ) -> None:
         self.products = products
         self.vocabulary = vocabulary
         """The closed set of capability words."""
         self.categories = categories
+        self.features: dict[str, str] = dict(features or {})
+        """The closed feature vocabulary: key -> display name."""
         self._by_name: dict[str, Product] = {}
         for product in products.values():
+            self._check_features(product)
             unknown = product.capabilities - vocabulary
             if unknown:
                 raise CatalogError(
@@ -70,6 +119,29 @@ class Catalog:
                     )
                 self._by_name[name] = product
 
+    def _check_features(self, product: Product) -> None:
+        where = f"products.{product.key}"
+        for vendor_name, key in product.feature_names:
+            if key not in self.features:
+                raise CatalogError(
+                    f"{where}.feature_names: {vendor_name!r} maps to unknown feature {key!r}"
+                )
+        seen: set[str] = set()
+        for tier in product.tiers:
+            if tier.key in seen:
+                raise CatalogError(f"{where}.tiers: tier {tier.key!r} listed twice")
+            seen.add(tier.key)
+            unknown = tier.adds - self.features.keys()
+            if unknown:
+                raise CatalogError(
+                    f"{where}.tiers.{tier.key}: features outside the vocabulary: "
+                    + ", ".join(sorted(unknown))
+                )
+            if not tier.source.startswith("https://"):
+                raise CatalogError(
+                    f"{where}.tiers.{tier.key}: source must be the vendor's https page"
+                )
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Catalog:
         vocabulary = data.get("vocabulary", {})
@@ -80,6 +152,19 @@ class Catalog:
                 category=entry["category"],
                 capabilities=frozenset(entry.get("capabilities", [])),
                 aliases=tuple(entry.get("aliases", [])),
+                feature_names=tuple(
+                    (vendor_name.strip().casefold(), feature)
+                    for vendor_name, feature in entry.get("feature_names", {}).items()
+                ),
+                tiers=tuple(
+                    Tier(
+                        key=tier["key"].casefold(),
+                        name=tier.get("name", tier["key"]),
+                        adds=frozenset(tier.get("adds", [])),
+                        source=tier.get("source", ""),
+                    )
+                    for tier in entry.get("tiers", [])
+                ),
             )
             for key, entry in data.get("products", {}).items()
         }
@@ -87,6 +172,7 @@ class Catalog:
             products,
             frozenset(vocabulary.get("capabilities", [])),
             frozenset(vocabulary.get("categories", [])),
+            dict(data.get("features", {})),
         )
 
     def __len__(self) -> int:
@@ -107,9 +193,17 @@ class Catalog:
             return None
         return self._by_name.get(name.strip().casefold())
 
+    def feature_name(self, key: str) -> str | None:
+        """The display name of a feature key, or ``None`` for a name outside the vocabulary."""
+        return self.features.get(key)
+
     def close_matches(self, key: str, n: int = 3) -> list[str]:
         """Catalog keys that look like ``key`` (for "did you mean" hints)."""
         return difflib.get_close_matches(key, list(self.products), n=n, cutoff=0.6)
+
+    def close_features(self, key: str, n: int = 3) -> list[str]:
+        """Feature keys that look like ``key`` (for "did you mean" hints in config errors)."""
+        return difflib.get_close_matches(key, list(self.features), n=n, cutoff=0.6)
 
 
 @cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from importlib import resources
 
@@ -187,3 +188,93 @@ def test_loader_rejects_an_alias_shared_by_two_products():
     }
     with pytest.raises(CatalogError, match=r"mail\.com"):
         Catalog.from_dict(data)
+
+
+# --- the feature vocabulary, vendor feature names and tiers --------------------------------------
+
+
+def test_feature_vocabulary_is_closed_and_named():
+    data = raw()
+    features = data["features"]
+    assert len(features) >= 30
+    for key, name in features.items():
+        assert key == key.lower() and " " not in key, key
+        assert name.strip(), key
+    for key, product in data["products"].items():
+        for vendor_name, feature in product.get("feature_names", {}).items():
+            assert feature in features, (key, vendor_name)
+        for tier in product.get("tiers", []):
+            assert set(tier["adds"]) <= set(features), (key, tier["key"])
+            assert tier["source"].startswith("https://"), (key, tier["key"])
+
+
+def test_vendor_feature_names_map_case_insensitively():
+    catalog = load_catalog()
+    assert catalog.get("salesforce").feature_key("marketinguser") == "campaigns"
+    assert catalog.get("salesforce").feature_key(" MarketingUser ") == "campaigns"
+    assert catalog.get("google_workspace").feature_key("gemini_in_workspace_apps") == "ai-assistant"
+    assert catalog.get("salesforce").feature_key("NoSuchLicence") is None
+
+
+def test_methodology_lists_the_feature_vocabulary():
+    from pathlib import Path
+
+    doc = (Path(__file__).parent.parent / "docs" / "methodology.md").read_text(encoding="utf-8")
+    section = doc.split("## Feature vocabulary", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"`([a-z0-9-]+)`", section))
+    assert listed == set(load_catalog().features)
+
+
+def _catalog_with_tiers(tiers, feature_names=None):
+    return Catalog.from_dict(
+        {
+            "vocabulary": {"capabilities": ["email"], "categories": ["email"]},
+            "features": {"forms": "Forms", "workflows": "Workflows", "sequences": "Sequences"},
+            "products": {
+                "x": {
+                    "name": "X",
+                    "category": "email",
+                    "capabilities": ["email"],
+                    "aliases": [],
+                    "tiers": tiers,
+                    "feature_names": feature_names or {},
+                }
+            },
+        }
+    )
+
+
+def test_a_tier_includes_the_features_of_the_tiers_below():
+    catalog = _catalog_with_tiers(
+        [
+            {"key": "starter", "adds": ["forms"], "source": "https://example.com/p"},
+            {"key": "pro", "adds": ["workflows"], "source": "https://example.com/p"},
+            {"key": "enterprise", "adds": ["sequences"], "source": "https://example.com/p"},
+        ]
+    )
+    product = catalog.get("x")
+    assert product.entitled("starter") == {"forms"}
+    assert product.entitled("PRO") == {"forms", "workflows"}
+    assert product.entitled("enterprise") == {"forms", "workflows", "sequences"}
+    assert product.entitled("platinum") is None
+
+
+@pytest.mark.parametrize(
+    ("tiers", "names", "message"),
+    [
+        ([{"key": "a", "adds": ["frosm"], "source": "https://e.com"}], {}, "frosm"),
+        ([{"key": "a", "adds": ["forms"], "source": "e.com"}], {}, "https"),
+        (
+            [
+                {"key": "a", "adds": ["forms"], "source": "https://e.com"},
+                {"key": "a", "adds": ["forms"], "source": "https://e.com"},
+            ],
+            {},
+            "twice",
+        ),
+        ([], {"Flows": "flowz"}, "flowz"),
+    ],
+)
+def test_loader_rejects_bad_feature_data(tiers, names, message):
+    with pytest.raises(CatalogError, match=message):
+        _catalog_with_tiers(tiers, names)
