@@ -11,6 +11,9 @@ are served by one emulator (the plugin's ``licensing_base_url`` points at it).
 Error bodies use Google's standard envelope ``{"error": {"code", "message", "errors": [{"reason"}],
 "status"}}`` (the notes: standard, UNCERTAIN for this API). The rate-limit answer is the notes' 403 with
 reason ``rateLimitExceeded`` by default; set ``rate_limit_status`` to 429 or 503 for the other two.
+
+Reports keeps 180 days: an older ``startTime`` is a 400 (third-party evidence for the status; the
+discovery document states the 180 days) and older activities are never returned.
 """
 
 from __future__ import annotations
@@ -45,6 +48,13 @@ class GoogleWorkspaceData:
     """Reports ``token`` activities (``authorize``/``revoke``/``activity`` events)."""
     license_assignments: list[dict[str, Any]] = field(default_factory=list)
     """License Manager ``licenseAssignment`` items of every product and SKU."""
+    now: dt.datetime | None = None
+    """The customer's clock, for the Reports API's 180 days; ``None`` = the request's ``endTime``,
+    else the wall clock."""
+
+
+REPORTS_RETENTION_DAYS = 180
+"""Reports keeps 180 days of activity and answers 400 to a ``startTime`` older than that."""
 
 
 class GoogleWorkspaceEmulator(Emulator):
@@ -131,12 +141,18 @@ class GoogleWorkspaceEmulator(Emulator):
             end = parse_time(params.get("endTime")) if params.get("endTime") else None
         except ValueError:
             return self._error(400, "Invalid value for startTime/endTime.", "invalid")
+        today = self.data.now or end or dt.datetime.now(dt.UTC)
+        kept_from = today - dt.timedelta(days=REPORTS_RETENTION_DAYS)
+        if start is not None and start < kept_from:
+            # The status is third-party evidence; the wording is constructed.
+            return self._error(400, "Start time is more than 180 days in the past.", "invalid")
         wanted = params.get("eventName")
         items = []
         for item in source:
             when = parse_time((item.get("id") or {}).get("time"))
             if (
                 when is None
+                or when < kept_from
                 or (start is not None and when < start)
                 or (end is not None and when > end)
             ):

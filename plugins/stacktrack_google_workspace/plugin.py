@@ -71,8 +71,9 @@ LICENSES_PATH = "/apps/licensing/v1/product/{product}/sku/{sku}/users"
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
 """403 reasons that mean "slow down", not "not allowed" (the notes: UNCERTAIN for this API)."""
 
-TOKEN_REPORT_MAX_DAYS = 180
-"""The notes: the token report covers at most 180 days."""
+REPORTS_MAX_DAYS = 179
+"""The Reports API keeps 180 days and answers 400 to an older ``startTime``; a day less leaves room
+for the request leaving a little after ``ctx.now`` (exactly 180 days back is on the edge)."""
 
 _EPOCH_CUTOFF = dt.datetime(1970, 1, 2, tzinfo=dt.UTC)
 
@@ -158,6 +159,11 @@ class GoogleWorkspacePlugin(Plugin):
             activity_known=True,
             integrations=self._integrations(grants) if grants is not None else None,
         )
+        if ctx.lookback_days > REPORTS_MAX_DAYS:
+            notes.append(
+                f"Google's Reports API keeps 180 days: SAML sign-ins and OAuth grants are read for "
+                f"the last {REPORTS_MAX_DAYS} days (asked for {ctx.lookback_days})"
+            )
         apps = [workspace]
         if saml is not None:
             apps.extend(self._saml_apps(saml, by_email, ctx))
@@ -180,9 +186,7 @@ class GoogleWorkspacePlugin(Plugin):
     ) -> list[tuple[dt.datetime, str, str]]:
         """(time, actor e-mail, app name) of every ``event`` in the window."""
         end = ctx.now.astimezone(dt.UTC)
-        days = ctx.lookback_days
-        if application == "token":
-            days = min(days, TOKEN_REPORT_MAX_DAYS)
+        days = _reports_days(ctx)
         params = {
             "eventName": event,
             "startTime": _rfc3339(end - dt.timedelta(days=days)),
@@ -297,7 +301,7 @@ class GoogleWorkspacePlugin(Plugin):
                     app=names[key],
                     accounts=accounts,
                     activity_known=True,
-                    history_horizon_days=ctx.lookback_days,
+                    history_horizon_days=_reports_days(ctx),
                 )
             )
         return apps
@@ -406,6 +410,11 @@ class GoogleWorkspacePlugin(Plugin):
         if when is None or when < _EPOCH_CUTOFF:
             return None
         return when
+
+
+def _reports_days(ctx: CollectContext) -> int:
+    """Days of Reports activity to ask for: the lookback, never past what Google keeps."""
+    return min(ctx.lookback_days, REPORTS_MAX_DAYS)
 
 
 class _Refused(AuthenticationError):

@@ -5,7 +5,9 @@ envelope (``errorCode``/``errorSummary``/``errorLink``/``errorId``/``errorCauses
 ``Link`` paging with an opaque ``after`` and ``limit`` (``rel="self"`` and ``rel="next"``, absolute URLs);
 ``X-Rate-Limit-Limit``/``-Remaining``/``-Reset`` on every answer and, when throttled, HTTP 429 with
 ``E0000047`` and a ``Date`` header; ``expand=user`` on app users; System Log ``filter`` (``eq`` clauses
-joined by ``and``), ``since``/``until`` and ``sortOrder``. Used by the tests and the sandbox.
+joined by ``and``), ``since``/``until`` and ``sortOrder``; the System Log's two limits: a ``since``
+more than 180 days back is a 400 ``E0000053``, and events older than 90 days are gone (Okta's
+system-log query reference, "Errors" and "Data retention"). Used by the tests and the sandbox.
 
 The 401 body: the notes give Okta's envelope only for the 429; the 401 uses the same envelope with
 Okta's invalid-token code ``E0000011`` (constructed, not copied from the notes).
@@ -45,6 +47,15 @@ class OktaData:
     (served only with ``expand=user``, as Okta does)."""
     logs: list[dict[str, Any]] = field(default_factory=list)
     """System Log events (``LogEvent``) of every type, oldest first."""
+    now: dt.datetime | None = None
+    """The org's clock, for the System Log's limits; ``None`` = the request's ``until``, else the
+    wall clock (so data built for any instant works without setting it)."""
+
+
+SINCE_LIMIT_DAYS = 180
+"""Okta answers 400 ``E0000053`` to a ``since`` more than 180 days before the current day."""
+RETENTION_DAYS = 90
+"""Okta keeps 90 days of System Log: older events are never returned."""
 
 
 class OktaEmulator(Emulator):
@@ -99,9 +110,18 @@ class OktaEmulator(Emulator):
             since = parse_time(params.get("since")) if params.get("since") else None
         except ValueError:
             return _error(400, "E0000001", "Api validation failed: since/until")
+        today = self.data.now or until or dt.datetime.now(dt.UTC)
         if since is None:
             # Okta's default: seven days before ``until`` (or before now).
-            since = (until or dt.datetime.now(dt.UTC)) - dt.timedelta(days=7)
+            since = (until or today) - dt.timedelta(days=7)
+        elif since < today - dt.timedelta(days=SINCE_LIMIT_DAYS):
+            return _error(
+                400,
+                "E0000053",
+                "Invalid value for since parameter: "
+                "The since parameter is over 180 days prior to the current day.",
+            )
+        kept_from = today - dt.timedelta(days=RETENTION_DAYS)
         clauses: list[tuple[str, str]] = []
         text = params.get("filter")
         if text:
@@ -114,6 +134,7 @@ class OktaEmulator(Emulator):
             event
             for published, event in self._timeline()
             if since <= published
+            and kept_from <= published
             and (until is None or published < until)
             and all(_lookup(event, name) == value for name, value in clauses)
         ]

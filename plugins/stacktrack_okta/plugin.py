@@ -15,7 +15,15 @@ per app, labelled as the admin named it, and the core matches labels to tools. I
   ``since``/``until`` = the run's window: each event's ``AppInstance`` target names the app and its
   ``actor`` the user. Only ``outcome.result == "SUCCESS"`` is a sign-in; failures are not activity.
   The outcome is checked here rather than in the filter, so a proxy or an org that ignores part of the
-  filter cannot turn failed sign-ins into activity.
+  filter cannot turn failed sign-ins into activity. Okta keeps 90 days of System Log and refuses a
+  ``since`` more than 180 days back, so the window never reaches past 90 days: a tool whose active
+  window is longer gets a note and ``history_horizon_days = 90``, not a failed source.
+
+What a successful ``user.authentication.sso`` means: Okta issued the sign-on to the app; Okta cannot
+see whether the app then let the user in. It is the closest record of use an IdP has.
+
+Feature usage: none. Okta has no API for which features of an app (or of Okta) anyone uses; the
+plugin reports ``features=None`` (not observed) for every app.
 
 Users who signed in during the window but are no longer assigned are reported with ``assigned=False``:
 they were active, and leaving them out would undercount active users.
@@ -56,6 +64,9 @@ from .models import Application, AppUser, LogEvent
 _M = TypeVar("_M", bound=BaseModel)
 
 SSO_EVENT = "user.authentication.sso"
+
+LOG_RETENTION_DAYS = 90
+"""Okta keeps 90 days of System Log (and refuses a ``since`` more than 180 days back)."""
 
 DEFAULT_ASSIGNED_STATUSES = ("ACTIVE", "PROVISIONED", "IMPLICIT")
 """Assignment statuses that mean the user can use the app: assigned and active, provisioned into the
@@ -142,7 +153,13 @@ class OktaPlugin(Plugin):
             self._usage(app, users, logins.get(app.id, {}), ctx)
             for app, users in zip(apps, assignments, strict=True)
         ]
-        return Observation(apps=usages)
+        notes = []
+        if ctx.lookback_days > LOG_RETENTION_DAYS:
+            notes.append(
+                f"Okta keeps {LOG_RETENTION_DAYS} days of System Log: sign-ins older than that "
+                f"are unknown (asked for {ctx.lookback_days} days)"
+            )
+        return Observation(apps=usages, notes=notes)
 
     # -- the three listings ----------------------------------------------------------------
 
@@ -178,7 +195,7 @@ class OktaPlugin(Plugin):
     ) -> dict[str, dict[str, tuple[dt.datetime, LogEvent]]]:
         """app id -> user id -> (latest successful SSO, its event)."""
         until = ctx.now.astimezone(dt.UTC)
-        since = until - dt.timedelta(days=ctx.lookback_days)
+        since = until - dt.timedelta(days=_horizon(ctx))
         params = {
             "filter": f'eventType eq "{SSO_EVENT}"',
             "since": _iso(since),
@@ -245,7 +262,7 @@ class OktaPlugin(Plugin):
             seats_purchased=seat_count if seat_count else None,
             accounts=list(accounts.values()),
             activity_known=True,
-            history_horizon_days=ctx.lookback_days,
+            history_horizon_days=_horizon(ctx),
         )
 
     def _account(self, user: AppUser, when: dt.datetime | None) -> Account:
@@ -290,6 +307,11 @@ class OktaPlugin(Plugin):
 
     def _time(self, value: Any, what: str) -> dt.datetime | None:
         return parse_vendor_time(value, source=self.source, what=what)
+
+
+def _horizon(ctx: CollectContext) -> int:
+    """Days of System Log to ask for: the lookback, never more than Okta keeps."""
+    return min(ctx.lookback_days, LOG_RETENTION_DAYS)
 
 
 def _app_target(event: LogEvent) -> str | None:

@@ -252,13 +252,32 @@ async def test_customer_settings_are_sent() -> None:
     assert "customerId=C0ELSEWHERE" in _calls(emulator, LICENSE_PATH)[0]
 
 
-async def test_token_report_window_is_capped_at_180_days() -> None:
-    emulator = _emulator()
-    await _collect(emulator.transport(), lookback=365)
+async def test_reports_window_never_reaches_past_googles_180_days() -> None:
+    # A one-year active window: Reports refuses a startTime older than 180 days (400), which used
+    # to fail the whole source; both queries now ask for 179 days and the source says so.
+    data = testkit.sample_data()
+    data.now = testkit.NOW
+    emulator = _emulator(data)
+    observation = await _collect(emulator.transport(), lookback=365)
     saml = parse_qs(urlsplit(_calls(emulator, SAML_PATH)[0]).query)
     tokens = parse_qs(urlsplit(_calls(emulator, TOKEN_PATH)[0]).query)
-    assert saml["startTime"] == ["2025-11-01T12:00:00.000Z"]
-    assert tokens["startTime"] == ["2026-05-05T12:00:00.000Z"]
+    assert saml["startTime"] == ["2026-05-06T12:00:00.000Z"]
+    assert tokens["startTime"] == ["2026-05-06T12:00:00.000Z"]
+    assert any("keeps 180 days" in note for note in observation.notes)
+    saml_apps = [u for u in observation.apps if u.app is not None]
+    assert saml_apps and all(u.history_horizon_days == 179 for u in saml_apps)
+
+
+async def test_emulator_refuses_a_start_time_older_than_180_days() -> None:
+    data = testkit.sample_data()
+    data.now = testkit.NOW
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(transport=_emulator(data).transport(), base_url=BASE_URL) as c:
+        old = await c.get(SAML_PATH, params={"startTime": "2026-05-01T00:00:00Z"}, headers=headers)
+        kept = await c.get(SAML_PATH, params={"startTime": "2026-05-06T00:00:00Z"}, headers=headers)
+    assert old.status_code == 400
+    assert old.json()["error"]["errors"][0]["reason"] == "invalid"
+    assert kept.status_code == 200
 
 
 async def test_default_hosts_are_google_admin_and_licensing() -> None:

@@ -199,6 +199,66 @@ async def test_lookback_narrows_the_window() -> None:
     assert all(u.history_horizon_days == 30 for u in observation.apps)
 
 
+async def test_long_lookback_asks_only_what_okta_keeps_and_says_so() -> None:
+    # A tool with a one-year active window: Okta refuses a since over 180 days back (400 E0000053)
+    # and keeps 90 days, so the plugin asks for 90 and states the horizon instead of failing.
+    data = testkit.sample_data()
+    data.now = testkit.NOW
+    emulator = _emulator(data)
+    observation = await _collect(emulator.transport(), lookback=365)
+    since = parse_qs(urlsplit(_calls(emulator, "/api/v1/logs")[0]).query)["since"][0]
+    assert since == "2026-08-03T12:00:00.000Z"  # NOW - 90 days
+    assert all(u.history_horizon_days == 90 for u in observation.apps)
+    assert any("90 days of System Log" in note for note in observation.notes)
+    hub = {a.id: a for a in _by_app(observation)["HubSpot"].accounts}
+    assert hub[BOB].last_active == _at(50)
+
+
+async def test_default_lookback_has_no_horizon_note() -> None:
+    observation = await _collect(_emulator().transport())
+    assert observation.notes == []
+
+
+async def test_emulator_refuses_a_since_over_180_days_back_as_okta_does() -> None:
+    data = testkit.sample_data()
+    data.now = testkit.NOW
+    headers = {"Authorization": f"SSWS {TOKEN}"}
+    async with httpx.AsyncClient(transport=_emulator(data).transport(), base_url=BASE_URL) as c:
+        old = await c.get(
+            "/api/v1/logs", params={"since": "2026-05-01T00:00:00.000Z"}, headers=headers
+        )
+        edge = await c.get(
+            "/api/v1/logs", params={"since": "2026-05-06T00:00:00.000Z"}, headers=headers
+        )
+    assert old.status_code == 400
+    assert old.json()["errorCode"] == "E0000053"
+    assert edge.status_code == 200
+
+
+async def test_emulator_never_returns_events_older_than_90_days() -> None:
+    data = testkit.sample_data()
+    data.now = testkit.NOW
+    headers = {"Authorization": f"SSWS {TOKEN}"}
+    emulator = _emulator(data, page_size=1000)
+    async with httpx.AsyncClient(transport=emulator.transport(), base_url=BASE_URL) as client:
+        answer = await client.get(
+            "/api/v1/logs",
+            params={"since": "2026-05-06T00:00:00.000Z", "limit": 1000},
+            headers=headers,
+        )
+    published = [
+        dt.datetime.fromisoformat(e["published"].replace("Z", "+00:00")) for e in answer.json()
+    ]
+    assert published
+    assert min(published) >= testkit.NOW - dt.timedelta(days=90)
+    # the sample holds older events (frank's 200-day-old sign-in), so the cut did something
+    assert any(
+        dt.datetime.fromisoformat(e["published"].replace("Z", "+00:00"))
+        < testkit.NOW - dt.timedelta(days=90)
+        for e in data.logs
+    )
+
+
 async def test_assigned_statuses_setting() -> None:
     plugin = _plugin(assigned_statuses=["ACTIVE", "STAGED"])
     observation = await _collect(_emulator().transport(), plugin=plugin)
