@@ -14,6 +14,7 @@ import functools
 import logging
 import random
 import ssl
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -41,6 +42,9 @@ class RetryPolicy:
     """Cap on a single wait, whatever the vendor asks."""
     total_wait_max: float = 90.0
     """Cap on all waiting for one request; past it the last response or error stands."""
+    budget_seconds: float | None = None
+    """The source's time budget: a wait the vendor asks for (Slack's ``Retry-After`` of a minute) is
+    honoured in full, past both caps above, while it still fits in what is left of the budget."""
 
 
 class _RetryableResponse(Exception):
@@ -69,6 +73,7 @@ class RetryingTransport(httpx.AsyncBaseTransport):
         self._on_retry = on_retry or (lambda _msg: None)
         self.retries = 0
         self.waited = 0.0
+        self._started = time.monotonic()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         async with self._limit:
@@ -81,6 +86,12 @@ class RetryingTransport(httpx.AsyncBaseTransport):
 
         def backoff(exc: Exception) -> bool | float:
             nonlocal waited, attempt_number
+            if isinstance(exc, _RetryableResponse) and exc.wait and self._fits_budget(exc.wait):
+                attempt_number += 1
+                self.retries += 1
+                self.waited += exc.wait
+                self._on_retry(f"retrying {request.url.path} in {exc.wait:.1f}s (vendor's wait)")
+                return exc.wait
             if isinstance(exc, _RetryableResponse) and exc.wait:
                 wait = min(exc.wait, policy.wait_max)  # the vendor said how long: no jitter
             elif isinstance(exc, (_RetryableResponse, *RETRYABLE_ERRORS)):
@@ -112,6 +123,13 @@ class RetryingTransport(httpx.AsyncBaseTransport):
         except _RetryableResponse as exc:
             return exc.response
         raise AssertionError("stamina ended the retry loop without a result")
+
+    def _fits_budget(self, wait: float) -> bool:
+        """A vendor-asked wait longer than ``wait_max`` that still leaves the source time to finish."""
+        budget = self._policy.budget_seconds
+        if budget is None or wait <= self._policy.wait_max:
+            return False
+        return time.monotonic() - self._started + wait < budget
 
     async def aclose(self) -> None:
         await self._inner.aclose()
@@ -148,7 +166,7 @@ def build_client(
     retrying = RetryingTransport(
         transport or httpx.AsyncHTTPTransport(verify=_ssl_context()),
         rate_limit_wait=plugin.rate_limit_wait,
-        policy=policy or RetryPolicy(),
+        policy=policy or RetryPolicy(budget_seconds=settings.budget_seconds),
         max_concurrency=settings.max_concurrency,
         on_retry=on_retry,
     )

@@ -10,7 +10,13 @@ import pytest
 import respx
 
 from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
-from stacktrack.http import RetryPolicy, build_client, redact, retry_after_seconds
+from stacktrack.http import (
+    RetryingTransport,
+    RetryPolicy,
+    build_client,
+    redact,
+    retry_after_seconds,
+)
 from stacktrack.paging import (
     get_json,
     paginate_body_cursor,
@@ -88,6 +94,42 @@ async def test_huge_retry_after_is_capped_and_gives_up(sleeps: list[float]) -> N
             await get_json(client, "/x", source="src")
     assert sleeps == [30.0, 30.0]  # never the 24 hours asked for
     assert sum(sleeps) <= 60
+
+
+@respx.mock
+async def test_long_retry_after_is_honoured_while_the_budget_allows(sleeps: list[float]) -> None:
+    # Slack's Tier-2 methods ask for about a minute; waiting 30 s and asking again only burns a try.
+    route = respx.get(f"{BASE}/x").mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "61"}),
+            httpx.Response(200, json={"ok": 1}),
+        ]
+    )
+    client, _ = _client(RetryPolicy(wait_max=30, total_wait_max=60, budget_seconds=600))
+    async with client:
+        assert await get_json(client, "/x", source="src") == {"ok": 1}
+    assert route.call_count == 2
+    assert sleeps == [61.0]
+
+
+@respx.mock
+async def test_retry_after_past_the_budget_keeps_the_caps(sleeps: list[float]) -> None:
+    respx.get(f"{BASE}/x").mock(return_value=httpx.Response(429, headers={"Retry-After": "700"}))
+    client, _ = _client(RetryPolicy(wait_max=30, total_wait_max=60, budget_seconds=600))
+    async with client:
+        with pytest.raises(RateLimitExhausted):
+            await get_json(client, "/x", source="src")
+    assert sleeps == [30.0, 30.0]
+
+
+def test_default_policy_carries_the_source_budget() -> None:
+    plugin = _Plugin(
+        "src", PluginSettings(plugin="test", base_url=BASE, token="tok-abcdef", budget_seconds=120)
+    )
+    client = build_client(plugin)
+    transport = client._transport
+    assert isinstance(transport, RetryingTransport)
+    assert transport._policy.budget_seconds == 120
 
 
 @respx.mock

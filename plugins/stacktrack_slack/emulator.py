@@ -5,8 +5,10 @@ query parameters or a POST form; Bearer auth; logical errors as HTTP 200 ``{"ok"
 ...}`` (including a bad token: ``invalid_auth``, a missing one: ``not_authed``); ``missing_scope``
 with ``needed``/``provided``; cursor paging (``response_metadata.next_cursor``) for ``users.list``
 and ``team.billableInfo``; page/count paging (``paging.pages``) for ``team.accessLogs`` and
-``team.integrationLogs``; rate limiting as HTTP 429 + ``Retry-After``. Used by the tests and the
-sandbox.
+``team.integrationLogs``; rate limiting as HTTP 429 + ``Retry-After``. ``team.accessLogs`` refuses a
+``page`` past 100 or a ``count`` past 1000 with ``over_pagination_limit`` (Slack's method page and
+spec error list) and lists rows newest first (by ``date_first``, which is also what ``before`` is
+compared with here: the project's assumption). Used by the tests and the sandbox.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ METHOD_SCOPES = {
     "team.accessLogs": "admin",
     "team.integrationLogs": "admin",
 }
+
+
+MAX_PAGE = 100
+MAX_COUNT = 1000
 
 
 @dataclass
@@ -88,6 +94,8 @@ class SlackEmulator(Emulator):
         if method == "team.accessLogs":
             if self.data.plan == "free":
                 return json_response({"ok": False, "error": "paid_only"})
+            if _int(params.get("page"), 1) > MAX_PAGE or _int(params.get("count"), 100) > MAX_COUNT:
+                return json_response({"ok": False, "error": "over_pagination_limit"})
             rows = self.data.logins
             before = params.get("before")
             if before:
@@ -95,6 +103,7 @@ class SlackEmulator(Emulator):
                     return json_response({"ok": False, "error": "invalid_arg_name"})
                 # The notes do not say which date ``before`` compares: rows that began by then.
                 rows = [row for row in rows if int(row.get("date_first") or 0) <= int(before)]
+            rows = sorted(rows, key=lambda row: int(row.get("date_first") or 0), reverse=True)
             return self._numbered_page(params, rows, "logins")
         return self._numbered_page(params, self.data.integration_logs, "logs")
 

@@ -12,7 +12,10 @@ concurrently:
   real-time view", and Fair Billing turns long-inactive members non-billable, which would hide
   exactly the idle seats this tool exists to find.
 * ``team.accessLogs`` (page/count): ``date_last`` per user becomes ``last_active`` (kind
-  ``login``). Needs a paid plan: ``paid_only`` degrades to "activity unknown" with a note.
+  ``login``). Needs a paid plan: ``paid_only`` degrades to "activity unknown" with a note. Slack
+  refuses a page past 100 or a count past 1000 (``over_pagination_limit``), so after 100 pages the
+  plugin asks again with ``before`` = the oldest ``date_first`` read; ``max_log_pages`` in all,
+  then a note saying how far back the log was read.
 * ``team.integrationLogs`` (page/count): apps and services added/enabled and not later
   removed/disabled become integrations.
 
@@ -76,6 +79,10 @@ AUTH_ERRORS = frozenset(
 ACCESS_ERRORS = frozenset({"missing_scope", "paid_only", "not_allowed_token_type"})
 """``ok: false`` codes that mean this token or plan cannot use this one method."""
 
+SLACK_MAX_PAGE = 100
+"""``team.accessLogs`` answers ``over_pagination_limit`` past page 100 (and past 1000 per page); going
+further back means a new ``before`` below the oldest row read."""
+
 ADDING = frozenset({"added", "enabled"})
 REMOVING = frozenset({"removed", "disabled"})
 
@@ -93,15 +100,23 @@ class SlackSettings(PluginSettings):
     log_page_count: int = Field(default=100, ge=1, le=1000)
     """Rows per ``team.accessLogs``/``team.integrationLogs`` page (``count``)."""
     max_log_pages: int = Field(default=100, ge=1, le=10_000)
-    """Stop reading a log after this many pages; the run then carries a note saying so."""
+    """Stop reading a log after this many pages in all; the run then carries a note saying so.
+    Slack serves 100 pages per query: the access log is read further back with ``before``."""
 
 
 class _AccessDenied(PluginError):
     """A method this token or plan may not use (``missing_scope``, ``paid_only``, ...)."""
 
     def __init__(self, source: str, method: str, code: str, needed: str | None) -> None:
-        hint = f"; needs scope {needed}" if needed else ""
-        super().__init__(source, f"Slack refused {method} ({code}{hint})")
+        if code == "paid_only":
+            what = "needs a paid Slack plan (Pro or above)"
+        elif code == "not_allowed_token_type":
+            what = "needs a user token (xoxp-) of a workspace admin"
+        elif needed:
+            what = f"needs scope {needed}"
+        else:
+            what = "this token may not use it"
+        super().__init__(source, f"Slack refused {method} ({code}): {what}")
         self.code = code
 
 
@@ -208,16 +223,49 @@ class SlackPlugin(Plugin):
         self, client: httpx.AsyncClient, ctx: CollectContext, notes: list[str]
     ) -> dict[str, dt.datetime]:
         latest: dict[str, dt.datetime] = {}
-        # ``before`` caps the logs at the run's clock, so a simulated clock sees no future logins.
-        params = {"before": int(ctx.now.timestamp())}
-        async for body in self._log_pages(client, "team.accessLogs", params, notes, ctx):
-            for login in self._parse(AccessLogsPage, body, "team.accessLogs").logins:
-                when = self._login_time(login.date_first, login.date_last, ctx.now)
-                if when is not None and (
-                    login.user_id not in latest or when > latest[login.user_id]
-                ):
-                    latest[login.user_id] = when
-        return latest
+        # ``before`` caps the logs at the run's clock, so a simulated clock sees no future logins;
+        # past Slack's 100 pages it steps back to the oldest row read so far (rows sharing that
+        # second are read twice, which changes no latest date).
+        before = int(ctx.now.timestamp())
+        read = 0
+        while True:
+            oldest: int | None = None
+            more = False
+            params = {"before": before}
+            async for body, more in self._log_window(client, "team.accessLogs", params, ctx):
+                read += 1
+                for login in self._parse(AccessLogsPage, body, "team.accessLogs").logins:
+                    when = self._login_time(login.date_first, login.date_last, ctx.now)
+                    if when is not None and (
+                        login.user_id not in latest or when > latest[login.user_id]
+                    ):
+                        latest[login.user_id] = when
+                    first = _epoch_int(login.date_first)
+                    if first is not None and (oldest is None or first < oldest):
+                        oldest = first
+                if more and read >= self.settings.max_log_pages:
+                    notes.append(self._horizon_note(read, oldest, ctx))
+                    return latest
+            if not more:
+                return latest
+            if oldest is None or oldest >= before:
+                notes.append(self._horizon_note(read, oldest, ctx, stuck=True))
+                return latest
+            before = oldest
+
+    def _horizon_note(
+        self, read: int, oldest: int | None, ctx: CollectContext, *, stuck: bool = False
+    ) -> str:
+        why = "Slack offers no older page" if stuck else "max_log_pages"
+        since = (
+            f" (entries since {dt.datetime.fromtimestamp(oldest, dt.UTC):%Y-%m-%d})"
+            if oldest is not None
+            else ""
+        )
+        return (
+            f"team.accessLogs: read {read} pages{since}, stopped ({why}); "
+            "older sign-ins were not read"
+        )
 
     async def _integrations(
         self, client: httpx.AsyncClient, ctx: CollectContext, notes: list[str]
@@ -276,7 +324,25 @@ class SlackPlugin(Plugin):
         notes: list[str],
         ctx: CollectContext,
     ) -> AsyncIterator[Any]:
-        """Yield each page of an older page/count method, guarding against a page that repeats."""
+        """Each page of a page/count log, up to ``max_log_pages`` and Slack's 100 (then a note)."""
+        read = 0
+        more = False
+        async for body, more in self._log_window(client, method, params, ctx):
+            read += 1
+            yield body
+            if more and read >= self.settings.max_log_pages:
+                break
+        else:
+            if not more:
+                return
+        why = "max_log_pages" if read >= self.settings.max_log_pages else "Slack's 100-page limit"
+        notes.append(f"{method}: read the first {read} pages ({why}); older entries were not read")
+
+    async def _log_window(
+        self, client: httpx.AsyncClient, method: str, params: dict[str, Any], ctx: CollectContext
+    ) -> AsyncIterator[tuple[Any, bool]]:
+        """(page, whether more exist) of one page/count query, pages 1 to 100 at most; guards
+        against a page that repeats."""
         page = 1
         while True:
             query = {**params, "count": self.settings.log_page_count, "page": page}
@@ -288,16 +354,11 @@ class SlackPlugin(Plugin):
                     self.source,
                     f"pagination loop: {method} answered page {paging.page} for page {page}",
                 )
-            yield body
-            ctx.progress(f"{method} page {page}")
             pages = paging.pages if paging is not None else None
-            if pages is None or page >= pages:
-                return
-            if page >= self.settings.max_log_pages:
-                notes.append(
-                    f"{method}: read the first {page} of {pages} pages (max_log_pages); "
-                    "older entries were not read"
-                )
+            more = pages is not None and page < pages
+            yield body, more
+            ctx.progress(f"{method} page {page}")
+            if not more or page >= SLACK_MAX_PAGE:
                 return
             page += 1
 
@@ -364,6 +425,19 @@ class SlackPlugin(Plugin):
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _epoch_int(value: Any) -> int | None:
+    """An access-log epoch (a number, sometimes a numeric string), or ``None``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value == value:
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
 
 
 def _is_human(member: Member) -> bool:

@@ -275,7 +275,8 @@ async def test_bot_token_degrades_like_a_missing_scope() -> None:
     assert usage.integrations is None
     assert usage.activity_known is True
     assert observation.notes == [
-        "Slack refused team.integrationLogs (not_allowed_token_type): integrations unknown"
+        "Slack refused team.integrationLogs (not_allowed_token_type): needs a user token (xoxp-) "
+        "of a workspace admin: integrations unknown"
     ]
 
 
@@ -318,9 +319,68 @@ async def test_max_log_pages_stops_early_with_a_note() -> None:
     assert len(observation.notes) == 2
     assert all("max_log_pages" in note for note in observation.notes)
     accounts = {a.id: a for a in observation.apps[0].accounts or []}
-    # The first access-log page holds alice's two rows only.
-    assert accounts["U01ALICE"].last_active == _at(3)
-    assert accounts["U02BOB"].last_active is None
+    # Newest first by date_first: the first page holds the bot's row and grace's newer row (its
+    # date_last is after NOW, so its date_first counts); alice's rows began long ago.
+    assert accounts["U09GRACE"].last_active == _at(5)
+    assert accounts["U01ALICE"].last_active is None
+
+
+def _many_logins(count: int) -> list[dict[str, Any]]:
+    """``count`` access-log rows of U02BOB, one per minute going back from 30 days ago, plus one
+    of alice that began long before all of them (so only paging far back finds it)."""
+    start = testkit.ago(30)
+    rows = [
+        {"user_id": "U02BOB", "date_first": start - 60 * i, "date_last": start - 60 * i}
+        for i in range(count)
+    ]
+    old = testkit.ago(200)
+    rows.append({"user_id": "U01ALICE", "date_first": old, "date_last": testkit.ago(2)})
+    return rows
+
+
+async def test_emulator_refuses_pages_past_100_and_counts_past_1000() -> None:
+    emulator = _emulator()
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(
+        transport=emulator.transport(), base_url="https://slack.com/api"
+    ) as client:
+        page = await client.get("/team.accessLogs", params={"page": 101}, headers=headers)
+        count = await client.get("/team.accessLogs", params={"count": 1001}, headers=headers)
+        edge = await client.get(
+            "/team.accessLogs", params={"page": 100, "count": 1000}, headers=headers
+        )
+    assert page.json() == {"ok": False, "error": "over_pagination_limit"}
+    assert count.json() == {"ok": False, "error": "over_pagination_limit"}
+    assert edge.json()["ok"] is True
+
+
+async def test_access_log_past_100_pages_steps_back_with_before() -> None:
+    # 250 rows at 2 a page: 126 pages. Slack serves 100 per query, so the plugin asks again with
+    # before = the oldest row read; it used to ask for page 101 and fail the whole source.
+    data = testkit.sample_data()
+    data.logins = _many_logins(250)
+    emulator = _emulator(data)
+    observation = await _collect(emulator.transport(), plugin=_plugin(max_log_pages=500))
+    access = _calls(emulator, "team.accessLogs")
+    assert not [p for p in access if "page=101" in p]
+    befores = {p.split("before=")[1].split("&")[0] for p in access}
+    assert len(befores) >= 2
+    accounts = {a.id: a for a in observation.apps[0].accounts or []}
+    assert accounts["U01ALICE"].last_active == _at(2)  # on page 126
+    assert accounts["U02BOB"].last_active == _at(30)
+    assert not [n for n in observation.notes if "accessLogs" in n]
+
+
+async def test_access_log_stops_at_max_log_pages_with_a_horizon_note() -> None:
+    data = testkit.sample_data()
+    data.logins = _many_logins(250)
+    emulator = _emulator(data)
+    observation = await _collect(emulator.transport(), plugin=_plugin(max_log_pages=110))
+    assert len(_calls(emulator, "team.accessLogs")) == 110
+    [note] = [n for n in observation.notes if "accessLogs" in n]
+    assert "110 pages" in note and "max_log_pages" in note and "entries since" in note
+    accounts = {a.id: a for a in observation.apps[0].accounts or []}
+    assert accounts["U01ALICE"].last_active is None  # never reached: unknown, and said so
 
 
 async def test_team_id_is_sent_for_org_tokens() -> None:
