@@ -1,0 +1,1 @@
+"""stacktrack plugin for the OpenAI API platform (Admin API)."""
