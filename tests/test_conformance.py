@@ -21,7 +21,16 @@ from stacktrack.errors import AuthenticationError, BadResponse, PluginError, Rat
 from stacktrack.http import build_client
 from stacktrack.plugin_api import CollectContext, Observation
 
-PLUGINS = ["okta", "salesforce", "hubspot", "slack", "segment", "google_workspace", "openai"]
+PLUGINS = [
+    "okta",
+    "salesforce",
+    "hubspot",
+    "slack",
+    "segment",
+    "google_workspace",
+    "openai",
+    "anthropic",
+]
 BASE_URL = "https://emulator.test"
 TOKEN = "conformance-token-0123456789"
 

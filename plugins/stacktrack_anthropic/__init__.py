@@ -1,0 +1,1 @@
+"""stacktrack plugin for an Anthropic (Claude Console) organization through the Admin API."""
