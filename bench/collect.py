@@ -68,7 +68,7 @@ def _cpu(usage: resource.struct_rusage) -> float:
 
 
 def config_text(base_urls: dict[str, str], db: Path) -> str:
-    from stacktrack.sandbox.adapters import env_name
+    from stacktrack.sandbox.participants import env_name
 
     lines = ['[stacktrack]\ncurrency = "USD"\n']
     for vendor in VENDORS:

@@ -1,7 +1,7 @@
 """End to end (issue 3): six first-party sources over real loopback HTTP, `snapshot` then `report --json`.
 
 Each plugin's emulator serves its test kit's ``sample_data()`` from a ``ThreadingHTTPServer`` on
-127.0.0.1 (``tests/loopback.py``, mounted at ``/<vendor>``); the config points every source's
+127.0.0.1 (``stacktrack.testing.LoopbackServer``, mounted at ``/<vendor>``); the config points every source's
 ``base_url`` there and takes every token from an environment variable. The real CLI runs
 ``stacktrack snapshot`` (wall clock) and ``stacktrack report --json``; the SPEC §6 figures asserted
 below are worked out by hand from the test kits, the arithmetic in the comments.
@@ -42,7 +42,7 @@ from stacktrack.catalog import load_catalog
 from stacktrack.cli import main
 from stacktrack.config import load_config
 from stacktrack.store import Store
-from tests.loopback import LoopbackServer
+from stacktrack.testing import LoopbackServer
 
 KITS: dict[str, ModuleType] = {
     "okta": okta_kit,

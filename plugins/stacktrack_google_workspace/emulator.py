@@ -1,6 +1,6 @@
-"""An emulator of the Google Admin SDK endpoints the ``google_workspace`` plugin reads (SPEC §10).
+"""An emulator of the Google Admin SDK endpoints the ``google_workspace`` plugin reads.
 
-Faithful to shared/vendor-apis identity-collab-ai §2: Bearer access token; Directory
+Faithful to the API as docs/plugins/google_workspace.md describes it: Bearer access token; Directory
 ``GET /admin/directory/v1/users`` (``customer``, ``maxResults`` up to 500), Reports
 ``GET /admin/reports/v1/activity/users/all/applications/{saml|token}`` (``eventName``, ``startTime``,
 ``endTime``, ``maxResults`` up to 1000, newest first) and License Manager
@@ -9,7 +9,7 @@ with ``pageToken``/``nextPageToken``. The License Manager lives on another host 
 are served by one emulator (the plugin's ``licensing_base_url`` points at it).
 
 Error bodies use Google's standard envelope ``{"error": {"code", "message", "errors": [{"reason"}],
-"status"}}`` (the notes: standard, UNCERTAIN for this API). The rate-limit answer is the notes' 403 with
+"status"}}`` (documented: standard, UNCERTAIN for this API). The rate-limit answer is the documented 403 with
 reason ``rateLimitExceeded`` by default; set ``rate_limit_status`` to 429 or 503 for the other two.
 
 Reports keeps 180 days: an older ``startTime`` is a 400 (third-party evidence for the status; the
@@ -27,8 +27,8 @@ from urllib.parse import unquote
 
 import httpx
 
-from stacktrack.emulation import Emulator, json_response
 from stacktrack.paging import parse_time
+from stacktrack.testing import Emulator, ToolSpec, WorldView, json_response
 
 _ACTIVITY = re.compile(r"^/admin/reports/v1/activity/users/([^/]+)/applications/([^/]+)/?$")
 _LICENSES = re.compile(r"^/apps/licensing/v1/product/([^/]+)/sku/([^/]+)/users/?$")
@@ -57,8 +57,22 @@ REPORTS_RETENTION_DAYS = 180
 """Reports keeps 180 days of activity and answers 400 to a ``startTime`` older than that."""
 
 
-class GoogleWorkspaceEmulator(Emulator):
+class GoogleWorkspaceEmulator(Emulator[GoogleWorkspaceData]):
     vendor = "google_workspace"
+    identity_provider = True
+
+    @classmethod
+    def world_data(cls, view: WorldView) -> GoogleWorkspaceData:
+        from .world import world_data  # the world builders import this module's data class
+
+        return world_data(view)
+
+    @classmethod
+    def world_tools(cls) -> tuple[ToolSpec, ...]:
+        from .world import TOOL
+
+        return (TOOL,)
+
     data: GoogleWorkspaceData
     rate_limit_status: int = 403
     """The throttling answer: 403 ``rateLimitExceeded`` (default), 429 or 503."""

@@ -1,4 +1,4 @@
-"""An emulator of the HubSpot endpoints the ``hubspot`` plugin uses (SPEC §10, vendor notes §1).
+"""An emulator of the HubSpot endpoints the ``hubspot`` plugin uses (docs/plugins/hubspot.md).
 
 * ``GET /settings/v3/users/`` and ``GET /account-info/v3/activity/login``: ``results`` pages of
   ``min(limit, self.page_size)`` items with an opaque ``paging.next.after`` cursor (``userId``
@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from stacktrack.emulation import Emulator, json_response, page_slice
+from stacktrack.testing import Emulator, ToolSpec, WorldView, json_response, page_slice
 
 USERS_PATHS = ("/settings/v3/users", "/settings/v3/users/")
 LOGINS_PATH = "/account-info/v3/activity/login"
@@ -38,7 +38,7 @@ class HubSpotData:
 
 
 def _error(status: int, message: str, category: str, **extra: Any) -> httpx.Response:
-    # HubSpot's error envelope: status/message/correlationId/category. The notes confirm only
+    # HubSpot's error envelope: status/message/correlationId/category. The evidence confirms only
     # `message` and `policyName` for 429; the rest follows the same envelope [uncertain].
     body = {
         "status": "error",
@@ -62,8 +62,20 @@ def _offset(cursor: str) -> int | None:
     return value if value >= 0 else None
 
 
-class HubSpotEmulator(Emulator):
+class HubSpotEmulator(Emulator[HubSpotData]):
     vendor: ClassVar[str] = "hubspot"
+
+    @classmethod
+    def world_data(cls, view: WorldView) -> HubSpotData:
+        from .world import world_data  # the world builders import this module's data class
+
+        return world_data(view)
+
+    @classmethod
+    def world_tools(cls) -> tuple[ToolSpec, ...]:
+        from .world import TOOL
+
+        return (TOOL,)
 
     def __init__(self, data: HubSpotData, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)

@@ -1,6 +1,6 @@
-"""An emulator of the Okta Management API endpoints the ``okta`` plugin reads (SPEC §10).
+"""An emulator of the Okta Management API endpoints the ``okta`` plugin reads.
 
-Faithful to shared/vendor-apis identity-collab-ai §1: ``Authorization: SSWS <token>``; Okta's error
+Faithful to the API as docs/plugins/okta.md describes it: ``Authorization: SSWS <token>``; Okta's error
 envelope (``errorCode``/``errorSummary``/``errorLink``/``errorId``/``errorCauses``) for errors; RFC 8288
 ``Link`` paging with an opaque ``after`` and ``limit`` (``rel="self"`` and ``rel="next"``, absolute URLs);
 ``X-Rate-Limit-Limit``/``-Remaining``/``-Reset`` on every answer and, when throttled, HTTP 429 with
@@ -9,8 +9,8 @@ joined by ``and``), ``since``/``until`` and ``sortOrder``; the System Log's two 
 more than 180 days back is a 400 ``E0000053``, and events older than 90 days are gone (Okta's
 system-log query reference, "Errors" and "Data retention"). Used by the tests and the sandbox.
 
-The 401 body: the notes give Okta's envelope only for the 429; the 401 uses the same envelope with
-Okta's invalid-token code ``E0000011`` (constructed, not copied from the notes).
+The 401 body: the evidence gives Okta's envelope only for the 429; the 401 uses the same envelope with
+Okta's invalid-token code ``E0000011`` (constructed, not copied from a capture).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from urllib.parse import urlencode
 
 import httpx
 
-from stacktrack.emulation import Emulator, json_response
 from stacktrack.paging import parse_time
+from stacktrack.testing import Emulator, WorldView, json_response
 
 RATE_LIMIT = 600
 _FILTER_CLAUSE = re.compile(r'^\s*([A-Za-z_][\w.]*)\s+eq\s+"([^"]*)"\s*$')
@@ -58,8 +58,16 @@ RETENTION_DAYS = 90
 """Okta keeps 90 days of System Log: older events are never returned."""
 
 
-class OktaEmulator(Emulator):
+class OktaEmulator(Emulator[OktaData]):
     vendor = "okta"
+    identity_provider = True
+
+    @classmethod
+    def world_data(cls, view: WorldView) -> OktaData:
+        from .world import world_data  # the world builders import this module's data class
+
+        return world_data(view)
+
     data: OktaData
 
     def authorized(self, request: httpx.Request) -> bool:

@@ -1,4 +1,4 @@
-"""An emulator of the Salesforce REST endpoints the ``salesforce`` plugin uses (SPEC §10).
+"""An emulator of the Salesforce REST endpoints the ``salesforce`` plugin uses.
 
 * ``POST /services/oauth2/token``: the client-credentials flow (form-encoded), issuing
   ``self.token``;
@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from stacktrack.emulation import Emulator, json_response, page_slice
+from stacktrack.testing import Emulator, ToolSpec, WorldView, json_response, page_slice
 
 TOKEN_PATH = "/services/oauth2/token"
 MAX_CURSORS = 1000
@@ -147,8 +147,20 @@ def _matches(record: dict[str, Any], conditions: list[tuple[str, str, Any]]) -> 
     return True
 
 
-class SalesforceEmulator(Emulator):
+class SalesforceEmulator(Emulator[SalesforceData]):
     vendor: ClassVar[str] = "salesforce"
+
+    @classmethod
+    def world_data(cls, view: WorldView) -> SalesforceData:
+        from .world import world_data  # the world builders import this module's data class
+
+        return world_data(view)
+
+    @classmethod
+    def world_tools(cls) -> tuple[ToolSpec, ...]:
+        from .world import TOOL
+
+        return (TOOL,)
 
     def __init__(
         self,
@@ -187,7 +199,7 @@ class SalesforceEmulator(Emulator):
             self.token_requests += 1
         form = urllib.parse.parse_qs(request.content.decode("utf-8", "replace"))
         first = {key: values[0] for key, values in form.items()}
-        # OAuth 2.0 error shape (RFC 6749 §5.2); the notes do not show Salesforce's exact body.
+        # OAuth 2.0 error shape (RFC 6749 §5.2); the evidence does not show Salesforce's exact body.
         if first.get("grant_type") != "client_credentials":
             return json_response(
                 {

@@ -1,6 +1,6 @@
-"""An emulator of the Segment Public API endpoints the ``segment`` plugin reads (SPEC §10).
+"""An emulator of the Segment Public API endpoints the ``segment`` plugin reads.
 
-Faithful to shared/vendor-apis crm-and-marketing §6: Bearer auth; answers wrapped in ``{"data":
+Faithful to the API as docs/plugins/segment.md describes it: Bearer auth; answers wrapped in ``{"data":
 ...}`` and errors in ``{"errors": [{"type", "message", "data"}]}``; list endpoints that *require*
 ``pagination.count`` (1-200 here, the stricter of the two documented ranges) and take an opaque
 ``pagination.cursor``, answering ``data.pagination = {current, next, previous, totalEntries}``;
@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from stacktrack.emulation import Emulator, json_response
+from stacktrack.testing import Emulator, ToolSpec, WorldView, json_response
 
 LISTS = {"/users": "users", "/sources": "sources", "/destinations": "destinations"}
 
@@ -36,12 +36,25 @@ class SegmentData:
     """``GET /destinations`` items (``DestinationV1``), each with its ``sourceId``."""
 
 
-class SegmentEmulator(Emulator):
+class SegmentEmulator(Emulator[SegmentData]):
     vendor = "segment"
+
+    @classmethod
+    def world_data(cls, view: WorldView) -> SegmentData:
+        from .world import world_data  # the world builders import this module's data class
+
+        return world_data(view)
+
+    @classmethod
+    def world_tools(cls) -> tuple[ToolSpec, ...]:
+        from .world import TOOL
+
+        return (TOOL,)
+
     data: SegmentData
 
     def unauthorized(self, request: httpx.Request) -> httpx.Response:
-        # The notes give the error envelope, not the 401's exact text: this body is constructed.
+        # The evidence gives the error envelope, not the 401's exact text: this body is constructed.
         return json_response(
             {"errors": [{"type": "unauthorized", "message": "Unauthorized"}]}, status=401
         )

@@ -1,6 +1,6 @@
-"""An emulator of the Slack Web API methods the ``slack`` plugin reads (SPEC §10).
+"""An emulator of the Slack Web API methods the ``slack`` plugin reads.
 
-Faithful to shared/vendor-apis identity-collab-ai §4: ``https://slack.com/api/{method}`` with GET
+Faithful to the API as docs/plugins/slack.md describes it: ``https://slack.com/api/{method}`` with GET
 query parameters or a POST form; Bearer auth; logical errors as HTTP 200 ``{"ok": false, "error":
 ...}`` (including a bad token: ``invalid_auth``, a missing one: ``not_authed``); ``missing_scope``
 with ``needed``/``provided``; cursor paging (``response_metadata.next_cursor``) for ``users.list``
@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from stacktrack.emulation import Emulator, json_response
+from stacktrack.testing import Emulator, ToolSpec, WorldView, json_response
 
 ALL_SCOPES = ("users:read", "users:read.email", "admin")
 
@@ -54,8 +54,21 @@ class SlackData:
     """Scopes the token was granted; methods needing another answer ``missing_scope``."""
 
 
-class SlackEmulator(Emulator):
+class SlackEmulator(Emulator[SlackData]):
     vendor = "slack"
+
+    @classmethod
+    def world_data(cls, view: WorldView) -> SlackData:
+        from .world import world_data  # the world builders import this module's data class
+
+        return world_data(view)
+
+    @classmethod
+    def world_tools(cls) -> tuple[ToolSpec, ...]:
+        from .world import TOOL
+
+        return (TOOL,)
+
     data: SlackData
 
     def unauthorized(self, request: httpx.Request) -> httpx.Response:
@@ -101,7 +114,7 @@ class SlackEmulator(Emulator):
             if before:
                 if not before.isdigit():
                     return json_response({"ok": False, "error": "invalid_arg_name"})
-                # The notes do not say which date ``before`` compares: rows that began by then.
+                # The evidence does not say which date ``before`` compares: rows that began by then.
                 rows = [row for row in rows if int(row.get("date_first") or 0) <= int(before)]
             rows = sorted(rows, key=lambda row: int(row.get("date_first") or 0), reverse=True)
             return self._numbered_page(params, rows, "logins")

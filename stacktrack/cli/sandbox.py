@@ -27,8 +27,9 @@ from stacktrack.cli.common import handle_errors
     help="Weekly runs of history.",
 )
 @click.option(
-    "--idp", type=click.Choice(["okta", "google_workspace"]), default="okta", show_default=True,
-    help="The simulated identity provider.",
+    "--idp", metavar="PLUGIN",
+    help="The simulated identity provider: an installed plugin that can be one (default okta; "
+    "see docs/sandbox.md).",
 )  # fmt: skip
 @click.option(
     "--dir", "directory", type=click.Path(path_type=Path, file_okay=False),
@@ -36,7 +37,7 @@ from stacktrack.cli.common import handle_errors
 )  # fmt: skip
 @handle_errors
 def demo(
-    no_tui: bool, as_json: bool, seed: int, weeks: int, idp: str, directory: Path | None
+    no_tui: bool, as_json: bool, seed: int, weeks: int, idp: str | None, directory: Path | None
 ) -> None:
     """Build a simulated company, run its history through the real pipeline, open the TUI.
 
@@ -126,8 +127,9 @@ def sandbox() -> None:
 )
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option(
-    "--idp", type=click.Choice(["okta", "google_workspace"]), default="okta", show_default=True
-)
+    "--idp", metavar="PLUGIN",
+    help="The simulated identity provider: an installed plugin that can be one (default okta).",
+)  # fmt: skip
 @click.option(
     "--latency-ms",
     type=click.FloatRange(0, 60_000),
@@ -152,7 +154,7 @@ def sandbox() -> None:
 )
 @handle_errors
 def serve(
-    host: str, port: int, seed: int, idp: str, latency_ms: float, rate_limit: str | None,
+    host: str, port: int, seed: int, idp: str | None, latency_ms: float, rate_limit: str | None,
     faults: str | None, config_out: Path | None,
 ) -> None:  # fmt: skip
     """Serve every emulator under its own base URL until interrupted (Ctrl-C).

@@ -2,7 +2,8 @@
 
 ``config_text`` writes ``[stacktrack]``, ``[stacktrack.fx]``, one ``[sources.*]`` per emulator (base
 URL pointed at the emulator, token as an ``{ env = "NAME" }`` reference) and one ``[[tools]]`` per
-tool of ``stack.py`` with its contract, sources, catalog product and owner. Called by ``demo.py`` and
+tool of the world (the base stack and the tools the served plugins bring) with its contract, sources,
+catalog product and owner. Called by ``demo.py`` and
 ``server.py``; the result validates with ``stacktrack.config.load_config_text``.
 """
 
@@ -11,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from stacktrack.sandbox import stack
-from stacktrack.sandbox.adapters import env_name
+from stacktrack.sandbox.participants import env_name
 from stacktrack.sandbox.world import COMPANY, World
+from stacktrack.testing.world import ToolSpec
 
 EUR_RATE = 1.08
 
@@ -33,7 +34,7 @@ def config_text(
     world: World,
     *,
     base_urls: dict[str, str],
-    idp: str = "okta",
+    idp: str,
     database: str | None = None,
     header: str | None = None,
     timeout_seconds: float | None = None,
@@ -73,27 +74,15 @@ def config_text(
         for key, value in _EXTRA_SETTINGS.get(source, {}).items():
             lines.append(f"{key} = {json.dumps(value)}")
         lines.append("")
-    for spec in stack.TOOLS:
-        lines += _tool(spec, idp, end, served)
-    if idp == "google_workspace" and idp in served:
-        # A company whose identity provider is Google Workspace pays for Workspace itself.
-        lines += _tool(WORKSPACE, idp, end, served)
+    # A tool brought by a plugin that is not served here (another identity provider) stays out.
+    tools = [spec for spec in world.tools if spec.vendor is None or spec.vendor in served]
+    ids = {spec.id for spec in tools}
+    for spec in tools:
+        lines += _tool(spec, idp, end, served, ids)
     return "\n".join(lines).rstrip() + "\n"
 
 
-WORKSPACE = stack.ToolSpec(
-    "google_workspace",
-    "Google Workspace Business Standard",
-    "google_workspace",
-    "Leadership",
-    stack.ContractSpec(69_120, start=1200, renewal=250, notice_days=30, seats=420),
-    {},
-    vendor="google_workspace",
-    standalone="the company's own mail and documents",
-)
-
-
-def _tool(spec: stack.ToolSpec, idp: str, end: dt.date, served: list[str]) -> list[str]:
+def _tool(spec: ToolSpec, idp: str, end: dt.date, served: list[str], ids: set[str]) -> list[str]:
     sources = [spec.vendor] if spec.vendor else []
     if spec.sso_label:
         sources.append(idp)
@@ -109,8 +98,9 @@ def _tool(spec: stack.ToolSpec, idp: str, end: dt.date, served: list[str]) -> li
     ]
     if match:
         lines.append(f"match = {_list(match)}")
-    if spec.integrates_with:
-        lines.append(f"integrates_with = {_list(spec.integrates_with)}")
+    integrates_with = [tool for tool in spec.integrates_with if tool in ids]
+    if integrates_with:
+        lines.append(f"integrates_with = {_list(integrates_with)}")
     if spec.standalone:
         lines += [f"# standalone: {spec.standalone}", "standalone = true"]
     contract = spec.contract

@@ -1,4 +1,4 @@
-"""``stacktrack demo``: a simulated company's history through the real snapshot pipeline (SPEC §10).
+"""``stacktrack demo``: a simulated company's history through the real snapshot pipeline.
 
 ``run_demo(directory, seed=..., weeks=...)`` generates the world of ``seed``, writes its config
 (``stacktrack.toml``) and a fresh database (``stacktrack.db``) into ``directory``, then runs the real
@@ -6,7 +6,7 @@
 as of that week (no sockets, no credentials). The last run is the world's end date, derived from the
 seed, never from the wall clock: the same seed gives the same database and the same report.
 
-The lead's click command calls ``run_demo`` with an ``on_progress`` callback for its progress bar, then
+The click command calls ``run_demo`` with an ``on_progress`` callback for its progress bar, then
 opens the TUI (or prints the report) on ``result.config_path`` / ``result.db_path``.
 """
 
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stacktrack.sandbox import adapters
+from stacktrack.sandbox import participants
 from stacktrack.sandbox.configfile import config_text
 from stacktrack.sandbox.faults import FaultPlan, parse_faults
 from stacktrack.sandbox.server import transports
@@ -55,9 +55,9 @@ class DemoResult:
     notice: str = SIMULATED_NOTICE
 
 
-def demo_config(world: World, *, idp: str = "okta") -> str:
-    """The config text the demo writes for ``world``."""
-    base_urls = {source: f"{SERVE_URL}/{source}" for source in adapters.served_sources(idp)}
+def demo_config(world: World, *, idp: str, sources: list[str]) -> str:
+    """The config text the demo writes for ``world`` served by ``sources``."""
+    base_urls = {source: f"{SERVE_URL}/{source}" for source in sources}
     header = (
         "Written by `stacktrack demo`. Reopen with\n"
         "  stacktrack --config <this file> report   (or with no command for the TUI)\n"
@@ -72,20 +72,29 @@ def run_demo(
     *,
     seed: int = 1,
     weeks: int = 26,
-    idp: str = "okta",
+    idp: str | None = None,
     faults: FaultPlan | str | None = None,
     on_progress: ProgressCallback | None = None,
+    only: list[str] | None = None,
 ) -> DemoResult:
     """Build the demo in ``directory`` (created if needed; an earlier demo database there is replaced).
 
     Runs ``weeks`` weekly snapshots ending at the world's end date. Sets the sandbox token variables
     (``STACKTRACK_SANDBOX_*_TOKEN``) in this process's environment, since the config refers to them.
     Raises ``stacktrack.errors.StacktrackError`` subclasses for config or store problems and
-    ``UsageError`` for a bad ``weeks``/``faults``.
+    ``UsageError`` for a bad ``weeks``/``faults``/``idp``. The company's vendors are every installed
+    plugin that serves the sandbox world (``only``: just those named), its identity provider ``idp``
+    (default ``participants.default_idp()``).
     """
     return asyncio.run(
         run_demo_async(
-            directory, seed=seed, weeks=weeks, idp=idp, faults=faults, on_progress=on_progress
+            directory,
+            seed=seed,
+            weeks=weeks,
+            idp=idp,
+            faults=faults,
+            on_progress=on_progress,
+            only=only,
         )
     )
 
@@ -95,9 +104,10 @@ async def run_demo_async(
     *,
     seed: int = 1,
     weeks: int = 26,
-    idp: str = "okta",
+    idp: str | None = None,
     faults: FaultPlan | str | None = None,
     on_progress: ProgressCallback | None = None,
+    only: list[str] | None = None,
 ) -> DemoResult:
     """``run_demo`` for callers that already run an event loop."""
     from stacktrack.config import load_config
@@ -107,21 +117,28 @@ async def run_demo_async(
     if not 1 <= weeks <= 52:
         raise UsageError("--weeks: between 1 and 52 simulated weeks.")
     progress = on_progress or (lambda _done, _total, _message: None)
-    sources = adapters.served_sources(idp)
-    plan = faults if isinstance(faults, FaultPlan) else parse_faults(faults, adapters.ALL_SOURCES)
+    idp = idp or participants.default_idp()
+    sources = participants.sources_for(idp, only)
+    plan = (
+        faults
+        if isinstance(faults, FaultPlan)
+        else parse_faults(faults, participants.all_sources())
+    )
     progress(0, weeks, f"generating {COMPANY} (seed {seed})")
-    world = World.generate(seed)
+    world = World.generate(seed, tools=participants.company_tools(sources))
 
-    config_path, db_path = _prepare(directory, demo_config(world, idp=idp))
+    config_path, db_path = _prepare(directory, demo_config(world, idp=idp, sources=sources))
     for source in sources:
-        os.environ[adapters.env_name(source)] = adapters.token_for(seed, source)
+        os.environ[participants.env_name(source)] = participants.token_for(seed, source)
     config = load_config(config_path, db=db_path)
 
     instants = [world.end - dt.timedelta(weeks=weeks - 1 - index) for index in range(weeks)]
     failures: list[str] = []
     for index, instant in enumerate(instants):
         summary = await run_snapshot(
-            config, now=instant, transports=transports(world, instant, plan, idp=idp)
+            config,
+            now=instant,
+            transports=transports(world, instant, plan, idp=idp, only=only),
         )
         for outcome in summary.sources:
             if outcome.status == "failed":

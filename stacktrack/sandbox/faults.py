@@ -17,7 +17,7 @@ real JSON body in half and appends garbage; ``truncated`` announces the full ``C
 sends half; ``repeat_cursor`` answers with the emulator's repeated-cursor behaviour.
 
 Rate limits (``--rate-limit SPEC``): ``RATE[/BURST]`` for every vendor, or ``VENDOR=RATE[/BURST]``
-(or ``VENDOR:RATE[/BURST]``) items separated by commas: a token bucket (``emulation.RateLimit``) of
+(or ``VENDOR:RATE[/BURST]``) items separated by commas: a token bucket (``stacktrack.testing.RateLimit``) of
 RATE requests per second; past it each emulator answers with its vendor's own rate-limit signal.
 
 Reproducibility: whether the n-th request for a given method and path (query included) of a vendor is
@@ -31,11 +31,12 @@ import hashlib
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
-from stacktrack.emulation import Emulator, RateLimit, json_response
 from stacktrack.errors import UsageError
+from stacktrack.testing.emulator import Emulator, RateLimit, json_response
 
 KINDS = (
     "timeout",
@@ -130,7 +131,9 @@ def parse_rate_limits(spec: str | None, vendors: list[str]) -> dict[str, tuple[f
     return limits
 
 
-def apply_rate_limits(emulators: dict[str, Emulator], limits: dict[str, tuple[float, int]]) -> None:
+def apply_rate_limits(
+    emulators: dict[str, Emulator[Any]], limits: dict[str, tuple[float, int]]
+) -> None:
     for vendor, (rate, burst) in limits.items():
         if vendor in emulators:
             emulators[vendor].rate_limit = RateLimit(rate, burst)
@@ -140,7 +143,7 @@ class FaultInjector:
     """Decides, per request, which fault (if any) one vendor's emulator suffers."""
 
     def __init__(
-        self, emulator: Emulator, rates: dict[str, float], *, seed: int, vendor: str
+        self, emulator: Emulator[Any], rates: dict[str, float], *, seed: int, vendor: str
     ) -> None:
         self.emulator = emulator
         self.rates = [(kind, rates[kind]) for kind in KINDS if rates.get(kind)]

@@ -5,7 +5,7 @@ One ``ThreadingHTTPServer`` mounts every emulator of the world under ``/<source>
 back, after the optional latency, token-bucket rate limit and injected faults of ``faults.py``.
 ``transports`` is the same thing without sockets, for the demo and tests.
 
-The lead's click commands call ``serve`` (blocking) and ``demo.run_demo``; tests use
+The click commands call ``serve`` (blocking) and ``demo.run_demo``; tests use
 ``SandboxServer`` directly (``start()`` in a background thread, ``shutdown()``).
 """
 
@@ -16,7 +16,7 @@ import datetime as dt
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,8 +24,7 @@ from typing import Any
 
 import httpx
 
-from stacktrack.emulation import Emulator
-from stacktrack.sandbox import adapters
+from stacktrack.sandbox import participants
 from stacktrack.sandbox.configfile import config_text
 from stacktrack.sandbox.faults import (
     FaultInjector,
@@ -36,6 +35,7 @@ from stacktrack.sandbox.faults import (
     parse_rate_limits,
 )
 from stacktrack.sandbox.world import World
+from stacktrack.testing.emulator import Emulator
 
 _HOP_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
 
@@ -45,19 +45,25 @@ def transports(
     instant: dt.datetime,
     faults: FaultPlan | str | None = None,
     *,
-    idp: str = "okta",
+    idp: str | None = None,
     latency_ms: float = 0.0,
     page_size: int = 1000,
+    only: Iterable[str] | None = None,
 ) -> dict[str, httpx.AsyncBaseTransport]:
     """In-process transports (source name -> transport) serving ``world.at(instant)``; no sockets.
 
     Each emulator is mounted at ``/<source>`` as in the loopback server, so the config's base URLs
-    (``http://<any host>/<source>``) work for both.
+    (``http://<any host>/<source>``) work for both. ``idp`` defaults to ``participants.default_idp()``;
+    ``only`` restricts the vendors served (see ``participants.sources_for``).
     """
-    plan = faults if isinstance(faults, FaultPlan) else parse_faults(faults, adapters.ALL_SOURCES)
-    view = world.at(instant)
-    emulators = adapters.build_emulators(
-        view, seed=world.seed, idp=idp, page_size=page_size, prefix=True
+    plan = (
+        faults
+        if isinstance(faults, FaultPlan)
+        else parse_faults(faults, participants.all_sources())
+    )
+    sources = participants.sources_for(idp or participants.default_idp(), only)
+    emulators = participants.build_emulators(
+        world.at(instant), seed=world.seed, sources=sources, page_size=page_size, prefix=True
     )
     _small_pages_for_repeat_cursor(emulators, plan)
     return {
@@ -92,26 +98,28 @@ class SandboxServer:
         seed: int = 1,
         host: str = "127.0.0.1",
         port: int = 0,
-        idp: str = "okta",
+        idp: str | None = None,
         latency_ms: float = 0.0,
         rate_limit: str | None = None,
         faults: str | None = None,
         end: dt.datetime | None = None,
         page_size: int = 1000,
         fault_hold_s: float = 2.0,
+        only: Iterable[str] | None = None,
     ) -> None:
-        self.sources = adapters.served_sources(idp)
-        self.plan = parse_faults(faults, adapters.ALL_SOURCES)
+        idp = idp or participants.default_idp()
+        self.sources = participants.sources_for(idp, only)
+        self.plan = parse_faults(faults, participants.all_sources())
         limits = parse_rate_limits(rate_limit, self.sources)
-        self.world = World.generate(seed, end=end)
+        self.world = World.generate(seed, end=end, tools=participants.company_tools(self.sources))
         self.seed = seed
         self.idp = idp
         self.latency_s = latency_ms / 1000
         self.fault_hold_s = fault_hold_s
         """A ``timeout`` fault holds the connection this long; the config's timeout is shorter."""
         view = self.world.at(self.world.end)
-        self.emulators: dict[str, Emulator] = adapters.build_emulators(
-            view, seed=seed, idp=idp, page_size=page_size, prefix=True
+        self.emulators: dict[str, Emulator[Any]] = participants.build_emulators(
+            view, seed=seed, sources=self.sources, page_size=page_size, prefix=True
         )
         _small_pages_for_repeat_cursor(self.emulators, self.plan)
         apply_rate_limits(self.emulators, limits)
@@ -141,7 +149,7 @@ class SandboxServer:
         text = config_text(
             self.world, base_urls=base_urls, idp=self.idp, header=header, timeout_seconds=timeout
         )
-        env = {adapters.env_name(s): adapters.token_for(self.seed, s) for s in self.sources}
+        env = {participants.env_name(s): participants.token_for(self.seed, s) for s in self.sources}
         return ServerInfo(self.url, text, env, base_urls)
 
     def start(self) -> ServerInfo:
@@ -202,7 +210,7 @@ class _Server(ThreadingHTTPServer):
 REPEAT_CURSOR_PAGE_SIZE = 10
 
 
-def _small_pages_for_repeat_cursor(emulators: dict[str, Emulator], plan: FaultPlan) -> None:
+def _small_pages_for_repeat_cursor(emulators: dict[str, Emulator[Any]], plan: FaultPlan) -> None:
     """A repeated cursor needs a cursor: vendors with that fault serve small pages so they page."""
     for source, emulator in emulators.items():
         if plan.for_vendor(source).get("repeat_cursor"):
@@ -266,7 +274,7 @@ def serve(
     port: int = 8765,
     *,
     seed: int = 1,
-    idp: str = "okta",
+    idp: str | None = None,
     latency_ms: float = 0.0,
     rate_limit: str | None = None,
     faults: str | None = None,

@@ -1,14 +1,27 @@
-"""The sandbox company's martech stack: which tools it pays for and how each is meant to behave.
+"""The sandbox company's own martech stack: the tools it pays for that no plugin brings.
 
-Pure data, read by ``world.py`` (who holds seats, when they are active) and ``config.py`` (the
+Pure data, read by ``world.py`` (who holds seats, when they are active) and ``configfile.py`` (the
 ``[[tools]]`` tables). Every date is an offset in days from the world's end date, so the contracts stay
-near "today" of whichever simulated instant the seed picks. Each realistic pattern of SPEC §10 is
-carried by at least one entry; the ``pattern`` field names it so tests can find it.
+near "today" of whichever simulated instant the seed picks. The tools a plugin reports on directly come
+from that plugin (``Emulator.world_tools``); ``pattern`` names the realistic pattern (docs/sandbox.md)
+an entry carries, so tests can find it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from stacktrack.testing.world import (
+    CORE,
+    FLAT,
+    HEALTHY,
+    MIXED,
+    SHELFWARE,
+    ContractSpec,
+    Curve,
+    Mix,
+    ToolSpec,
+)
 
 DEPARTMENTS: tuple[tuple[str, int], ...] = (
     ("Demand Gen", 48),
@@ -28,59 +41,6 @@ DEPARTMENTS: tuple[tuple[str, int], ...] = (
 MARKETING = ("Demand Gen", "Content", "Product Marketing", "Field Marketing", "Brand")
 EVERYONE = tuple(name for name, _ in DEPARTMENTS)
 
-# Engagement mixes: shares of assigned users who are heavy, regular, light or dormant users.
-CORE = (0.55, 0.30, 0.07, 0.08)
-HEALTHY = (0.35, 0.35, 0.15, 0.15)
-MIXED = (0.15, 0.35, 0.25, 0.25)
-SHELFWARE = (0.0, 0.12, 0.06, 0.82)
-
-Curve = tuple[tuple[int, float], ...]
-"""Piecewise-linear factor on engagement: (days before the end date, factor); flat outside."""
-FLAT: Curve = ((0, 1.0),)
-
-
-@dataclass(frozen=True)
-class ContractSpec:
-    annual_cost: float
-    start: int
-    """Days before the end date the contract started."""
-    renewal: int
-    """Days after the end date the contract renews."""
-    notice_days: int
-    seats: int | None = None
-    pricing: str = "per_seat"
-    currency: str = "USD"
-
-
-@dataclass(frozen=True)
-class ToolSpec:
-    id: str
-    name: str
-    product: str
-    """Catalog key (``stacktrack/catalog.toml``)."""
-    owner: str
-    contract: ContractSpec
-    departments: dict[str, float]
-    """Department -> share of its people who get a seat."""
-    mix: tuple[float, float, float, float] = HEALTHY
-    curve: Curve = FLAT
-    vendor: str | None = None
-    """The first-party plugin that reports on this tool directly (its own API), if any."""
-    sso_label: str | None = None
-    """The app's label in the identity provider; ``None``: not behind SSO."""
-    sso_aliases: tuple[str, ...] = ()
-    ramp_days: int = 0
-    """Seats are handed out over this many days after the start (an adoption curve)."""
-    ends: int | None = None
-    """Days before the end date after which nobody uses it any more."""
-    cleanup: int | None = None
-    """Days before the end date a seat cleanup removed every dormant seat."""
-    integrates_with: tuple[str, ...] = ()
-    standalone: str | None = None
-    """Why the tool is meant to stand alone (config comment), or ``None``."""
-    pattern: str = "healthy"
-    match: tuple[str, ...] = field(default=())
-
 
 @dataclass(frozen=True)
 class ShadowApp:
@@ -89,66 +49,10 @@ class ShadowApp:
     label: str
     departments: dict[str, float]
     start: int
-    mix: tuple[float, float, float, float] = MIXED
+    mix: Mix = MIXED
 
 
 TOOLS: tuple[ToolSpec, ...] = (
-    ToolSpec(
-        "salesforce",
-        "Salesforce Sales Cloud Enterprise",
-        "salesforce",
-        "RevOps",
-        ContractSpec(356_400, start=820, renewal=130, notice_days=60, seats=190),
-        {"Sales": 1.0, "Customer Success": 0.9, "RevOps": 1.0, "Leadership": 0.6},
-        mix=CORE,
-        vendor="salesforce",
-        sso_label="Salesforce",
-        cleanup=56,
-        pattern="core",
-    ),
-    ToolSpec(
-        "hubspot",
-        "HubSpot Marketing Hub Enterprise",
-        "hubspot",
-        "Demand Gen",
-        ContractSpec(96_000, start=700, renewal=240, notice_days=90, seats=160),
-        {
-            "Demand Gen": 1.0,
-            "Content": 0.9,
-            "Field Marketing": 0.9,
-            "Product Marketing": 0.8,
-            "Brand": 0.6,
-            "RevOps": 0.8,
-        },
-        mix=CORE,
-        vendor="hubspot",
-        sso_label="HubSpot",
-        pattern="core",
-    ),
-    ToolSpec(
-        "segment",
-        "Segment Business",
-        "segment",
-        "RevOps",
-        ContractSpec(60_000, start=600, renewal=210, notice_days=60, pricing="flat"),
-        {"RevOps": 0.8, "Product Marketing": 0.25, "Demand Gen": 0.1},
-        mix=HEALTHY,
-        vendor="segment",
-        sso_label="Segment",
-        pattern="core",
-    ),
-    ToolSpec(
-        "slack",
-        "Slack Business+",
-        "slack",
-        "Leadership",
-        ContractSpec(72_000, start=1100, renewal=300, notice_days=30, seats=420),
-        dict.fromkeys(EVERYONE, 1.0),
-        mix=CORE,
-        vendor="slack",
-        sso_label="Slack",
-        pattern="core",
-    ),
     ToolSpec(
         "mailchimp",
         "Mailchimp Standard",
@@ -393,47 +297,4 @@ SHADOW_APPS: tuple[ShadowApp, ...] = (
     ShadowApp("Descript", {"Content": 0.15, "Brand": 0.2}, start=120),
 )
 
-SALESFORCE_OAUTH: tuple[tuple[str, int | None], ...] = (
-    ("HubSpot", None),
-    ("Segment", None),
-    ("Gong", None),
-    ("ZoomInfo", None),
-    ("Hootsuite", None),
-    ("Calendly", None),
-    ("Loom", None),
-    ("Typeform", None),
-    ("Drift", 150),
-)
-"""Connected apps holding Salesforce OAuth tokens: (app name, days since last use at the end date;
-``None`` = used every day). Drift's token is the stale integration."""
-
-SEGMENT_SOURCES: tuple[tuple[str, str, str], ...] = (
-    ("website", "Website", "javascript"),
-    ("hubspot", "HubSpot", "hubspot"),
-    ("salesforce", "Salesforce", "salesforce"),
-)
-"""Segment sources: (slug, name, catalog slug)."""
-
-SEGMENT_DESTINATIONS: tuple[tuple[str, str, str, int], ...] = (
-    ("website", "HubSpot", "hubspot", 650),
-    ("website", "Salesforce", "salesforce", 600),
-    ("website", "Amplitude", "amplitude", 200),
-    ("hubspot", "Mailchimp", "mailchimp", 580),
-    ("website", "Hotjar", "hotjar", 360),
-    ("salesforce", "HubSpot", "hubspot", 590),
-)
-"""Segment destinations: (source slug, destination name, catalog slug, days since created)."""
-
-SLACK_APPS: tuple[tuple[str, int], ...] = (
-    ("Google Drive", 1000),
-    ("Zoom", 900),
-    ("Asana", 850),
-    ("Salesforce", 700),
-    ("HubSpot", 650),
-    ("Notion", 200),
-    ("Polly", 400),
-)
-"""Apps added to Slack: (name, days before the end date it was added)."""
-
-SLACK_BOTS: tuple[str, ...] = ("Polly", "HubSpot", "Salesforce", "Google Drive")
-"""Bot users in Slack's member list."""
+__all__ = ["CORE", "FLAT", "HEALTHY", "MIXED", "SHELFWARE", "ContractSpec", "Curve", "ToolSpec"]

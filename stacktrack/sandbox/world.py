@@ -1,24 +1,39 @@
-"""The sandbox world (SPEC §10): a fictional company generated from a seed, seen at any instant.
+"""The sandbox world: a fictional company generated from a seed, seen at any instant.
 
-``World.generate(seed)`` builds ~400 employees, their seats in the stack of ``stack.py`` and every day
-each of them was active in each tool, from one ``random.Random(seed)`` (never the global generator,
-never the wall clock). ``world.at(instant)`` answers "as of" a simulated instant: who is employed, who
-holds which seat, each seat's last activity (never after the instant) and the integrations' last use.
-The adapters in ``adapters.py`` turn such a view into each vendor emulator's data.
+``World.generate(seed)`` builds ~400 employees, their seats in the company's tools (the base stack of
+``stack.py`` plus the tools participating plugins bring, ``participants.company_tools``) and every day
+each of them was active in each tool. Randomness comes from the seed only (never the global
+generator, never the wall clock): the employees from ``random.Random(seed)``, each tool's seats from a
+generator seeded with the seed and the tool's id, so adding a tool changes no other tool.
+``world.at(instant)`` answers "as of" a simulated instant (a ``WorldView``): who is employed, who holds
+which seat, each seat's last activity (never after the instant) and the integrations' last use. Each
+plugin's emulator turns such a view into its vendor's data (``Emulator.world_data``).
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
-import functools
 import itertools
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 from stacktrack.sandbox import stack
-from stacktrack.sandbox.stack import ShadowApp, ToolSpec
+from stacktrack.sandbox.stack import ShadowApp
+from stacktrack.testing.world import (
+    AppView,
+    Employee,
+    Link,
+    LinkSpec,
+    Mix,
+    Seat,
+    ToolSpec,
+    WorldView,
+)
+
+View = WorldView
+"""The name the sandbox's own modules and tests use."""
 
 COMPANY = "Brightlane"
 DOMAIN = "brightlane.example"
@@ -146,32 +161,6 @@ _ROLES = ("Coordinator", "Specialist", "Manager", "Senior Manager", "Director", 
 _RATES = (0.85, 0.4, 0.07, 0.0)
 
 
-@dataclass(frozen=True)
-class Employee:
-    key: int
-    """Stable index; vendor ids are derived from it."""
-    first: str
-    last: str
-    email: str
-    department: str
-    title: str
-    hired: dt.datetime
-    left: dt.datetime | None = None
-    """From this instant on the account is suspended (the person left)."""
-    never_logs_in: bool = False
-
-    @property
-    def name(self) -> str:
-        return f"{self.first} {self.last}"
-
-    def status(self, instant: dt.datetime) -> Literal["active", "suspended", "future"]:
-        if self.hired > instant:
-            return "future"
-        if self.left is not None and self.left <= instant:
-            return "suspended"
-        return "active"
-
-
 @dataclass
 class Assignment:
     """One employee's seat in one app over time, with every day they were active in it."""
@@ -183,70 +172,13 @@ class Assignment:
     """Active days, as day numbers from ``World.day0``, ascending."""
 
 
-@dataclass(frozen=True)
-class Seat:
-    """A seat as of an instant."""
-
-    employee: Employee
-    assigned_at: dt.datetime
-    last_active: dt.datetime | None
-    """Latest activity at or before the instant; ``None``: none on record."""
-    suspended: bool
-
-
-@dataclass(frozen=True)
-class AppView:
-    key: str
-    """Tool id, or the shadow app's label."""
-    label: str | None
-    spec: ToolSpec | None
-    seats: list[Seat]
-    created: dt.datetime
-
-
-@dataclass(frozen=True)
-class Link:
-    """An integration as of an instant: a Salesforce OAuth token, a Segment destination, a Slack app."""
-
-    app: str
-    created: dt.datetime
-    last_used: dt.datetime | None
-    use_count: int
-    source: str | None = None
-    """Segment: the source slug a destination hangs off."""
-    catalog_slug: str | None = None
-
-
-@dataclass(frozen=True)
-class View:
-    """The world as of ``instant``: what every vendor API would answer then."""
-
-    instant: dt.datetime
-    employees: list[Employee]
-    """Everyone hired by the instant (leavers included: their accounts are suspended)."""
-    apps: dict[str, AppView]
-    salesforce_oauth: list[Link]
-    segment_sources: list[Link]
-    segment_destinations: list[Link]
-    slack_apps: list[Link]
-    bots: tuple[str, ...]
-
-    def suspended(self, employee: Employee) -> bool:
-        return employee.status(self.instant) == "suspended"
-
-    last_logins: dict[int, dt.datetime] = field(default_factory=dict)
-    """Employee key -> latest activity in any app (what an identity provider calls last login)."""
-
-    def last_login(self, employee: Employee) -> dt.datetime | None:
-        return self.last_logins.get(employee.key)
-
-
 class World:
     """Generate with ``World.generate(seed)``; query with ``world.at(instant)``."""
 
-    def __init__(self, seed: int, end: dt.datetime) -> None:
+    def __init__(self, seed: int, end: dt.datetime, tools: Sequence[ToolSpec] = ()) -> None:
         self.seed = seed
         self.end = end
+        self.tools = tuple(tools)
         self.day0 = end - dt.timedelta(days=HISTORY_DAYS)
         self.employees: list[Employee] = []
         self.assignments: dict[str, list[Assignment]] = {}
@@ -255,24 +187,49 @@ class World:
     # -- generation ------------------------------------------------------------------------
 
     @classmethod
-    def generate(cls, seed: int, *, end: dt.datetime | None = None) -> World:
-        """The world of ``seed``; ``end`` (its "today") defaults to a date derived from the seed.
+    def generate(
+        cls,
+        seed: int,
+        *,
+        end: dt.datetime | None = None,
+        tools: Sequence[ToolSpec] | None = None,
+    ) -> World:
+        """The world of ``seed``; ``end`` (its "today") defaults to a date derived from the seed;
+        ``tools`` default to the base stack plus the tools of the default sandbox's plugins.
 
         Worlds are read-only once built, so the last few are cached.
         """
         if end is not None and end.tzinfo is None:
             raise ValueError("end must be timezone-aware")
-        return _generate(seed, end_date(seed) if end is None else end.astimezone(dt.UTC))
+        if tools is None:
+            from stacktrack.sandbox import participants
+
+            tools = participants.company_tools(participants.sources_for(participants.default_idp()))
+        when = end_date(seed) if end is None else end.astimezone(dt.UTC)
+        key = (seed, when, repr(tuple(tools)))
+        world = _CACHE.pop(key, None) or cls._build(seed, when, tools)
+        _CACHE[key] = world
+        while len(_CACHE) > 4:
+            _CACHE.pop(next(iter(_CACHE)))
+        return world
 
     @classmethod
-    def _build(cls, seed: int, end: dt.datetime) -> World:
-        world = cls(seed, end)
-        rng = random.Random(seed)
-        world._hire(rng)
-        for spec in stack.TOOLS:
-            world._seat(rng, spec.id, spec, spec.departments, spec.contract.start, spec.mix)
+    def _build(cls, seed: int, end: dt.datetime, tools: Sequence[ToolSpec]) -> World:
+        world = cls(seed, end, tools)
+        world._hire(random.Random(seed))
+        for spec in world.tools:
+            world._seat(
+                _rng(seed, spec.id), spec.id, spec, spec.departments, spec.contract.start, spec.mix
+            )
         for shadow in stack.SHADOW_APPS:
-            world._seat(rng, shadow.label, None, shadow.departments, shadow.start, shadow.mix)
+            world._seat(
+                _rng(seed, shadow.label),
+                shadow.label,
+                None,
+                shadow.departments,
+                shadow.start,
+                shadow.mix,
+            )
         return world
 
     def _hire(self, rng: random.Random) -> None:
@@ -319,7 +276,7 @@ class World:
         spec: ToolSpec | None,
         departments: dict[str, float],
         start_days: int,
-        mix: tuple[float, float, float, float],
+        mix: Mix,
     ) -> None:
         created = self.end - dt.timedelta(days=start_days)
         self.created[key] = created
@@ -331,7 +288,7 @@ class World:
         stop = HISTORY_DAYS - spec.ends if spec and spec.ends is not None else HISTORY_DAYS + 1
         seats: list[Assignment] = []
         for person in self.employees:
-            share = departments.get(person.department, 0.0)
+            share = departments.get(person.department, departments.get("*", 0.0))
             if share <= 0 or rng.random() >= share:
                 continue
             start = max(created, person.hired) + dt.timedelta(
@@ -387,7 +344,7 @@ class World:
             raise ValueError("instant must be timezone-aware")
         employees = [e for e in self.employees if e.hired <= instant]
         apps: dict[str, AppView] = {}
-        specs = {spec.id: spec for spec in stack.TOOLS}
+        specs = {spec.id: spec for spec in self.tools}
         for key, seats in self.assignments.items():
             if self.created[key] > instant:
                 continue
@@ -403,53 +360,52 @@ class World:
                 for seat in seats
                 if seat.start <= instant and (seat.end is None or seat.end > instant)
             ]
-            apps[key] = AppView(key, label, spec, current, self.created[key])
-        return View(
+            links = self._links(spec.links, instant) if spec else []
+            apps[key] = AppView(key, label, spec, current, self.created[key], links)
+        return WorldView(
             instant=instant,
+            company=COMPANY,
+            domain=DOMAIN,
             employees=employees,
             apps=apps,
-            salesforce_oauth=self._salesforce_oauth(instant),
-            segment_sources=[
-                Link(name, self._ago(600 - 40 * i), None, 0, source=slug, catalog_slug=catalog)
-                for i, (slug, name, catalog) in enumerate(stack.SEGMENT_SOURCES)
-            ],
-            segment_destinations=[
-                Link(name, self._ago(days), None, 0, source=source, catalog_slug=catalog)
-                for source, name, catalog, days in stack.SEGMENT_DESTINATIONS
-                if self._ago(days) <= instant
-            ],
-            slack_apps=[
-                Link(name, self._ago(days), None, 0)
-                for name, days in stack.SLACK_APPS
-                if self._ago(days) <= instant
-            ],
-            bots=stack.SLACK_BOTS,
+            departments=tuple(name for name, _ in stack.DEPARTMENTS),
             last_logins=_latest_by_employee(apps),
         )
 
     def _ago(self, days: int) -> dt.datetime:
         return self.end - dt.timedelta(days=days, hours=-2)
 
-    def _salesforce_oauth(self, instant: dt.datetime) -> list[Link]:
+    def _links(self, specs: tuple[LinkSpec, ...], instant: dt.datetime) -> list[Link]:
+        """The integrations that exist at ``instant``; those that track use were used hourly (the
+        n-th one n times an hour) until ``stale_days`` before the end date, or until the instant."""
         links = []
-        for index, (app, stale_days) in enumerate(stack.SALESFORCE_OAUTH):
-            created = self._ago(700 - 60 * index)
+        for index, spec in enumerate(specs):
+            created = self._ago(spec.days)
             if created > instant:
                 continue
-            last = instant - dt.timedelta(hours=1 + index)
-            if stale_days is not None:
-                last = min(last, self.end - dt.timedelta(days=stale_days, hours=5))
-            uses = max(1, int((last - created).total_seconds() // 3600)) * (index + 1)
-            links.append(Link(app, created, last, uses))
+            last: dt.datetime | None = None
+            uses = 0
+            if spec.tracks_use:
+                last = instant - dt.timedelta(hours=1 + index)
+                if spec.stale_days is not None:
+                    last = min(last, self.end - dt.timedelta(days=spec.stale_days, hours=5))
+                uses = max(1, int((last - created).total_seconds() // 3600)) * (index + 1)
+            links.append(
+                Link(spec.app, created, last, uses, spec.kind, spec.source, spec.catalog_slug)
+            )
         return links
 
     def tool_ids(self) -> list[str]:
-        return [spec.id for spec in stack.TOOLS]
+        return [spec.id for spec in self.tools]
 
 
-@functools.lru_cache(maxsize=4)
-def _generate(seed: int, end: dt.datetime) -> World:
-    return World._build(seed, end)
+_CACHE: dict[tuple[int, dt.datetime, str], World] = {}
+
+
+def _rng(seed: int, key: str) -> random.Random:
+    """The generator of one tool's seats: from the seed and the tool's id only (a string seed is
+    hashed with SHA-512, so it does not depend on ``PYTHONHASHSEED``)."""
+    return random.Random(f"{seed}:{key}")
 
 
 def _latest_by_employee(apps: dict[str, AppView]) -> dict[int, dt.datetime]:
@@ -469,7 +425,7 @@ def end_date(seed: int) -> dt.datetime:
     return EPOCH + dt.timedelta(weeks=seed % 4)
 
 
-def _pick(rng: random.Random, mix: tuple[float, float, float, float]) -> int:
+def _pick(rng: random.Random, mix: Mix) -> int:
     roll, total = rng.random(), 0.0
     for level, share in enumerate(mix):
         total += share
@@ -511,4 +467,15 @@ def _weekly(curve: list[float], weekday0: int) -> list[float]:
     ]
 
 
-__all__ = ["COMPANY", "DOMAIN", "AppView", "Employee", "Link", "Seat", "ShadowApp", "View", "World"]
+__all__ = [
+    "COMPANY",
+    "DOMAIN",
+    "AppView",
+    "Employee",
+    "Link",
+    "Seat",
+    "ShadowApp",
+    "View",
+    "World",
+    "WorldView",
+]

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from stacktrack.testing import Emulator
 
 from stacktrack.config import LoadedConfig, load_config
-from stacktrack.emulation import Emulator
 from stacktrack.sandbox.faults import FaultInjector, FaultyTransport
 
 PLUGINS = ["okta", "salesforce", "hubspot", "slack", "segment", "google_workspace"]

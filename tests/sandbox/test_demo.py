@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from stacktrack.sandbox import adapters
+from stacktrack.sandbox import participants
 from stacktrack.sandbox.demo import CONFIG_NAME, DB_NAME, DemoResult, run_demo
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -22,7 +22,10 @@ pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 def _env(seed: int) -> dict[str, str]:
     # Reopening a demo later needs the sandbox token variables its config refers to.
-    return {adapters.env_name(s): adapters.token_for(seed, s) for s in adapters.sources_for("okta")}
+    return {
+        participants.env_name(s): participants.token_for(seed, s)
+        for s in participants.sources_for("okta")
+    }
 
 
 def report_json(result: DemoResult) -> dict[str, Any]:
@@ -200,8 +203,8 @@ def test_google_workspace_as_the_identity_provider(tmp_path: Path) -> None:
     config = result.config_path.read_text()
     assert "[sources.google_workspace]" in config and "[sources.okta]" not in config
     env = {
-        adapters.env_name(s): adapters.token_for(5, s)
-        for s in adapters.sources_for("google_workspace")
+        participants.env_name(s): participants.token_for(5, s)
+        for s in participants.sources_for("google_workspace")
     }
     from stacktrack.cli import main
 

@@ -6,8 +6,8 @@ import json
 
 import httpx
 import pytest
+from stacktrack.testing import Emulator, json_response
 
-from stacktrack.emulation import Emulator, json_response
 from stacktrack.errors import UsageError
 from stacktrack.sandbox.faults import (
     FaultInjector,

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from stacktrack.config import load_config_text
 from stacktrack.errors import UsageError
-from stacktrack.sandbox import adapters
+from stacktrack.sandbox import participants
 from stacktrack.sandbox.server import SandboxServer, ServerInfo, serve
 
 NOW = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
@@ -92,7 +92,7 @@ def test_server_routes_by_mount_and_checks_tokens() -> None:
     info = server.start()
     try:
         slack = info.base_urls["slack"]
-        token = info.env[adapters.env_name("slack")]
+        token = info.env[participants.env_name("slack")]
         with httpx.Client() as client:
             good = client.get(f"{slack}/users.list", headers={"Authorization": f"Bearer {token}"})
             bad = client.get(f"{slack}/users.list", headers={"Authorization": "Bearer nope"})
@@ -114,7 +114,7 @@ def test_served_config_validates(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     for name, value in info.env.items():
         monkeypatch.setenv(name, value)
     loaded = load_config_text(info.config_text, path=tmp_path / "stacktrack.toml")
-    assert set(loaded.sources) == set(adapters.served_sources("okta"))
+    assert set(loaded.sources) == set(participants.sources_for("okta"))
     assert {t.id for t in loaded.file.tools} >= {"hubspot", "jasper", "mailchimp"}
     # A timeout fault holds the connection past the config's client timeout.
     assert all(s.timeout_seconds < server.fault_hold_s for s in loaded.sources.values())
@@ -164,7 +164,7 @@ def test_rate_limit_and_latency_over_loopback() -> None:
     server = SandboxServer(seed=4, end=NOW, rate_limit="slack:0.5/1", latency_ms=150)
     info = server.start()
     try:
-        token = info.env[adapters.env_name("slack")]
+        token = info.env[participants.env_name("slack")]
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client() as client:
             started = time.monotonic()

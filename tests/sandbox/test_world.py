@@ -1,8 +1,9 @@
-"""The sandbox world: deterministic, never ahead of its clock, and carrying every SPEC §10 pattern."""
+"""The sandbox world: deterministic, never ahead of its clock, and carrying every pattern of docs/sandbox.md."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import io
 
@@ -85,25 +86,41 @@ def test_nothing_is_ahead_of_the_instant(world: World, weeks_back: int) -> None:
             assert seat.last_active is None or seat.last_active <= instant
             if seat.last_active is not None and seat.employee.left is not None:
                 assert seat.last_active <= seat.employee.left
-    for link in view.salesforce_oauth + view.segment_destinations + view.slack_apps:
+    for link in [link for app in view.apps.values() for link in app.links]:
         assert link.created <= instant
         assert link.last_used is None or link.last_used <= instant
     with pytest.raises(ValueError):
         world.at(instant.replace(tzinfo=None))
 
 
-def test_stack_size_and_two_contracts_in_eur() -> None:
-    assert 22 <= len(stack.TOOLS) <= 28
-    assert sum(1 for spec in stack.TOOLS if spec.contract.currency == "EUR") >= 2
+def test_stack_size_and_two_contracts_in_eur(world: World) -> None:
+    assert 22 <= len(world.tools) <= 28
+    assert sum(1 for spec in world.tools if spec.contract.currency == "EUR") >= 2
+
+
+def test_adding_or_removing_a_tool_changes_no_other_tool(world: World) -> None:
+    """Each tool's seats come from its own generator: a plugin joining leaves the rest as it was."""
+    extra = dataclasses.replace(world.tools[-1], id="newcomer", sso_label="Newcomer")
+    fewer = World.generate(world.seed, tools=world.tools[1:])
+    more = World.generate(world.seed, tools=(*world.tools, extra))
+    removed = world.tools[0].id
+    for other in (fewer, more):
+        assert [e.email for e in other.employees] == [e.email for e in world.employees]
+        kept = [row for row in _fingerprint(world.at(world.end)) if row[0] != removed]
+        rows = [
+            row for row in _fingerprint(other.at(other.end)) if row[0] not in (removed, "newcomer")
+        ]
+        assert rows == kept
+    assert more.at(more.end).apps["newcomer"].seats
 
 
 def test_integrated_core_is_well_used(today: View) -> None:
     for key in ("salesforce", "hubspot", "slack"):
         seats = [s for s in today.apps[key].seats if not s.suspended]
         assert len(active(today, key)) / len(seats) > 0.75, key
-    names = {link.app for link in today.salesforce_oauth}
+    names = {link.app for link in today.links("salesforce", "oauth_token")}
     assert {"HubSpot", "Segment"} <= names
-    destinations = {link.app for link in today.segment_destinations}
+    destinations = {link.app for link in today.links("segment", "destination")}
     assert {"HubSpot", "Salesforce"} <= destinations
 
 
@@ -120,10 +137,9 @@ def test_two_email_tools_share_most_active_users(today: View) -> None:
 
 
 def test_ai_writing_pilots_are_recent_unconnected_and_fading(world: World, today: View) -> None:
-    connected = {link.app for link in today.salesforce_oauth + today.segment_destinations}
-    connected |= {link.app for link in today.slack_apps}
+    connected = {link.app for app in today.apps.values() for link in app.links}
     for key in ("jasper", "copy_ai"):
-        spec = next(s for s in stack.TOOLS if s.id == key)
+        spec = next(s for s in world.tools if s.id == key)
         assert 60 < spec.contract.start < 365  # bought within the last year, past the grace period
         assert spec.sso_label not in connected and not spec.integrates_with
     early = world.at(world.end - dt.timedelta(weeks=25))
@@ -131,16 +147,17 @@ def test_ai_writing_pilots_are_recent_unconnected_and_fading(world: World, today
 
 
 def test_stale_integration_and_a_tool_unused_for_60_days(today: View) -> None:
-    drift = next(link for link in today.salesforce_oauth if link.app == "Drift")
+    tokens = today.links("salesforce", "oauth_token")
+    drift = next(link for link in tokens if link.app == "Drift")
     assert drift.last_used is not None and today.instant - drift.last_used > 90 * DAY
-    live = [link for link in today.salesforce_oauth if link.app != "Drift"]
+    live = [link for link in tokens if link.app != "Drift"]
     assert all(today.instant - link.last_used < DAY for link in live if link.last_used)
     assert today.apps["vidyard"].seats
     assert active(today, "vidyard", days=60) == set()
 
 
 def test_shadow_apps_never_logged_in_suspended_and_bots(world: World, today: View) -> None:
-    tool_labels = {spec.sso_label for spec in stack.TOOLS}
+    tool_labels = {spec.sso_label for spec in world.tools}
     for shadow in stack.SHADOW_APPS:
         assert shadow.label not in tool_labels
         assert active(today, shadow.label)
@@ -150,7 +167,7 @@ def test_shadow_apps_never_logged_in_suspended_and_bots(world: World, today: Vie
     assigned = {s.employee.key for app in today.apps.values() for s in app.seats}
     assert any(e.key in assigned for e in never)
     assert sum(1 for e in today.employees if today.suspended(e)) >= 5
-    assert today.bots
+    assert today.links("slack")
 
 
 def test_usage_evolves_adoption_and_seat_cleanup(world: World, today: View) -> None:
@@ -166,11 +183,12 @@ def test_usage_evolves_adoption_and_seat_cleanup(world: World, today: View) -> N
 
 _DIGEST = """
 import dataclasses, hashlib, json
-from stacktrack.sandbox import adapters
+from stacktrack.sandbox import participants
 from stacktrack.sandbox.world import World
 world = World.generate(13)
 view = world.at(world.end)
-blob = {s: dataclasses.asdict(adapters.ADAPTERS[s](view)) for s in sorted(adapters.ADAPTERS)}
+found = participants.emulators()
+blob = {s: dataclasses.asdict(found[s].world_data(view)) for s in sorted(found)}
 print(hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest())
 """
 

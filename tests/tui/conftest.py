@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from stacktrack.config import LoadedConfig, load_config
-from stacktrack.sandbox import adapters
+from stacktrack.sandbox import participants
 from stacktrack.sandbox.demo import run_demo
 from stacktrack.tui.app import StacktrackApp, make_app
 
@@ -34,8 +34,8 @@ class Demo:
 
 
 def _tokens() -> None:
-    for source in adapters.served_sources("okta"):
-        os.environ[adapters.env_name(source)] = adapters.token_for(SEED, source)
+    for source in participants.sources_for("okta"):
+        os.environ[participants.env_name(source)] = participants.token_for(SEED, source)
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,9 @@
 """A minimal loopback HTTP server for tests: emulators mounted under ``/<vendor>`` on 127.0.0.1.
 
-The same shape as ``stacktrack.sandbox.server`` without the sandbox world, faults or latency: each
-incoming request becomes an ``httpx.Request`` for ``emulator.handle`` and the ``httpx.Response`` is
-written back over the socket. Use it as a context manager::
+For tests whose point is real HTTP (sockets, headers, connection reuse): each incoming request becomes
+an ``httpx.Request`` for ``emulator.handle`` and the ``httpx.Response`` is written back over the
+socket. No world, faults or latency (``stacktrack sandbox serve`` adds those). Use it as a context
+manager::
 
     with LoopbackServer({"okta": okta_emulator, ...}) as server:
         base_url = server.url + "/okta"
@@ -17,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from stacktrack.emulation import Emulator
+from stacktrack.testing.emulator import Emulator
 
 _HOP_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
 
@@ -30,7 +31,7 @@ class _Server(ThreadingHTTPServer):
 class LoopbackServer:
     """Serves ``emulators`` (mount name -> emulator) on an ephemeral 127.0.0.1 port."""
 
-    def __init__(self, emulators: dict[str, Emulator]) -> None:
+    def __init__(self, emulators: dict[str, Emulator[Any]]) -> None:
         self.emulators = emulators
         for mount, emulator in emulators.items():
             emulator.prefix = f"/{mount}"

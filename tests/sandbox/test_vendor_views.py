@@ -1,6 +1,6 @@
 """Every first-party plugin, through its emulator, sees the same sandbox world.
 
-Each source's real plugin collects from the emulator the adapters built for one instant; the views
+Each source's real plugin collects from its emulator serving one instant of the world; the views
 must agree: the same people and e-mails, the same sign-ins as seen by the identity provider and the
 vendor, integrations named so that they resolve to the configured tools on both sides.
 """
@@ -17,7 +17,7 @@ import pytest
 from stacktrack.http import build_client
 from stacktrack.plugin_api import Account, AppUsage, CollectContext, Observation
 from stacktrack.registry import load_plugin
-from stacktrack.sandbox import adapters, stack
+from stacktrack.sandbox import participants
 from stacktrack.sandbox.world import View, World
 
 SEED = 21
@@ -33,7 +33,7 @@ def view(world: World) -> View:
     return world.at(world.end - dt.timedelta(days=3, hours=7))
 
 
-SOURCES = ["okta", "google_workspace", *adapters.VENDORS]
+SOURCES = ["okta", "google_workspace", "hubspot", "salesforce", "segment", "slack"]
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +49,8 @@ def seen(view: View) -> dict[str, Observation]:
 async def _collect(view: View, source: str) -> Observation:
     plugin_class = load_plugin(source)
     assert not isinstance(plugin_class, Exception) and hasattr(plugin_class, "collect"), source
-    emulator = adapters.build_emulator(view, source, seed=SEED, prefix=True)
-    token = adapters.token_for(SEED, source)
+    emulator = participants.build_emulator(view, source, seed=SEED, prefix=True)
+    token = participants.token_for(SEED, source)
     settings = plugin_class.settings_model.model_validate(
         {"plugin": source, "token": token, "base_url": f"http://sandbox.test/{source}"}
     )
@@ -130,7 +130,7 @@ def test_google_sees_the_same_sign_ins_as_okta(view: View, seen: dict[str, Obser
 def test_integrations_resolve_to_configured_tools_on_both_sides(
     view: View, seen: dict[str, Observation]
 ) -> None:
-    names = {spec.sso_label for spec in stack.TOOLS if spec.sso_label}
+    names = {app.label for app in view.apps.values() if app.spec and app.label}
     salesforce = own(seen["salesforce"])
     oauth = {i.app: i for i in salesforce.integrations or []}
     assert {"HubSpot", "Segment", "Drift"} <= set(oauth) and set(oauth) <= names
@@ -172,7 +172,7 @@ def _timestamps(node: object, key: str = "") -> list[dt.datetime]:
 def test_no_vendor_timestamp_is_after_the_instant(world: World, source: str) -> None:
     # Weeks before the end: people hired or leaving later must not show through.
     view = world.at(world.end - dt.timedelta(weeks=12, hours=3))
-    data = dataclasses.asdict(adapters.ADAPTERS[source](view))
+    data = dataclasses.asdict(participants.emulators()[source].world_data(view))
     stamps = _timestamps(data)
     if source == "segment":  # the Segment endpoints carry no times at all
         assert stamps == []

@@ -1,4 +1,4 @@
-"""Base for vendor emulators (SPEC §10): each plugin's ``emulator.py`` subclasses ``Emulator``.
+"""Base for vendor emulators: each plugin's ``emulator.py`` subclasses ``Emulator``.
 
 An emulator is a plain request handler, ``httpx.Request -> httpx.Response``, over data the caller
 supplies. The same object serves in-process (``emulator.transport()``, an ``httpx.MockTransport``)
@@ -6,6 +6,11 @@ and over loopback HTTP (the sandbox server mounts ``handle`` under a path prefix
 implement the vendor's real auth check, 401 body, pagination, rate-limit signal and error bodies;
 this base adds the bookkeeping tests and benchmarks read: request and throttle counts, a forced
 rate limit ("the next N requests get the vendor's 429"), and an optional requests-per-second budget.
+
+An emulator joins the sandbox company (``stacktrack demo``, ``stacktrack sandbox serve``) by
+implementing ``world_data`` (the sandbox world, ``WorldView``, in its vendor's shapes); it may bring its
+own tools into the company (``world_tools``) and, if its vendor is a directory people sign in through,
+offer to be the company's identity provider (``identity_provider = True``, chosen with ``--idp``).
 """
 
 from __future__ import annotations
@@ -14,9 +19,13 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import httpx
+
+from stacktrack.testing.world import ToolSpec, WorldView
+
+DataT = TypeVar("DataT")
 
 
 class RateLimit:
@@ -44,15 +53,21 @@ class RateLimit:
             return (1 - self._tokens) / self.rate
 
 
-class Emulator:
-    """Subclass and implement ``route`` (and the vendor-specific hooks below)."""
+class Emulator(Generic[DataT]):
+    """Subclass and implement ``route`` (and the vendor-specific hooks below).
+
+    ``DataT`` is the emulator's data class: vendor-shaped JSON dicts exactly as the API returns them.
+    """
 
     vendor: ClassVar[str]
     """The plugin name this emulator serves, e.g. ``"okta"``."""
+    identity_provider: ClassVar[bool] = False
+    """True: the sandbox company may use this vendor as its identity provider (``--idp <vendor>``);
+    it then serves every app behind SSO, not only the tools of ``world_tools``."""
 
     def __init__(
         self,
-        data: Any,
+        data: DataT,
         *,
         token: str = "test-token",
         page_size: int = 2,
@@ -76,6 +91,37 @@ class Emulator:
         self.log: list[tuple[str, str]] = []
         """(method, path with query) of every request, for tests."""
         self._lock = threading.Lock()
+
+    # -- the sandbox world -------------------------------------------------------------------
+
+    @classmethod
+    def world_tools(cls) -> tuple[ToolSpec, ...]:
+        """Tools this vendor brings into the sandbox company (its contract, who holds seats).
+
+        A tool with the id of one already in the company replaces it. ``vendor`` may be left ``None``:
+        the sandbox sets it to this emulator's ``vendor``. Default: none.
+        """
+        return ()
+
+    @classmethod
+    def world_data(cls, view: WorldView) -> DataT:
+        """The sandbox world as of ``view.instant``, in this vendor's shapes.
+
+        Implement it to join the sandbox; the default means "not in the sandbox".
+        """
+        raise NotImplementedError(f"{cls.__name__} does not serve the sandbox world")
+
+    @classmethod
+    def joins_world(cls) -> bool:
+        """True when this emulator implements ``world_data``."""
+        return any("world_data" in vars(klass) for klass in cls.__mro__ if klass is not Emulator)
+
+    @classmethod
+    def from_world(
+        cls, view: WorldView, *, token: str, page_size: int = 1000, prefix: str = ""
+    ) -> Self:
+        """An emulator serving ``view`` (what the sandbox server and the demo mount)."""
+        return cls(cls.world_data(view), token=token, page_size=page_size, prefix=prefix)
 
     # -- the handler -------------------------------------------------------------------------
 

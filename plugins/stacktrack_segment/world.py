@@ -1,0 +1,116 @@
+"""The sandbox world in Segment's shapes (``SegmentEmulator.world_data``) and the Segment tool.
+
+Workspace users are the tool's current seat holders (Segment has no deprovisioned state: leavers are
+removed); the tool's integrations are its sources and the destinations hanging off them.
+"""
+
+from __future__ import annotations
+
+from stacktrack.testing.world import HEALTHY, ContractSpec, LinkSpec, ToolSpec, WorldView, stable_id
+
+from .emulator import SegmentData
+
+WORKSPACE = "wsBrightlane0000000001"
+_CATEGORIES = {
+    "javascript": ["Website"],
+    "hubspot": ["CRM", "Marketing Automation"],
+    "salesforce": ["CRM"],
+}
+
+TOOL = ToolSpec(
+    "segment",
+    "Segment Business",
+    "segment",
+    "RevOps",
+    ContractSpec(60_000, start=600, renewal=210, notice_days=60, pricing="flat"),
+    {"RevOps": 0.8, "Product Marketing": 0.25, "Demand Gen": 0.1},
+    mix=HEALTHY,
+    sso_label="Segment",
+    pattern="core",
+    links=(
+        *(
+            LinkSpec(name, 600 - 40 * index, kind="source", source=slug, catalog_slug=catalog)
+            for index, (slug, name, catalog) in enumerate(
+                (
+                    ("website", "Website", "javascript"),
+                    ("hubspot", "HubSpot", "hubspot"),
+                    ("salesforce", "Salesforce", "salesforce"),
+                )
+            )
+        ),
+        *(
+            LinkSpec(name, days, kind="destination", source=source, catalog_slug=catalog)
+            for source, name, catalog, days in (
+                ("website", "HubSpot", "hubspot", 650),
+                ("website", "Salesforce", "salesforce", 600),
+                ("website", "Amplitude", "amplitude", 200),
+                ("hubspot", "Mailchimp", "mailchimp", 580),
+                ("website", "Hotjar", "hotjar", 360),
+                ("salesforce", "HubSpot", "hubspot", 590),
+            )
+        ),
+    ),
+)
+
+
+def world_data(view: WorldView) -> SegmentData:
+    users = [
+        {
+            "id": stable_id("u", seat.employee.key, 21),
+            "name": seat.employee.name,
+            "email": seat.employee.email,
+            **(
+                {
+                    "permissions": [
+                        {"roleId": "r-owner", "roleName": "Workspace Owner", "resources": []}
+                    ]
+                }
+                if seat.employee.department == "RevOps"
+                else {}
+            ),
+        }
+        for seat in view.seats("segment")
+        if not seat.suspended
+    ]
+    source_ids = {}
+    sources = []
+    for index, link in enumerate(view.links("segment", "source")):
+        sid = stable_id("src", index, 19)
+        source_ids[link.source] = sid
+        catalog = link.catalog_slug or "javascript"
+        product = {"javascript": "Javascript"}.get(catalog, link.app)
+        sources.append(
+            {
+                "id": sid,
+                "slug": f"{link.source}_prod",
+                "name": f"{link.app} (prod)",
+                "workspaceId": WORKSPACE,
+                "enabled": True,
+                "writeKeys": [f"wk-{sid}"],
+                "metadata": {
+                    "id": f"cat-{catalog}",
+                    "name": product,
+                    "slug": catalog,
+                    "categories": _CATEGORIES.get(catalog, ["CRM"]),
+                },
+                "settings": {},
+                "labels": [{"key": "environment", "value": "prod"}],
+            }
+        )
+    destinations = [
+        {
+            "id": stable_id("d", index, 21),
+            "name": f"Prod {link.app}",
+            "enabled": True,
+            "metadata": {
+                "id": f"cat-{link.catalog_slug}",
+                "name": link.app,
+                "slug": link.catalog_slug,
+            },
+            "sourceId": source_ids[link.source],
+            "settings": {},
+        }
+        for index, link in enumerate(view.links("segment", "destination"))
+        if link.source in source_ids
+    ]
+    return SegmentData(users=users, sources=sources, destinations=destinations)
