@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from stacktrack.testing import Emulator
 
 from stacktrack.config import LoadedConfig, load_config
 from stacktrack.sandbox.faults import FaultInjector, FaultyTransport
+from stacktrack.testing import Emulator
 
 PLUGINS = ["okta", "salesforce", "hubspot", "slack", "segment", "google_workspace"]
 FAULTS = ["timeout", "500", "503", "429", "401", "malformed", "truncated", "repeat_cursor"]

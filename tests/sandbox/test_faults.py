@@ -6,7 +6,6 @@ import json
 
 import httpx
 import pytest
-from stacktrack.testing import Emulator, json_response
 
 from stacktrack.errors import UsageError
 from stacktrack.sandbox.faults import (
@@ -15,6 +14,7 @@ from stacktrack.sandbox.faults import (
     parse_faults,
     parse_rate_limits,
 )
+from stacktrack.testing import Emulator, json_response
 
 VENDORS = ["okta", "salesforce", "hubspot", "slack", "segment", "google_workspace"]
 
