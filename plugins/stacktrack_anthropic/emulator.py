@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from stacktrack.emulation import Emulator, json_response
+from stacktrack.testing import Emulator, json_response
 
 WIDTHS = {"1m": 60, "1h": 3600, "1d": 86_400}
 BUCKET_LIMITS = {"1m": (60, 1440), "1h": (24, 168), "1d": (7, 31)}
@@ -88,7 +88,7 @@ def rfc3339(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class AnthropicEmulator(Emulator):
+class AnthropicEmulator(Emulator[AnthropicData]):
     vendor: ClassVar[str] = "anthropic"
 
     def __init__(self, data: AnthropicData, **kwargs: Any) -> None:

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from stacktrack.emulation import Emulator, json_response
+from stacktrack.testing import Emulator, json_response
 
 WIDTHS = {"1m": 60, "1h": 3600, "1d": 86_400}
 BUCKET_LIMITS = {"1m": (60, 1440), "1h": (24, 168), "1d": (7, 31)}
@@ -91,7 +91,7 @@ def _list_values(params: httpx.QueryParams, name: str) -> list[str]:
     return [*params.get_list(name), *params.get_list(f"{name}[]")]
 
 
-class OpenAIEmulator(Emulator):
+class OpenAIEmulator(Emulator[OpenAIData]):
     vendor: ClassVar[str] = "openai"
 
     def __init__(self, data: OpenAIData, **kwargs: Any) -> None:
