@@ -30,6 +30,7 @@ PLUGINS = [
     "google_workspace",
     "openai",
     "anthropic",
+    "microsoft_graph",
 ]
 BASE_URL = "https://emulator.test"
 TOKEN = "conformance-token-0123456789"
