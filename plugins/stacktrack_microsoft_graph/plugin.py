@@ -102,31 +102,35 @@ SP_FIELDS = (
     "appOwnerOrganizationId,appRoleAssignmentRequired,homepage,tags"
 )
 
-# Office 365 active-user detail: product -> (feature key, display name).
+# Keys are the catalog's feature vocabulary where one fits (docs/methodology.md), else the vendor's
+# own name. Office 365 active-user detail: report product -> (feature, display name). Teams is read
+# from its own, finer report (chats, calls, meetings) instead of this one's last-activity column.
 OFFICE_PRODUCTS: dict[str, tuple[str, str]] = {
-    "Exchange": ("exchange", "Exchange Online"),
-    "OneDrive": ("onedrive", "OneDrive"),
-    "SharePoint": ("sharepoint", "SharePoint"),
-    "Teams": ("teams", "Microsoft Teams"),
-    "Yammer": ("yammer", "Viva Engage (Yammer)"),
-    "Skype For Business": ("skype_for_business", "Skype for Business"),
+    "Exchange": ("mail", "Exchange Online"),
+    "OneDrive": ("file-storage", "OneDrive"),
+    "SharePoint": ("sites", "SharePoint"),
+    "Yammer": ("Yammer", "Viva Engage (Yammer)"),
+    "Skype For Business": ("Skype For Business", "Skype for Business"),
 }
-# Teams user activity detail: feature key -> (display name, count columns).
+OFFICE_ACTIVITY = (*OFFICE_PRODUCTS, "Teams")
+"""Products whose last activity stands in for a sign-in when ``signInActivity`` is refused."""
+# Teams user activity detail: feature -> (display name, count columns).
 TEAMS_COUNTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "teams_chat": ("Teams chat", ("Team Chat Message Count", "Private Chat Message Count")),
-    "teams_calls": ("Teams calls", ("Call Count",)),
-    "teams_meetings": ("Teams meetings", ("Meeting Count",)),
+    "team-chat": ("Teams chat", ("Team Chat Message Count", "Private Chat Message Count")),
+    "calls": ("Teams calls", ("Call Count",)),
+    "video-meetings": ("Teams meetings", ("Meeting Count",)),
 }
-# Copilot usage detail: field -> (feature key, display name).
-COPILOT_APPS: dict[str, tuple[str, str]] = {
-    "copilotChatLastActivityDate": ("copilot_chat", "Copilot Chat"),
-    "microsoftTeamsCopilotLastActivityDate": ("copilot_teams", "Copilot in Teams"),
-    "wordCopilotLastActivityDate": ("copilot_word", "Copilot in Word"),
-    "excelCopilotLastActivityDate": ("copilot_excel", "Copilot in Excel"),
-    "powerPointCopilotLastActivityDate": ("copilot_powerpoint", "Copilot in PowerPoint"),
-    "outlookCopilotLastActivityDate": ("copilot_outlook", "Copilot in Outlook"),
-    "oneNoteCopilotLastActivityDate": ("copilot_onenote", "Copilot in OneNote"),
-    "loopCopilotLastActivityDate": ("copilot_loop", "Copilot in Loop"),
+COPILOT_FEATURE = ("ai-assistant", "Microsoft 365 Copilot")
+# Copilot usage detail: field -> feature (the vendor's name: no vocabulary key per app).
+COPILOT_APPS: dict[str, str] = {
+    "copilotChatLastActivityDate": "Copilot Chat",
+    "microsoftTeamsCopilotLastActivityDate": "Copilot in Teams",
+    "wordCopilotLastActivityDate": "Copilot in Word",
+    "excelCopilotLastActivityDate": "Copilot in Excel",
+    "powerPointCopilotLastActivityDate": "Copilot in PowerPoint",
+    "outlookCopilotLastActivityDate": "Copilot in Outlook",
+    "oneNoteCopilotLastActivityDate": "Copilot in OneNote",
+    "loopCopilotLastActivityDate": "Copilot in Loop",
 }
 
 _HEX_NAME = re.compile(r"^[0-9A-Fa-f]{16,}$")
@@ -622,7 +626,7 @@ class _Builder:
                 product: self.plugin.time(
                     row.get(f"{product} Last Activity Date"), f"{product} Last Activity Date"
                 )
-                for product in OFFICE_PRODUCTS
+                for product in OFFICE_ACTIVITY
             }
         return found
 
@@ -876,8 +880,8 @@ class _Builder:
         recent = [d for d in dates if d is not None and d >= self.cutoff]
         seen = [d for d in dates if d is not None]
         return FeatureUsage(
-            feature="copilot",
-            name="Microsoft 365 Copilot",
+            feature=COPILOT_FEATURE[0],
+            name=COPILOT_FEATURE[1],
             active_users=len(recent),
             last_used=max(seen) if seen else None,
             window_days=self.period,
@@ -897,7 +901,7 @@ class _Builder:
         else:
             rows = [copilot[uid] for uid in sorted(holders) if uid in copilot]
         features = []
-        for field, (key, name) in COPILOT_APPS.items():
+        for field, name in COPILOT_APPS.items():
             dates = [
                 (row, self.plugin.time(getattr(row, field), f"Copilot {field}")) for row in rows
             ]
@@ -905,7 +909,7 @@ class _Builder:
             seen = [d for _row, d in dates if d is not None]
             features.append(
                 FeatureUsage(
-                    feature=key,
+                    feature=name,
                     name=name,
                     active_users=len(recent),
                     last_used=max(seen) if seen else None,
