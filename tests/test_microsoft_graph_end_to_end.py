@@ -36,7 +36,7 @@ import stamina
 from click.testing import CliRunner
 
 from stacktrack.cli import main
-from tests.loopback import LoopbackServer
+from stacktrack.testing import LoopbackServer
 
 SECRET = "e2e-entra-client-secret-5d1c"
 

@@ -34,8 +34,8 @@ from urllib.parse import parse_qs, urlencode
 
 import httpx
 
-from stacktrack.emulation import Emulator, json_response
 from stacktrack.paging import parse_time
+from stacktrack.testing import Emulator, json_response
 
 _TOKEN = re.compile(r"^/([^/]+)/oauth2/v2\.0/token$")
 _ASSIGNED = re.compile(r"^/v1\.0/servicePrincipals/([^/]+)/appRoleAssignedTo$")
@@ -139,7 +139,7 @@ class MicrosoftGraphData:
     """Rows of ``getMicrosoft365CopilotUsageUserDetail`` (JSON field names)."""
 
 
-class MicrosoftGraphEmulator(Emulator):
+class MicrosoftGraphEmulator(Emulator[MicrosoftGraphData]):
     vendor = "microsoft_graph"
     data: MicrosoftGraphData
 
