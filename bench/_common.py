@@ -61,3 +61,11 @@ def file_size(path: Path) -> int:
     finally:
         conn.close()
     return path.stat().st_size
+
+
+def seconds_result(name: str, seconds: float, target: float, detail: str = "") -> None:
+    """Like ``result``, for an absolute time: ``<name> <x>s (target <= y s: met|MISSED)``."""
+    verdict = "met" if seconds <= target else "MISSED"
+    print(
+        f"{name} {seconds:.3f}s (target <= {target:g}s: {verdict}){'; ' + detail if detail else ''}"
+    )
