@@ -31,6 +31,7 @@ PLUGINS = [
     "openai",
     "anthropic",
     "microsoft_graph",
+    "zoom",
 ]
 BASE_URL = "https://emulator.test"
 TOKEN = "conformance-token-0123456789"

@@ -1,0 +1,1 @@
+"""stacktrack plugin for a Zoom account (Server-to-Server OAuth app)."""
