@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from stacktrack.emulation import Emulator, json_response
+from stacktrack.testing import Emulator, json_response
 
 
 @dataclass
@@ -60,7 +60,7 @@ def _months_after(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
-class ZoomEmulator(Emulator):
+class ZoomEmulator(Emulator[ZoomData]):
     vendor: ClassVar[str] = "zoom"
 
     def __init__(self, data: ZoomData, **kwargs: Any) -> None:
