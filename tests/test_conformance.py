@@ -32,6 +32,8 @@ PLUGINS = [
     "anthropic",
     "microsoft_graph",
     "zoom",
+    "intercom",
+    "marketo",
 ]
 BASE_URL = "https://emulator.test"
 TOKEN = "conformance-token-0123456789"

@@ -1,0 +1,1 @@
+"""stacktrack plugin for an Intercom workspace."""

@@ -1,0 +1,1 @@
+"""stacktrack plugin for an Adobe Marketo Engage instance."""
