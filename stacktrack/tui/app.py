@@ -22,6 +22,7 @@ from textual.reactive import var
 from textual.screen import Screen
 
 from stacktrack.config import LoadedConfig
+from stacktrack.tui import prefs
 from stacktrack.tui.data import Analyzer, Overview, StackData
 from stacktrack.tui.messages import (
     OverviewFailed,
@@ -32,7 +33,7 @@ from stacktrack.tui.messages import (
 )
 from stacktrack.tui.screens.help import HelpScreen
 from stacktrack.tui.screens.map import IntegrationMapScreen
-from stacktrack.tui.screens.overview import OverviewScreen
+from stacktrack.tui.screens.overview import QUICK, OverviewScreen
 from stacktrack.tui.screens.recommendations import RecommendationsScreen
 from stacktrack.tui.screens.renewals import RenewalsScreen
 from stacktrack.tui.screens.shadow import ShadowScreen
@@ -65,9 +66,10 @@ class StacktrackApp(App[None]):
         Binding("5", "switch_mode('shadow')", "Shadow IT"),
         Binding("s", "snapshot", "Snapshot"),
         Binding("ctrl+r", "reload", "Reload", show=False),
-        Binding("question_mark,f1", "help", "Help"),
+        # Screens bind ? and q again, shown first in their footers (see screens.base.ESSENTIAL).
+        Binding("question_mark,f1", "help", "Help", show=False),
         Binding("ctrl+t", "toggle_theme", "Theme", show=False),
-        Binding("q", "quit", "Quit"),
+        Binding("q", "quit", "Quit", show=False),
     ]
 
     overview: var[Overview | None] = var(None, always_update=True)
@@ -82,7 +84,8 @@ class StacktrackApp(App[None]):
         data: StackData,
         snapshot_runner: SnapshotRunner | None,
         snapshot_options: dict[str, Any],
-        theme: str = DARK,
+        theme: str | None = None,
+        prefs_path: Path | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -96,13 +99,20 @@ class StacktrackApp(App[None]):
         self.first_paint: float | None = None
         """``time.perf_counter()`` when the overview table was first filled (for benchmarks)."""
         self.started = time.perf_counter()
-        self._initial_theme = theme
+        self.prefs_path = prefs_path
+        """Where the theme is kept across restarts; ``None`` keeps nothing (tests)."""
+        self._initial_theme = theme or prefs.load_theme(prefs_path) or DARK
 
     # -- lifecycle -----------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.theme = self._initial_theme
+        if self._initial_theme in self.available_themes:
+            self.theme = self._initial_theme
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.load_overview()
+
+    def _theme_changed(self, theme: Any) -> None:
+        prefs.save_theme(self.prefs_path, self.theme)
 
     @work(thread=True, exclusive=True, group="overview")
     def load_overview(self) -> None:
@@ -167,18 +177,8 @@ class StacktrackApp(App[None]):
         self.post_message(RecommendationStateChanged(rec_id, status))
 
     def on_recommendation_state_changed(self, message: RecommendationStateChanged) -> None:
-        import dataclasses
-
-        overview = self.overview
-        if overview is None:
-            return
-        recs = [
-            dataclasses.replace(r, status=message.status) if r.id == message.rec_id else r
-            for r in overview.recommendations
-        ]
-        by_tool = {r.tool_id: r for r in recs}
-        tools = [dataclasses.replace(t, recommendation=by_tool.get(t.id)) for t in overview.tools]
-        self.overview = dataclasses.replace(overview, recommendations=recs, tools=tools)
+        # Re-read and re-analyse: the totals and statuses come from the analysis, computed once.
+        self.load_overview()
         self.notify(f"Recommendation {message.rec_id} marked {message.status}.")
 
     def action_snapshot(self) -> None:
@@ -238,6 +238,8 @@ class StacktrackApp(App[None]):
     # -- command palette -----------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Screens, actions and tools. ``screen`` is the one the palette was opened from (while
+        the palette is open, ``self.screen`` is the palette itself)."""
         yield from super().get_system_commands(screen)
         mode = self.switch_mode
         yield SystemCommand("Overview", "Tools with their verdicts", lambda: mode("overview"))
@@ -247,21 +249,49 @@ class StacktrackApp(App[None]):
         yield SystemCommand("Renewals", "The next 12 months of deadlines", lambda: mode("renewals"))
         yield SystemCommand("Integration map", "Who feeds whom", lambda: mode("map"))
         yield SystemCommand("Shadow IT", "Apps that match no tool", lambda: mode("shadow"))
+        for status, verb in (("accepted", "Accept"), ("dismissed", "Dismiss"), ("open", "Reopen")):
+            yield SystemCommand(
+                f"{verb} recommendation",
+                "The selected one (or the selected tool's); kept across runs",
+                lambda status=status: self.decide(screen, status),
+            )
+        for key, label in QUICK.items():
+            yield SystemCommand(
+                f"Quick filter: {label}",
+                "Overview: toggle",
+                lambda key=key: self.quick_filter(key),
+            )
         yield SystemCommand("Run a snapshot", "Query every source now", self.action_snapshot)
         yield SystemCommand(
             "Export recommendations to CSV", "Asks for a path, then confirms", self.action_export
         )
         yield SystemCommand("Reload", "Read the database again", self.action_reload)
-        yield SystemCommand("Toggle light/dark", "Switch theme", self.action_toggle_theme)
+        yield SystemCommand("Toggle light/dark", "Switch theme (kept)", self.action_toggle_theme)
         yield SystemCommand("Help", "Keys and screens", self.action_help)
-        yield from getattr(self.screen, "palette_commands", lambda: [])()
-        for tool in self.overview.tools if self.overview else ():
+        yield from getattr(screen, "palette_commands", lambda: [])()
+        overview = self.overview
+        for tool in overview.tools if overview else ():
+            assert overview is not None
             yield SystemCommand(
                 f"Open {tool.name}",
-                f"{tool.verdict} · {tool.owner or 'no owner'}",
+                f"{overview.verdict(tool.id)} · {tool.owner or 'no owner'}",
                 lambda tool_id=tool.id: self.open_tool(tool_id),
                 discover=False,
             )
+
+    def decide(self, screen: Screen[Any], status: str) -> None:
+        """Mark a recommendation: the one selected on the recommendations screen, else the one of
+        the tool shown or selected; with none, go to the recommendations to pick one."""
+        rec_id = getattr(screen, "decision_target", lambda: None)()
+        if rec_id is None:
+            self.switch_mode("recommendations")
+            self.notify("Pick a recommendation, then a accept · d dismiss · u reopen.")
+            return
+        self.set_recommendation_state(rec_id, status)
+
+    def quick_filter(self, key: str) -> None:
+        self.switch_mode("overview")
+        self.call_after_refresh(lambda: getattr(self.screen, "action_quick", lambda _k: None)(key))
 
 
 def make_app(
@@ -272,10 +302,12 @@ def make_app(
     analyzer: Analyzer | None = None,
     snapshot_runner: SnapshotRunner | None = None,
     snapshot_options: dict[str, Any] | None = None,
-    theme: str = DARK,
+    theme: str | None = None,
+    prefs_path: Path | None = None,
 ) -> StacktrackApp:
     """Build the app. ``clock`` is "now" for every relative time shown (tests pin it);
-    ``snapshot_options`` are passed to ``run_snapshot`` (``now``, ``transports`` for emulators)."""
+    ``snapshot_options`` are passed to ``run_snapshot`` (``now``, ``transports`` for emulators);
+    ``prefs_path`` keeps the theme across restarts (``None``: nothing is read or written)."""
     return StacktrackApp(
         config,
         Path(store_path),
@@ -284,11 +316,13 @@ def make_app(
         snapshot_runner=snapshot_runner,
         snapshot_options=dict(snapshot_options or {}),
         theme=theme,
+        prefs_path=prefs_path,
     )
 
 
 def run_tui(config: LoadedConfig | None, db_path: Path, **kwargs: Any) -> None:
     """Entry point for the CLI (``stacktrack``, ``stacktrack tui``, ``stacktrack demo``)."""
+    kwargs.setdefault("prefs_path", prefs.default_path())
     make_app(config, db_path, **kwargs).run()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,9 +32,9 @@ class Demo:
         return load_config(self.config_path, db=self.db_path)
 
 
-def _tokens() -> None:
+def _tokens(monkeypatch: pytest.MonkeyPatch) -> None:
     for source in participants.sources_for("okta"):
-        os.environ[participants.env_name(source)] = participants.token_for(SEED, source)
+        monkeypatch.setenv(participants.env_name(source), participants.token_for(SEED, source))
 
 
 @pytest.fixture(scope="session")
@@ -47,9 +46,9 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Demo:
 
 
 @pytest.fixture
-def demo(demo_template: Demo, tmp_path: Path) -> Demo:
+def demo(demo_template: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Demo:
     """A private copy: tests that write (accept, snapshot) never affect the others."""
-    _tokens()
+    _tokens(monkeypatch)
     directory = tmp_path / "demo"
     shutil.copytree(demo_template.directory, directory)
     return Demo(

@@ -43,7 +43,7 @@ async def test_overview_sorts_on_raw_values(app_factory: Any) -> None:
         tools = {t.id: t for t in app.overview.tools}
         assert len(row_keys(table)) == len(tools) > 10
         # default: money at stake, largest first, unknown last
-        stakes = [tools[k].money_at_stake for k in row_keys(table)]
+        stakes = [app.overview.money_at_stake(k) for k in row_keys(table)]
         known = [s for s in stakes if s is not None]
         assert known == sorted(known, reverse=True)
         assert all(s is None for s in stakes[len(known) :])
@@ -61,7 +61,7 @@ async def test_overview_sorts_on_raw_values(app_factory: Any) -> None:
         assert cpau[-1] is None or all(c is not None for c in cpau)
 
         await pilot.press("o")  # next column after cpau
-        assert screen.sort_key == "integration"
+        assert screen.sort_key == "cost"
 
 
 async def test_overview_filters_as_you_type_and_quick_filters(app_factory: Any) -> None:
@@ -87,8 +87,16 @@ async def test_overview_filters_as_you_type_and_quick_filters(app_factory: Any) 
         assert set(pilots) == expected
         await pilot.press("p", "w")
         today = app.overview.as_of.date()
-        renewing = row_keys(table)
-        assert all(0 <= (app.overview.tool(k).renewal_date - today).days <= 90 for k in renewing)
+        renewing = set(row_keys(table))
+        soon = {t.id for t in app.overview.tools if "renewal_soon" in t.flags}
+        within = {
+            t.id
+            for t in app.overview.tools
+            if t.renewal_date and 0 <= (t.renewal_date - today).days <= 90
+        }
+        assert soon, "the sandbox has tools flagged renewal_soon"
+        assert renewing == soon | within
+        assert "renewing" in table.border_subtitle
         await pilot.press("w", "n")
         assert set(row_keys(table)) == {
             t.id for t in app.overview.tools if "no_usage_data" in t.flags
@@ -114,7 +122,7 @@ async def test_drill_into_tool_and_page_users(app_factory: Any) -> None:
             assert counts["active"] == target.active_users
         assert screen.sub_title == target.name
         assert len(detail.trend) >= 1
-        await pilot.press("g")  # active only
+        await pilot.press("u")  # active only
         assert all(str(users.get_row_at(i)[2]) == "active" for i in range(users.row_count))
         await pilot.press("escape")
         assert isinstance(app.screen, OverviewScreen)
@@ -142,7 +150,7 @@ async def test_fifty_thousand_users_are_paged(app_factory: Any) -> None:
             )
             for i in range(50_000)
         )
-        detail = ToolDetail(tool, [], many, (), [], [], 30)
+        detail = ToolDetail(tool, [], many)
         app.data.load_detail = lambda _tool_id: detail
         app.open_tool(tool.id)
         await wait_for(pilot, lambda: isinstance(app.screen, ToolScreen) and app.screen.detail)

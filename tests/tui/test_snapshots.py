@@ -2,6 +2,7 @@
 
 The clock is injected (``conftest.CLOCK``) and the database is built from a fixed seed, so the
 pictures change only when the UI does. Regenerate with ``pytest tests/tui --snapshot-update``.
+The pictures are taken the way a user sees the screen: nothing is reset or repainted for them.
 """
 
 from __future__ import annotations
@@ -27,29 +28,16 @@ SCREENS = {
 
 
 async def settle(pilot: Any) -> None:
-    """Let tables measure their new rows (done on idle) before the picture is taken.
+    """Let workers finish and pending messages run, then take the picture as a user would see it.
 
-    A few fixed pauses were not enough on a loaded 2-core machine: the picture sometimes caught the
-    overview before its DataTable had sized its columns. So wait until no table on screen still has
-    a pending dimension update (DataTable's own flag, cleared in its idle handler), then make it
-    repaint from scratch. Private DataTable members, pinned with Textual itself.
+    No private cache is touched: the app sizes its table columns when it fills them
+    (``stacktrack.tui.widgets.table.fill``), so what is painted first is already final.
     """
-    from textual.widgets import DataTable
-
     app = pilot.app
-
-    def tables_sized() -> bool:
-        return not any(t._require_update_dimensions for t in app.screen.query(DataTable))
-
-    await pilot.pause(0.05)
-    await wait_for(pilot, tables_sized)
-    # Even sized, a table could still paint rows cached from before the sizing (seen 2 times in 8
-    # under load); dropping its render caches makes the picture come from the final widths.
-    for table in app.screen.query(DataTable):
-        table._clear_caches()
-        table.refresh()
-    for _ in range(2):
-        await pilot.pause(0.05)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
 
 
 def _loaded(app: Any, keys: tuple[str, ...]) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
@@ -32,10 +33,18 @@ def empty_text(overview: Overview, db_path: object) -> str:
     )
 
 
+ESSENTIAL: list[BindingType] = [
+    Binding("question_mark", "app.help", "Help"),
+    Binding("q", "app.quit", "Quit"),
+]
+"""Bound on every screen so the footer lists them first: at 80 columns the rest may not fit."""
+
+
 class AreaScreen(Screen[None]):
     """A mode's root screen; subclasses compose ``body()`` and implement ``show()``."""
 
     AREA = ""
+    BINDINGS = ESSENTIAL
 
     @property
     def stack_app(self) -> StacktrackApp:
@@ -45,7 +54,7 @@ class AreaScreen(Screen[None]):
         yield Header()
         yield Static("Reading the database…", id="empty", classes="empty")
         yield from self.body()
-        yield Footer()
+        yield Footer(compact=True)
 
     def body(self) -> ComposeResult:
         yield from ()

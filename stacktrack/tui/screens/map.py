@@ -1,7 +1,9 @@
-"""Integration map: tools grouped by category, each with its edges (live / stale); isolated in red.
+"""Integration map: tools grouped by category, each connection listed once, with its direction.
 
-A tree reads well in any terminal width: category -> tool (status) -> "feeds/fed by" edges. Selecting
-a tool, or an edge's other end, opens that tool's detail.
+A tree reads well in any terminal width: category -> tool (status, counts) -> the connections it
+feeds (``→``, or ``↔`` both ways). A connection appears once, under the tool the data leaves from;
+the other end's label counts it as "in". Selecting a tool, or a connection's other end, opens that
+tool's detail.
 """
 
 from __future__ import annotations
@@ -11,11 +13,35 @@ from collections import defaultdict
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import Static, Tree
 
-from stacktrack.tui.data import EdgeRow, Overview, ToolRow
+from stacktrack.analysis.models import Edge, ToolFigures
+from stacktrack.tui.data import Overview
 from stacktrack.tui.screens.base import AreaScreen
 from stacktrack.tui.widgets import cells
+
+
+class MapTree(Tree[str]):
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Open"),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "scroll_home", "Top", show=False),
+        Binding("G", "scroll_end", "Bottom", show=False),
+    ]
+
+
+def edge_text(edge: Edge, other_name: str) -> Text:
+    arrow = "↔" if edge.bidirectional else "→"
+    text = Text(f"{arrow} {other_name}  ")
+    text.append("live" if edge.live else "stale", style="green" if edge.live else "red")
+    if edge.last_used is not None:
+        text.append(f"  last used {edge.last_used:%Y-%m-%d}", style="dim")
+    seen = sorted({f"{e.source}:{e.kind}" for e in edge.evidence})
+    if seen:
+        text.append(f"  seen by {', '.join(seen)}", style="dim")
+    return text
 
 
 class IntegrationMapScreen(AreaScreen):
@@ -23,7 +49,7 @@ class IntegrationMapScreen(AreaScreen):
 
     def body(self) -> ComposeResult:
         yield Static(id="map-legend")
-        tree: Tree[str] = Tree("Stack", id="map")
+        tree = MapTree("Stack", id="map")
         tree.show_root = False
         yield tree
 
@@ -33,46 +59,41 @@ class IntegrationMapScreen(AreaScreen):
         if overview.empty:
             return
         tree.clear()
-        names = {t.id: t.name for t in overview.tools}
-        by_tool: dict[str, list[EdgeRow]] = defaultdict(list)
+        outgoing: dict[str, list[Edge]] = defaultdict(list)
+        incoming: dict[str, int] = defaultdict(int)
         for edge in overview.edges:
-            by_tool[edge.tool_id].append(edge)
-            if edge.other_id != edge.tool_id:
-                by_tool[edge.other_id].append(edge)
-        groups: dict[str, list[ToolRow]] = defaultdict(list)
+            outgoing[edge.a].append(edge)
+            incoming[edge.b] += 1
+        groups: dict[str, list[ToolFigures]] = defaultdict(list)
         for tool in overview.tools:
-            groups[overview.categories.get(tool.id) or tool.category or "uncategorised"].append(
-                tool
-            )
+            groups[tool.category or "uncategorised"].append(tool)
         isolated = 0
         for category in sorted(groups):
             node = tree.root.add(Text(category, style="bold"), expand=True)
             for tool in sorted(groups[category], key=lambda t: t.name.lower()):
-                edges = by_tool.get(tool.id, [])
-                live = sum(e.live for e in edges)
+                edges = outgoing.get(tool.id, [])
                 label = Text(tool.name)
                 label.append("  ")
                 label.append_text(cells.integration(tool.integration_status))
                 if tool.integration_status == "isolated":
                     isolated += 1
                     label.stylize("bold red", 0, len(tool.name))
-                label.append(f"  {live} live, {len(edges) - live} stale", style="dim")
+                stale = sum(not e.live for e in edges)
+                label.append(f"  {len(edges)} out, {incoming.get(tool.id, 0)} in", style="dim")
+                if stale:
+                    label.append(f", {stale} stale", style="red")
                 if "pilot_theatre" in tool.flags:
                     label.append("  pilot theatre", style="magenta")
                 tool_node = node.add(label, data=tool.id, expand=bool(edges))
-                for edge in sorted(edges, key=lambda e: (not e.live, names.get(e.other_id, ""))):
-                    other = edge.other_id if edge.tool_id == tool.id else edge.tool_id
-                    arrow = "→" if edge.tool_id == tool.id else "←"
-                    text = Text(f"{arrow} {names.get(other, other)}  ")
-                    text.append(
-                        "live" if edge.live else "stale", style="green" if edge.live else "red"
-                    )
-                    if edge.last_used is not None:
-                        text.append(f"  last used {edge.last_used:%Y-%m-%d}", style="dim")
-                    tool_node.add_leaf(text, data=other)
+                for edge in sorted(edges, key=lambda e: (not e.live, overview.name(e.b))):
+                    tool_node.add_leaf(edge_text(edge, overview.name(edge.b)), data=edge.b)
         legend = Text(f"{len(overview.tools)} tools, {len(overview.edges)} connections, ")
         legend.append(f"{isolated} isolated", style="bold red" if isolated else "")
-        legend.append(" · → feeds, ← fed by · enter opens a tool", style="dim")
+        legend.append(
+            " · each connection once, under the tool it leaves: → feeds, ↔ both ways"
+            " · enter opens a tool",
+            style="dim",
+        )
         self.query_one("#map-legend", Static).update(legend)
 
     @on(Tree.NodeSelected, "#map")

@@ -1,8 +1,9 @@
-"""Home: totals on top, then every tool with its verdict and the money at stake (SPEC §9).
+"""Home: totals on top, then every tool with its verdict and the money at stake.
 
 Sorting uses the raw values (unknown always last, whichever the direction); the filter matches name,
-owner, category, verdict and flags as you type; three quick filters narrow to pilot theatre, renewals
-within 90 days and tools without usage data. Narrow terminals get fewer columns.
+owner, category, verdict and flags as you type; three quick filters narrow to pilot theatre, tools
+renewing soon and tools without usage data. Narrow terminals get fewer columns. Rows are the
+analysis's own ``ToolFigures``; the verdict and data age come from ``Overview``.
 """
 
 from __future__ import annotations
@@ -19,56 +20,79 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Static
 
-from stacktrack.tui.data import Overview, ToolRow
+from stacktrack.analysis.models import ToolFigures
+from stacktrack.tui.data import Overview
 from stacktrack.tui.screens.base import AreaScreen
 from stacktrack.tui.widgets import cells
+from stacktrack.tui.widgets.table import Cell, Table, fill
 
 WIDE = 120
 """Terminals at least this wide get every column."""
 NAME_WIDTH = 20
 """Tool names are cut to this on narrow terminals so the decision columns fit in 80 columns."""
+RENEWING_DAYS = 90
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
     label: str
-    raw: Callable[[ToolRow], Any]
+    raw: Callable[[ToolFigures, Overview], Any]
     wide_only: bool = False
 
 
 COLUMNS = (
-    Column("name", "Tool", lambda t: t.name.lower()),
-    Column("verdict", "Verdict", lambda t: t.verdict),
-    Column("stake", "At stake", lambda t: t.money_at_stake),
-    Column("utilization", "Utilization", lambda t: t.utilization),
-    Column("cpau", "$/active", lambda t: t.cost_per_active_user),
-    Column("integration", "Integration", lambda t: t.integration_status, wide_only=True),
-    Column("owner", "Owner", lambda t: (t.owner or "").lower() or None, wide_only=True),
-    Column("notice", "Notice by", lambda t: t.notice_deadline),
-    Column("freshness", "Data", lambda t: t.stale_days, wide_only=True),
+    Column("name", "Tool", lambda t, o: t.name.lower()),
+    Column("verdict", "Verdict", lambda t, o: o.verdict(t.id)),
+    Column("stake", "At stake", lambda t, o: o.money_at_stake(t.id)),
+    Column("utilization", "Utilization", lambda t, o: t.utilization),
+    Column("cpau", "$/active", lambda t, o: t.cost_per_active_user),
+    Column("cost", "Annual cost", lambda t, o: t.annual_cost, wide_only=True),
+    Column("integration", "Integration", lambda t, o: t.integration_status, wide_only=True),
+    Column("owner", "Owner", lambda t, o: (t.owner or "").lower() or None, wide_only=True),
+    Column("notice", "Notice by", lambda t, o: t.notice_deadline),
+    Column("freshness", "Data", lambda t, o: o.stale_days(t.id), wide_only=True),
 )
 NARROW_LABELS = {"utilization": "Util.", "stake": "Stake", "notice": "Notice"}
 QUICK = {
     "pilot_theatre": "pilot theatre",
-    "renewing": "renewing ≤ 90 days",
+    "renewing": f"renewing (≤ {RENEWING_DAYS} days or flagged renewal_soon)",
     "no_usage_data": "no usage data",
 }
+QUICK_KEYS = (("p", "pilot_theatre", "pilot"), ("w", "renewing", "renewing"),
+              ("n", "no_usage_data", "no usage"))  # fmt: skip
+DATA_LEGEND = (
+    "Data: current = latest run · Nd old = oldest source data is N days old · "
+    "⚠ = a source failed (last good data shown) · no data = a source never succeeded"
+)
 
 
-def sort_rows(rows: list[ToolRow], key: str, reverse: bool) -> list[ToolRow]:
+def sort_rows(
+    rows: list[ToolFigures], key: str, reverse: bool, overview: Overview
+) -> list[ToolFigures]:
     """Sort on the raw value; unknown (``None``) stays last in both directions."""
     column = next(c for c in COLUMNS if c.key == key)
-    known = [r for r in rows if column.raw(r) is not None]
-    unknown = [r for r in rows if column.raw(r) is None]
-    known.sort(key=lambda r: (column.raw(r), r.name.lower()), reverse=reverse)
+    known = [r for r in rows if column.raw(r, overview) is not None]
+    unknown = [r for r in rows if column.raw(r, overview) is None]
+    known.sort(key=lambda r: (column.raw(r, overview), r.name.lower()), reverse=reverse)
     return known + unknown
 
 
-def matches(tool: ToolRow, text: str, quick: set[str], today: dt.date | None) -> bool:
+def renewing(tool: ToolFigures, today: dt.date | None) -> bool:
+    """Flagged ``renewal_soon`` (notice deadline in the renewal window), or renewing within 90 days."""
+    if "renewal_soon" in tool.flags:
+        return True
+    if tool.renewal_date is None or today is None:
+        return False
+    return 0 <= (tool.renewal_date - today).days <= RENEWING_DAYS
+
+
+def matches(
+    tool: ToolFigures, verdict: str, text: str, quick: set[str], today: dt.date | None
+) -> bool:
     if text:
         haystack = " ".join(
-            [tool.name, tool.id, tool.owner or "", tool.category or "", tool.verdict, *tool.flags]
+            [tool.name, tool.id, tool.owner or "", tool.category or "", verdict, *tool.flags]
         ).lower()
         if not all(word in haystack for word in text.lower().split()):
             return False
@@ -76,23 +100,18 @@ def matches(tool: ToolRow, text: str, quick: set[str], today: dt.date | None) ->
         return False
     if "no_usage_data" in quick and "no_usage_data" not in tool.flags:
         return False
-    if "renewing" in quick:
-        if tool.renewal_date is None or today is None:
-            return False
-        if not 0 <= (tool.renewal_date - today).days <= 90:
-            return False
-    return True
+    return "renewing" not in quick or renewing(tool, today)
 
 
 class OverviewScreen(AreaScreen):
     AREA = "Overview"
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter"),
-        Binding("p", "quick('pilot_theatre')", "Pilot theatre"),
+        Binding("p", "quick('pilot_theatre')", "Pilot"),
         Binding("w", "quick('renewing')", "Renewing"),
         Binding("n", "quick('no_usage_data')", "No usage"),
         Binding("o", "cycle_sort", "Sort"),
-        Binding("r", "reverse_sort", "Reverse", show=False),
+        Binding("r", "reverse_sort", "Reverse"),
         Binding("escape", "clear_filter", "Clear", show=False),
     ]
 
@@ -102,7 +121,7 @@ class OverviewScreen(AreaScreen):
         self.sort_reverse = True
         self.quick: set[str] = set()
         self.filter_text = ""
-        self.shown_rows: list[ToolRow] = []
+        self.shown_rows: list[ToolFigures] = []
         self._wide: bool | None = None
 
     def body(self) -> ComposeResult:
@@ -110,8 +129,9 @@ class OverviewScreen(AreaScreen):
         with Horizontal(id="filterbar"):
             yield Input(placeholder="filter: name, owner, category, flag  (/)", id="filter")
             yield Static(id="quick")
-        table: DataTable[Any] = DataTable(id="tools", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield Table(id="tools", cursor_type="row", zebra_stripes=True)
+        yield Static(id="no-match", classes="empty")
+        yield Static(DATA_LEGEND, id="legend")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -129,28 +149,30 @@ class OverviewScreen(AreaScreen):
     # -- rendering -----------------------------------------------------------------------------
 
     def _totals(self, overview: Overview) -> Text:
-        if overview.empty:
+        totals = overview.totals
+        if totals is None:
             return Text("")
         cur = overview.currency
         text = Text()
         for label, value in (
-            ("Annual spend ", cells.money(overview.annual_spend, cur)),
-            ("   Idle spend ", cells.money(overview.idle_spend, cur)),
-            ("   Savings on the table ", cells.money(overview.savings, cur)),
+            ("Annual spend ", cells.money(totals.annual_spend, cur)),
+            ("   Idle spend ", cells.money(totals.idle_spend, cur)),
+            ("   Savings on the table ", cells.money(totals.savings_on_table, cur)),
         ):
             text.append(label, style="dim")
             text.append(value.plain, style="bold")
         text.append("   Tools flagged ", style="dim")
-        text.append(f"{overview.flagged} of {len(overview.tools)}", style="bold")
+        text.append(f"{totals.tools_flagged} of {totals.tools}", style="bold")
+        if totals.tools_without_cost:
+            text.append(f"   ({totals.tools_without_cost} without a cost)", style="dim")
         return text
 
     def _render_quick(self) -> None:
         text = Text()
-        for key, label, name in (("p", "pilot_theatre", "pilot"), ("w", "renewing", "renewing"),
-                                 ("n", "no_usage_data", "no usage")):  # fmt: skip
-            on_ = label in self.quick
+        for key, name, label in QUICK_KEYS:
+            on_ = name in self.quick
             text.append(f" {key} ", style="reverse" if on_ else "bold")
-            text.append(f"{name} ", style="bold" if on_ else "dim")
+            text.append(f"{'✓' if on_ else ' '}{label} ", style="bold" if on_ else "dim")
         self.query_one("#quick", Static).update(text)
 
     def columns(self) -> list[Column]:
@@ -160,56 +182,77 @@ class OverviewScreen(AreaScreen):
     def refill(self) -> None:
         overview = self.stack_app.overview
         table = self.query_one("#tools", DataTable)
+        no_match = self.query_one("#no-match", Static)
+        legend = self.query_one("#legend", Static)
         if overview is None or overview.empty:
-            table.display = False
+            table.display = no_match.display = legend.display = False
             if overview is not None:
                 self.stack_app.mark_first_paint()
             return
         table.display = True
         columns = self.columns()
         self._wide = self.size.width >= WIDE
+        legend.display = self._wide
         today = self.today()
-        rows = [t for t in overview.tools if matches(t, self.filter_text, self.quick, today)]
-        self.shown_rows = sort_rows(rows, self.sort_key, self.sort_reverse)
-        failed = {s.source for s in overview.sources if s.status == "failed"}
+        rows = [
+            t for t in overview.tools
+            if matches(t, overview.verdict(t.id), self.filter_text, self.quick, today)
+        ]  # fmt: skip
+        self.shown_rows = sort_rows(rows, self.sort_key, self.sort_reverse, overview)
         selected = self.selected_tool_id()
-        table.clear(columns=True)
         narrow = not self._wide
+        labels = []
         for column in columns:
             label = column.label
+            if column.key == "cpau":
+                label = label.replace("$", cells.symbol(overview.currency))
+            if narrow and column.key in NARROW_LABELS:
+                label = NARROW_LABELS[column.key]
             if column.key == self.sort_key:
                 label += " ▼" if self.sort_reverse else " ▲"
-            if column.key == "cpau":
-                label = label.replace("$", _symbol(overview.currency))
-            if narrow and column.key in NARROW_LABELS:
-                label = NARROW_LABELS[column.key] + label[len(column.label) :]
-            table.add_column(label, key=column.key)
-        cur = overview.currency
-        narrow = not self._wide
-        for tool in self.shown_rows:
-            name = (
-                tool.name
-                if not narrow or len(tool.name) <= NAME_WIDTH
-                else (tool.name[: NAME_WIDTH - 1] + "…")
-            )
-            render = {
-                "name": Text(name, style="bold" if tool.flags else ""),
-                "verdict": cells.verdict(tool.verdict, compact=narrow),
-                "stake": cells.money(tool.money_at_stake, cur, unknown=cells.NONE, compact=narrow),
-                "utilization": cells.utilization_bar(tool.utilization, width=4 if narrow else 8),
-                "cpau": cells.money(
-                    tool.cost_per_active_user, cur, unknown=cells.NONE, compact=narrow
-                ),
-                "integration": cells.integration(tool.integration_status),
-                "owner": Text(tool.owner or "—"),
-                "notice": cells.deadline(tool.notice_deadline, today),
-                "freshness": cells.freshness(tool.stale_days, bool(failed & set(tool.sources))),
-            }
-            table.add_row(*(render[c.key] for c in columns), key=tool.id)
+            labels.append((label, column.key))
+        fill(table, labels, [(self._cells(t, columns, overview), t.id) for t in self.shown_rows])
         if selected is not None and any(t.id == selected for t in self.shown_rows):
             table.move_cursor(row=table.get_row_index(selected))
         table.border_title = f"{len(self.shown_rows)} of {len(overview.tools)} tools"
+        active = [QUICK[q] for q in QUICK if q in self.quick]
+        if self.filter_text:
+            active.insert(0, f'"{self.filter_text}"')
+        table.border_subtitle = ("filtered by " + ", ".join(active)) if active else ""
+        no_match.display = not self.shown_rows
+        if not self.shown_rows:
+            no_match.update(
+                f"No tool matches {' and '.join(active)}.\n"
+                "Press [b]esc[/b] to clear the filters, or change the text after [b]/[/b]."
+            )
         self.stack_app.mark_first_paint()
+
+    def _cells(self, tool: ToolFigures, columns: list[Column], overview: Overview) -> list[Cell]:
+        narrow = not self._wide
+        cur = overview.currency
+        name = tool.name
+        if narrow and len(name) > NAME_WIDTH:
+            name = name[: NAME_WIDTH - 1] + "…"
+        stale = overview.stale_days(tool.id)
+        render = {
+            "name": lambda: Text(name, style="bold" if tool.flags else ""),
+            "verdict": lambda: cells.verdict(overview.verdict(tool.id), compact=narrow),
+            "stake": lambda: cells.money(
+                overview.money_at_stake(tool.id), cur, unknown=cells.NONE, compact=narrow
+            ),
+            "utilization": lambda: cells.utilization_bar(
+                tool.utilization, width=4 if narrow else 8
+            ),
+            "cpau": lambda: cells.money(
+                tool.cost_per_active_user, cur, unknown=cells.NONE, compact=narrow
+            ),
+            "cost": lambda: cells.money(tool.annual_cost, cur, unknown=cells.NONE),
+            "integration": lambda: cells.integration(tool.integration_status),
+            "owner": lambda: Text(tool.owner or "—"),
+            "notice": lambda: cells.deadline(tool.notice_deadline, self.today()),
+            "freshness": lambda: cells.freshness(stale, bool(overview.failed_sources(tool.id))),
+        }
+        return [render[c.key]() for c in columns]
 
     def selected_tool_id(self) -> str | None:
         table = self.query_one("#tools", DataTable)
@@ -220,6 +263,13 @@ class OverviewScreen(AreaScreen):
         except Exception:  # no cursor row yet
             return None
         return str(key.value) if key.value is not None else None
+
+    def decision_target(self) -> str | None:
+        """The selected tool's recommendation (for the palette's accept/dismiss/reopen)."""
+        overview = self.stack_app.overview
+        tool_id = self.selected_tool_id()
+        rec = overview.recommendation(tool_id) if overview and tool_id else None
+        return rec.id if rec else None
 
     # -- events and actions --------------------------------------------------------------------
 
@@ -265,6 +315,7 @@ class OverviewScreen(AreaScreen):
 
     def action_clear_filter(self) -> None:
         self.query_one("#filter", Input).value = ""
+        self.filter_text = ""
         self.quick.clear()
         self._render_quick()
         self.refill()
@@ -272,16 +323,8 @@ class OverviewScreen(AreaScreen):
 
     def palette_commands(self) -> list[SystemCommand]:
         commands = [
-            SystemCommand(f"Quick filter: {label}", "Toggle", lambda k=key: self.action_quick(k))
-            for key, label in QUICK.items()
-        ]
-        commands += [
             SystemCommand(f"Sort by {c.label}", "Overview table", lambda k=c.key: self.sort_by(k))
             for c in COLUMNS
         ]
         commands.append(SystemCommand("Filter tools", "Type to filter", self.action_focus_filter))
         return commands
-
-
-def _symbol(currency: str) -> str:
-    return {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, currency + " ")

@@ -1,27 +1,28 @@
-"""Recommendations in SPEC §7 order: accept, dismiss or reopen each (persisted), export to CSV."""
+"""Recommendations, earliest deadline first: accept, dismiss or reopen each (kept), export to CSV."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult, SystemCommand
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from stacktrack.tui.data import Overview, RecommendationRow
+from stacktrack.analysis.models import Recommendation
+from stacktrack.tui.data import Overview, verdict_word
 from stacktrack.tui.messages import ExportWritten
 from stacktrack.tui.screens.base import AreaScreen
 from stacktrack.tui.screens.dialogs import ConfirmScreen, PathScreen
 from stacktrack.tui.widgets import cells
+from stacktrack.tui.widgets.table import Cell, Table, fill
 
 STATUS_STYLES = {"accepted": "green", "dismissed": "dim strike", "open": ""}
 
 
-def spec_order(recs: list[RecommendationRow]) -> list[RecommendationRow]:
+def spec_order(recs: tuple[Recommendation, ...] | list[Recommendation]) -> list[Recommendation]:
     """Earliest deadline first (none last), then the larger savings."""
     far = dt.date.max
     return sorted(recs, key=lambda r: (r.deadline or far, -(r.annual_savings or 0.0)))
@@ -32,18 +33,17 @@ class RecommendationsScreen(AreaScreen):
     BINDINGS = [
         Binding("a", "mark('accepted')", "Accept"),
         Binding("d", "mark('dismissed')", "Dismiss"),
-        Binding("u", "mark('open')", "Reopen", show=False),
+        Binding("u", "mark('open')", "Reopen"),
         Binding("e", "export", "Export CSV"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[RecommendationRow] = []
+        self.rows: list[Recommendation] = []
 
     def body(self) -> ComposeResult:
         yield Static(id="rec-summary")
-        table: DataTable[Any] = DataTable(id="recs", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield Table(id="recs", cursor_type="row", zebra_stripes=True)
         yield Static(id="rec-detail")
 
     def show(self, overview: Overview) -> None:
@@ -55,24 +55,20 @@ class RecommendationsScreen(AreaScreen):
         self.rows = spec_order(overview.recommendations)
         today = self.today()
         wide = self.size.width >= 120
-        table.clear(columns=True)
-        table.add_column("Notice by", key="deadline")
-        table.add_column("Action", key="action")
-        table.add_column("Tool", key="tool")
-        table.add_column("Saves/yr", key="savings")
-        table.add_column("Conf.", key="confidence")
-        table.add_column("Status", key="status")
+        columns = [("Notice by", "deadline"), ("Action", "action"), ("Tool", "tool"),
+                   ("Saves/yr", "savings"), ("Conf.", "confidence"), ("Status", "status")]  # fmt: skip
         if wide:
-            table.add_column("Reason", key="reason")
+            columns.append(("Reason", "reason"))
+        rows: list[tuple[list[Cell], str]] = []
         for rec in self.rows:
-            tool = rec.tool_name
-            if rec.target_tool_name and wide:
-                tool += f" → {rec.target_tool_name}"
+            tool = overview.name(rec.tool_id)
+            if rec.target_tool_id and wide:
+                tool += f" → {overview.name(rec.target_tool_id)}"
             elif not wide and len(tool) > 20:
                 tool = tool[:19] + "…"
-            row = [
+            row: list[Cell] = [
                 cells.deadline(rec.deadline, today),
-                cells.verdict(rec.verdict, compact=not wide),
+                cells.verdict(verdict_word(rec), compact=not wide),
                 tool,
                 cells.money(rec.annual_savings, overview.currency, compact=not wide),
                 rec.confidence,
@@ -80,11 +76,13 @@ class RecommendationsScreen(AreaScreen):
             ]
             if wide:
                 row.append(rec.reason)
-            table.add_row(*row, key=rec.id)
+            rows.append((row, rec.id))
+        fill(table, columns, rows)
         if selected is not None and any(r.id == selected.id for r in self.rows):
             table.move_cursor(row=table.get_row_index(selected.id))
-        open_savings = sum(r.annual_savings or 0 for r in self.rows if r.status == "open")
-        accepted = sum(r.annual_savings or 0 for r in self.rows if r.status == "accepted")
+        totals = overview.totals
+        assert totals is not None
+        open_savings, accepted = totals.savings_on_table, totals.savings_accepted
         summary = Text()
         summary.append(f"{len(self.rows)} recommendations  ", style="bold")
         summary.append("open ", style="dim")
@@ -103,18 +101,22 @@ class RecommendationsScreen(AreaScreen):
         if rec is None or overview is None:
             return
         text = Text()
-        text.append_text(cells.verdict(rec.verdict))
-        text.append(f" {rec.tool_name}", style="bold")
-        if rec.target_tool_name:
-            text.append(f" into {rec.target_tool_name}", style="bold")
+        text.append_text(cells.verdict(verdict_word(rec)))
+        text.append(f" {overview.name(rec.tool_id)}", style="bold")
+        if rec.target_tool_id:
+            text.append(f" into {overview.name(rec.target_tool_id)}", style="bold")
         text.append(f"  ({rec.id})\n", style="dim")
         text.append(rec.reason)
         if rec.evidence:
-            shown = ", ".join(f"{k}={v}" for k, v in rec.evidence.items())
-            text.append(f"\nevidence: {shown}", style="dim")
+            text.append("\n")
+            text.append_text(cells.evidence(rec.evidence, overview.currency))
         self.query_one("#rec-detail", Static).update(text)
 
-    def selected(self) -> RecommendationRow | None:
+    def decision_target(self) -> str | None:
+        rec = self.selected()
+        return rec.id if rec else None
+
+    def selected(self) -> Recommendation | None:
         table = self.query_one("#recs", DataTable)
         if table.row_count == 0 or not self.rows:
             return None
@@ -167,10 +169,3 @@ class RecommendationsScreen(AreaScreen):
 
     def on_export_written(self, message: ExportWritten) -> None:
         self.notify(f"{message.rows} recommendations written to {message.path}.", title="Exported")
-
-    def palette_commands(self) -> list[SystemCommand]:
-        return [
-            SystemCommand("Accept recommendation", "The selected one", lambda: self.action_mark("accepted")),
-            SystemCommand("Dismiss recommendation", "The selected one", lambda: self.action_mark("dismissed")),
-            SystemCommand("Reopen recommendation", "The selected one", lambda: self.action_mark("open")),
-        ]  # fmt: skip

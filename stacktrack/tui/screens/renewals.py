@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
-from stacktrack.tui.data import Overview, ToolRow
+from stacktrack.analysis.models import ToolFigures
+from stacktrack.tui.data import Overview
 from stacktrack.tui.screens.base import AreaScreen
 from stacktrack.tui.widgets import cells
+from stacktrack.tui.widgets.table import Cell, Table, fill
 
 
-def upcoming(tools: list[ToolRow], today: dt.date, days: int = 365) -> list[ToolRow]:
+def upcoming(tools: tuple[ToolFigures, ...], today: dt.date, days: int = 365) -> list[ToolFigures]:
     """Tools whose renewal or notice deadline falls in ``[today, today + days]``, by notice date."""
     end = today + dt.timedelta(days=days)
     rows = [
@@ -30,12 +31,11 @@ class RenewalsScreen(AreaScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[ToolRow] = []
+        self.rows: list[ToolFigures] = []
 
     def body(self) -> ComposeResult:
         yield Static(id="renewals-summary")
-        table: DataTable[Any] = DataTable(id="renewals", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield Table(id="renewals", cursor_type="row", zebra_stripes=True)
 
     def show(self, overview: Overview) -> None:
         table = self.query_one("#renewals", DataTable)
@@ -45,32 +45,34 @@ class RenewalsScreen(AreaScreen):
         today = overview.as_of.date()
         self.rows = upcoming(overview.tools, today)
         wide = self.size.width >= 120
-        table.clear(columns=True)
         if wide:
-            table.add_columns("Notice by", "Days", "Renews", "Tool", "Cost/yr", "Recommendation")
-            table.add_columns("Saves/yr", "Owner")
+            labels = ["Notice by", "Days", "Renews", "Tool", "Cost/yr", "Recommendation",
+                      "Saves/yr", "Owner"]  # fmt: skip
         else:
-            table.add_columns("Notice by", "Days", "Tool", "Cost/yr", "Verdict")
+            labels = ["Notice by", "Days", "Tool", "Cost/yr", "Verdict"]
         cur = overview.currency
+        rows: list[tuple[list[Cell], str]] = []
         for tool in self.rows:
             days = (tool.notice_deadline - today).days if tool.notice_deadline else None
             days_text = Text("—" if days is None else ("passed" if days < 0 else f"{days}"),
                              style="red" if days is not None and days <= 30 else "")  # fmt: skip
-            rec = tool.recommendation
-            verdict = cells.verdict(tool.verdict, compact=not wide)
-            if rec and rec.target_tool_name and wide:
-                verdict.append(f" → {rec.target_tool_name}")
+            rec = overview.recommendation(tool.id)
+            verdict = cells.verdict(overview.verdict(tool.id), compact=not wide)
+            if rec and rec.target_tool_id and wide:
+                verdict.append(f" → {overview.name(rec.target_tool_id)}")
+            row: list[Cell]
             if wide:
                 row = [cells.deadline(tool.notice_deadline, today), days_text,
                        cells.date(tool.renewal_date), tool.name, cells.money(tool.annual_cost, cur),
-                       verdict, cells.money(tool.money_at_stake, cur, unknown=cells.NONE),
+                       verdict, cells.money(overview.money_at_stake(tool.id), cur, unknown=cells.NONE),
                        tool.owner or "—"]  # fmt: skip
             else:
                 name = tool.name if len(tool.name) <= 22 else tool.name[:21] + "…"
                 row = [cells.deadline(tool.notice_deadline, today), days_text, name,
                        cells.money(tool.annual_cost, cur, compact=True), verdict]  # fmt: skip
-            table.add_row(*row, key=tool.id)
-        total = sum(t.annual_cost or 0 for t in self.rows)
+            rows.append((row, tool.id))
+        fill(table, [(label, label) for label in labels], rows)
+        total = sum(t.annual_cost for t in self.rows if t.annual_cost is not None)
         text = Text(f"{len(self.rows)} renewals in the next 12 months, ", style="bold")
         text.append(cells.money(total, cur).plain, style="bold")
         text.append(" a year at stake; the notice date is when you must act.", style="dim")

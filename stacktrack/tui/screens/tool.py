@@ -1,12 +1,11 @@
 """One tool: its figures with evidence and sources, the trend, users, features, integrations.
 
 Users are paged (``PAGE`` rows in the table at a time): a tool with 50,000 users never builds a
-50,000-row table. ``[`` and ``]`` page, ``g`` cycles the group shown (all, active, inactive, never).
+50,000-row table. ``[`` and ``]`` page, ``u`` cycles the group shown (all, active, inactive, never
+active, no seat); ``j``/``k`` move and ``g`` jumps to the top of the users table.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from rich.console import Group
 from rich.table import Table
@@ -20,27 +19,33 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from stacktrack.analysis.models import UserRow
-from stacktrack.tui.data import ToolDetail, in_group
+from stacktrack.tui.data import GROUPS, Overview, ToolDetail, in_group, user_group, verdict_word
 from stacktrack.tui.messages import ToolDetailLoaded
+from stacktrack.tui.screens.base import ESSENTIAL
 from stacktrack.tui.widgets import cells
+from stacktrack.tui.widgets.table import Cell, fill
+from stacktrack.tui.widgets.table import Table as RowTable
 
 PAGE = 100
-GROUPS = ("all", "active", "inactive", "never_active")
 GROUP_LABELS = {
+    "all": "all",
     "active": "active",
     "inactive": "inactive",
     "never_active": "never active",
+    "no_seat": "no seat",
     "unknown": "activity unknown",
 }
-GROUP_STYLES = {"active": "green", "inactive": "yellow", "never_active": "red", "unknown": "dim"}
+GROUP_STYLES = {"active": "green", "inactive": "yellow", "never_active": "red", "no_seat": "dim",
+                "unknown": "dim"}  # fmt: skip
 
 
 class ToolScreen(Screen[None]):
     BINDINGS = [
         Binding("escape,backspace", "app.pop_screen", "Back"),
+        *ESSENTIAL,
+        Binding("u", "cycle_group", "Users group"),
         Binding("right_square_bracket", "page(1)", "Next page"),
         Binding("left_square_bracket", "page(-1)", "Prev page"),
-        Binding("g", "cycle_group", "Users group"),
     ]
 
     def __init__(self, tool_id: str) -> None:
@@ -57,12 +62,11 @@ class ToolScreen(Screen[None]):
             yield Static(id="recommendation")
             yield PlotextPlot(id="trend")
             yield Static(id="users-title", classes="section")
-            users: DataTable[Any] = DataTable(id="users", cursor_type="row", zebra_stripes=True)
-            yield users
+            yield RowTable(id="users", cursor_type="row", zebra_stripes=True)
             yield Static(id="integrations")
             yield Static(id="features")
             yield Static(id="sources")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = self.tool_id
@@ -75,21 +79,24 @@ class ToolScreen(Screen[None]):
 
     def on_tool_detail_loaded(self, message: ToolDetailLoaded) -> None:
         self.detail = message.detail
-        self.sub_title = message.detail.tool.name
+        self.sub_title = message.detail.figures.name
         self._render_all()
+
+    def decision_target(self) -> str | None:
+        overview: Overview | None = self.app.overview  # type: ignore[attr-defined]
+        rec = overview.recommendation(self.tool_id) if overview else None
+        return rec.id if rec else None
 
     # -- rendering -----------------------------------------------------------------------------
 
     def _render_all(self) -> None:
         detail = self.detail
         assert detail is not None
-        overview = self.app.overview  # type: ignore[attr-defined]
-        currency = overview.currency if overview else ""
-        names = {t.id: t.name for t in overview.tools} if overview else {}
-        self.query_one("#figures", Static).update(_figures(detail, currency))
-        self.query_one("#recommendation", Static).update(_recommendation(detail, currency, names))
+        overview: Overview = self.app.overview  # type: ignore[attr-defined]
+        self.query_one("#figures", Static).update(_figures(detail, overview))
+        self.query_one("#recommendation", Static).update(_recommendation(detail, overview))
         self._plot(detail)
-        self.query_one("#integrations", Static).update(_integrations(detail, names))
+        self.query_one("#integrations", Static).update(_integrations(detail, overview))
         self.query_one("#features", Static).update(_features(detail))
         self.query_one("#sources", Static).update(_sources(detail))
         self._fill_users()
@@ -136,33 +143,37 @@ class ToolScreen(Screen[None]):
         self.page = min(max(self.page, 0), pages - 1)
         counts = self.detail.counts()
         title = Text("Users  ", style="bold")
-        for group in ("active", "inactive", "never_active", "unknown"):
-            if group == "unknown" and not counts[group]:
+        for group in GROUPS:
+            count = len(self.detail.users) if group == "all" else counts[group]
+            if group in ("unknown", "no_seat") and not count:
                 continue
-            title.append(f"{GROUP_LABELS[group]} {counts[group]:,}", style="reverse" if
-                         self.group == group else GROUP_STYLES[group])  # fmt: skip
+            style = "reverse" if self.group == group else GROUP_STYLES.get(group, "")
+            title.append(f"{GROUP_LABELS[group]} {count:,}", style=style)
             title.append("  ")
         title.append(
-            f"\nactive = activity within {self.detail.active_window_days} days", style="dim"
+            f"\nactive = activity within {self.detail.figures.active_window_days} days", style="dim"
         )
-        if self.detail.history_note:
-            title.append(f"; never active = {self.detail.history_note}", style="dim")
-        title.append(f" · page {self.page + 1}/{pages} · [ ] page · g group", style="dim")
+        if self.detail.figures.history_note:
+            title.append(f"; never active = {self.detail.figures.history_note}", style="dim")
+        if counts["no_seat"]:
+            title.append("; no seat = not active and holding no seat (not counted)", style="dim")
+        title.append(f" · page {self.page + 1}/{pages} · [ ] page · u group", style="dim")
         self.query_one("#users-title", Static).update(title)
-        table = self.query_one("#users", DataTable)
-        table.clear(columns=True)
-        table.add_columns("User", "Name", "Group", "Last activity", "Kind", "Seen by")
+        rows: list[tuple[list[Cell], str | None]] = []
         start = self.page * PAGE
         for user in users[start : start + PAGE]:
             never = f"none in {user.horizon_days} days" if user.horizon_days else "none on record"
-            table.add_row(
+            group = user_group(user)
+            rows.append(([
                 user.key,
                 user.name or "",
-                Text(GROUP_LABELS[user.status], style=GROUP_STYLES[user.status]),
+                Text(GROUP_LABELS[group], style=GROUP_STYLES[group]),
                 cells.when(user.last_active, never=never),
                 user.activity_kind or "",
                 user.last_active_source or ", ".join(user.sources),
-            )
+            ], None))  # fmt: skip
+        columns = ("User", "Name", "Group", "Last activity", "Kind", "Seen by")
+        fill(self.query_one("#users", DataTable), [(c, c) for c in columns], rows)
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -170,7 +181,9 @@ class ToolScreen(Screen[None]):
         return [
             SystemCommand("Next page of users", "Tool detail", lambda: self.action_page(1)),
             SystemCommand("Previous page of users", "Tool detail", lambda: self.action_page(-1)),
-            SystemCommand("Users group", "All, active, inactive, never", self.action_cycle_group),
+            SystemCommand(
+                "Users group", "All, active, inactive, never, no seat", self.action_cycle_group
+            ),
             SystemCommand("Back", "Close the tool", self.app.pop_screen),
         ]
 
@@ -193,14 +206,16 @@ def _ticks(n: int, most: int = 6) -> list[int]:
     return sorted({round(1 + i * step) for i in range(most)})
 
 
-def _figures(detail: ToolDetail, currency: str) -> Group:
-    tool = detail.tool
+def _figures(detail: ToolDetail, overview: Overview) -> Group:
+    tool = detail.figures
+    currency = overview.currency
     head = Text()
     head.append(tool.name, style="bold")
     head.append(f"  ({tool.id})  ", style="dim")
-    head.append_text(cells.verdict(tool.verdict))
-    if tool.flags:
-        head.append("  " + " ".join(f"[{f}]" for f in tool.flags), style="yellow")
+    head.append_text(cells.verdict(overview.verdict(tool.id)))
+    for flag in tool.flags:
+        head.append("  ")
+        head.append(f" {cells.flag(flag)} ", style="black on yellow")
     meta = Text(
         f"owner {tool.owner or '—'} · category {tool.category or '—'} · renewal "
         f"{tool.renewal_date or '—'} · notice by {tool.notice_deadline or '—'}",
@@ -210,7 +225,7 @@ def _figures(detail: ToolDetail, currency: str) -> Group:
     table.add_column(style="dim", no_wrap=True)
     table.add_column(justify="right", no_wrap=True)
     table.add_column(style="dim", ratio=1)
-    ev = detail.evidence
+    ev = tool.evidence
     rows = [
         ("annual cost", cells.money(tool.annual_cost, currency), "annual_cost"),
         ("seats purchased", cells.count(tool.seats_purchased), "seats_purchased"),
@@ -228,31 +243,32 @@ def _figures(detail: ToolDetail, currency: str) -> Group:
     return Group(head, meta, Text(""), table)
 
 
-def _recommendation(detail: ToolDetail, currency: str, names: dict[str, str]) -> Text:
-    rec = detail.tool.recommendation
+def _recommendation(detail: ToolDetail, overview: Overview) -> Text:
+    rec = overview.recommendation(detail.figures.id)
     text = Text("Recommendation  ", style="bold")
     if rec is None:
         text.append("keep — nothing to change on the current figures", style="green")
         return text
-    text.append_text(cells.verdict(rec.verdict))
+    text.append_text(cells.verdict(verdict_word(rec)))
     if rec.target_tool_id:
-        text.append(f" into {rec.target_tool_name or rec.target_tool_id}")
+        text.append(f" into {overview.name(rec.target_tool_id)}")
     text.append("  saves ")
-    text.append(cells.money(rec.annual_savings, currency).plain, style="bold")
+    text.append(cells.money(rec.annual_savings, overview.currency).plain, style="bold")
     text.append(
         f"/yr · {rec.confidence} confidence · deadline {rec.deadline or '—'} · {rec.status}"
     )
     text.append(f"\n  {rec.reason}", style="italic")
     if rec.evidence:
-        shown = ", ".join(f"{k}={v}" for k, v in list(rec.evidence.items())[:8])
-        text.append(f"\n  evidence: {shown}", style="dim")
+        text.append("\n  ")
+        text.append_text(cells.evidence(rec.evidence, overview.currency))
     return text
 
 
-def _integrations(detail: ToolDetail, names: dict[str, str]) -> Group | Text:
+def _integrations(detail: ToolDetail, overview: Overview) -> Group | Text:
     title = Text("Integrations", style="bold")
-    if not detail.edges:
-        status = detail.tool.integration_status
+    tool = detail.figures
+    if not tool.integration_rows:
+        status = tool.integration_status
         note = (
             "none observed: isolated" if status == "isolated"
             else "unknown: no integration-aware source ran" if status == "unknown"
@@ -260,27 +276,29 @@ def _integrations(detail: ToolDetail, names: dict[str, str]) -> Group | Text:
         )  # fmt: skip
         return Text.assemble(title, "  ", (note, "red" if status == "isolated" else "dim"))
     table = Table(box=None, pad_edge=False, show_edge=False)
-    for column in ("with", "state", "last use", "evidence"):
-        table.add_column(column, style="dim" if column == "evidence" else "")
-    for edge in sorted(detail.edges, key=lambda e: (not e.live, e.other_id)):
-        other = edge.other_id if edge.tool_id == detail.tool.id else edge.tool_id
+    for column in ("with", "direction", "state", "last use", "seen by"):
+        table.add_column(column, style="dim" if column == "seen by" else "")
+    arrows = {"out": "→ feeds", "in": "← fed by", "both": "↔ both ways"}
+    for row in sorted(tool.integration_rows, key=lambda r: (not r.live, overview.name(r.tool_id))):
         table.add_row(
-            names.get(other, other),
-            Text("live", style="green") if edge.live else Text("stale", style="red"),
-            cells.when(edge.last_used, never="unknown"),
-            edge.kind,
+            overview.name(row.tool_id),
+            arrows[row.direction],
+            Text("live", style="green") if row.live else Text("stale", style="red"),
+            cells.when(row.last_used, never="unknown"),
+            ", ".join(sorted({f"{e.source}:{e.kind}" for e in row.evidence})),
         )
     return Group(title, table)
 
 
 def _features(detail: ToolDetail) -> Group | Text:
     title = Text("Features", style="bold")
-    if not detail.features:
+    features = detail.figures.features
+    if not features:
         return Text.assemble(title, "  ", ("not reported by any source", "dim"))
     table = Table(box=None, show_edge=False)
     for column in ("feature", "active users", "events", "last used", "source"):
         table.add_column(column)
-    for f in detail.features:
+    for f in features:
         table.add_row(f.feature, cells.count(f.active_users), cells.count(f.events),
                       cells.when(f.last_used, never="unknown"), f.source)  # fmt: skip
     return Group(title, table)
@@ -288,20 +306,20 @@ def _features(detail: ToolDetail) -> Group | Text:
 
 def _sources(detail: ToolDetail) -> Group | Text:
     title = Text("Sources", style="bold")
-    horizon = detail.tool.history_horizon_days
+    horizon = detail.figures.history_horizon_days
     title.append(
         f"  activity history kept {horizon} days"
         if horizon
         else "  activity history: unlimited or unknown",
         style="dim",
     )
-    if not detail.sources:
+    if not detail.figures.sources:
         return Text.assemble(title, "  ", ("none: figures come from the contract only", "dim"))
     table = Table(box=None, show_edge=False)
     for column in ("source", "plugin", "status", "last success", "error / notes"):
         table.add_column(column)
-    for s in detail.sources:
+    for s in detail.figures.sources:
         status = Text(s.status, style="green" if s.status == "ok" else "red")
         note = s.error or "; ".join(s.notes)
-        table.add_row(s.source, s.plugin, status, cells.when(s.last_success_at), note)
+        table.add_row(s.source, s.plugin or "—", status, cells.when(s.last_success_at), note)
     return Group(title, table)

@@ -18,6 +18,12 @@ VERDICT_STYLES = {
 }
 STATUS_STYLES = {"connected": "green", "isolated": "bold red", "unknown": "dim"}
 _BLOCKS = " ▏▎▍▌▋▊▉█"
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+
+
+def symbol(currency: str) -> str:
+    """``$`` for USD; an unknown currency shows its code."""
+    return SYMBOLS.get(currency, currency + " ")
 
 
 def money(
@@ -26,12 +32,12 @@ def money(
     """``$12,345``; ``compact`` gives ``$12.3k`` / ``$1.2M`` for narrow terminals."""
     if value is None:
         return unknown.copy()
-    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
+    sign = SYMBOLS.get(currency, "")
     if compact and abs(value) >= 10_000:
         number = f"{value / 1e6:.1f}M" if abs(value) >= 1e6 else f"{value / 1e3:.1f}k"
     else:
         number = f"{value:,.0f}"
-    text = f"{symbol}{number}" if symbol else f"{number} {currency}".strip()
+    text = f"{sign}{number}" if sign else f"{number} {currency}".strip()
     return Text(text, justify="right")
 
 
@@ -106,3 +112,54 @@ def ago(value: dt.datetime | None, now: dt.datetime) -> str:
     if seconds < 86400:
         return f"{int(seconds // 3600)} h ago"
     return f"{int(seconds // 86400)} days ago"
+
+
+FLAG_LABELS = {
+    "pilot_theatre": "pilot theatre",
+    "low_utilization": "low utilization",
+    "over_deployed": "over-deployed",
+    "renewal_soon": "renewal soon",
+    "no_usage_data": "no usage data",
+    "stale_integration": "stale integration",
+    "stale_data": "stale data",
+}
+
+
+def flag(name: str) -> str:
+    """A flag in words (``pilot_theatre`` -> ``pilot theatre``); unknown flags are de-snaked."""
+    return FLAG_LABELS.get(name, name.replace("_", " "))
+
+
+_MONEY_WORDS = ("cost", "price", "savings", "spend")
+_RATIO_WORDS = ("utilization", "coverage", "overlap")
+
+
+def figure(key: str, value: object, currency: str = "") -> str:
+    """One evidence value in words: money with its currency, ratios as percent, lists joined."""
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) if value else "none"
+    if isinstance(value, int | float):
+        if any(word in key for word in _MONEY_WORDS):
+            return money(float(value), currency).plain
+        if any(word in key for word in _RATIO_WORDS):
+            return f"{value * 100:.0f}%"
+        if key.endswith("_days"):
+            return f"{value:g} days"
+        return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+    return str(value)
+
+
+def evidence(items: dict[str, object], currency: str = "") -> Text:
+    """``label value · label value …``: the figures behind a recommendation, labelled."""
+    text = Text()
+    for index, (key, value) in enumerate(items.items()):
+        if index:
+            text.append(" · ", style="dim")
+        label = (key[:-5] if key.endswith("_days") else key).replace("_", " ")
+        text.append(f"{label} ", style="dim")
+        text.append(figure(key, value, currency))
+    return text

@@ -1,0 +1,220 @@
+"""Pilot tests for the habits of terminal apps and the screens' new actions (issue: TUI habits)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from textual.widgets import DataTable, Footer, Markdown, Static, Tree
+
+from stacktrack.tui.app import make_app
+from stacktrack.tui.data import in_group
+from stacktrack.tui.screens.help import HelpScreen
+from stacktrack.tui.screens.overview import OverviewScreen
+from stacktrack.tui.screens.shadow import ShadowAppScreen, ShadowScreen
+from stacktrack.tui.screens.tool import ToolScreen
+from stacktrack.tui.widgets import cells
+from tests.tui.conftest import CLOCK, Demo, wait_for
+
+
+async def started(app: Any, pilot: Any) -> None:
+    await wait_for(pilot, lambda: app.first_paint is not None)
+
+
+def footer_text(app: Any) -> str:
+    from textual.widgets._footer import FooterKey
+
+    keys = app.screen.query_one(Footer).query(FooterKey)
+    return " ".join(f"{k.key_display} {k.description}" for k in keys)
+
+
+async def test_j_k_g_move_in_tables_and_footer_puts_help_and_quit_first(app_factory: Any) -> None:
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(app, pilot)
+        table = app.screen.query_one("#tools", DataTable)
+        assert table.cursor_row == 0
+        await pilot.press("j", "j")
+        assert table.cursor_row == 2
+        await pilot.press("k")
+        assert table.cursor_row == 1
+        await pilot.press("G")
+        assert table.cursor_row == table.row_count - 1
+        await pilot.press("g")
+        assert table.cursor_row == 0
+        await pilot.pause()
+        shown = footer_text(app)
+        # ? and q come before the area keys, so an 80-column footer never cuts them off
+        assert shown.index("Help") < shown.index("Filter") and shown.index("Quit") < shown.index(
+            "Overview"
+        )
+        assert "Reverse" in shown and "Open" in shown
+        await pilot.press("2")
+        await pilot.pause()
+        assert "Reopen" in footer_text(app)
+
+
+async def test_renewing_filter_empty_message_and_filter_state(app_factory: Any) -> None:
+    app = app_factory()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        screen = app.screen
+        table = screen.query_one("#tools", DataTable)
+        flagged = {t.id for t in app.overview.tools if "renewal_soon" in t.flags}
+        await pilot.press("w")
+        assert flagged and flagged <= {str(r.key.value) for r in table.ordered_rows}
+        assert "✓renewing" in screen.query_one("#quick", Static).content.plain
+        await pilot.press("slash", *"zzzz-no-such-tool")
+        assert table.row_count == 0
+        message = screen.query_one("#no-match", Static)
+        assert message.display and "zzzz-no-such-tool" in str(message.content)
+        assert "esc" in str(message.content)
+        await pilot.press("enter", "escape")
+        assert table.row_count == len(app.overview.tools)
+        assert not screen.query_one("#no-match", Static).display
+        labels = [str(c.label) for c in table.columns.values()]
+        assert "Annual cost" in labels and "Data" in labels
+        assert "⚠" in str(screen.query_one("#legend", Static).content)
+
+
+async def test_palette_finds_actions_from_any_screen(app_factory: Any, demo: Demo) -> None:
+    app = app_factory()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        overview = app.screen
+        titles = [c.title for c in app.get_system_commands(overview)]
+        for word in ("Accept", "pilot", "Export", "Shadow IT", "Sort by"):
+            assert any(word in t for t in titles), word
+        # accept from the overview acts on the selected tool's recommendation
+        table = overview.query_one("#tools", DataTable)
+        first = str(table.ordered_rows[0].key.value)
+        rec = app.overview.recommendation(first)
+        assert rec is not None and rec.status == "open"
+        accept = next(c for c in app.get_system_commands(overview) if c.title.startswith("Accept"))
+        accept.callback()
+        await wait_for(pilot, lambda: app.overview.recommendation(first).status == "accepted")
+        pilot_filter = next(
+            c for c in app.get_system_commands(overview) if "pilot theatre" in c.title
+        )
+        pilot_filter.callback()
+        await wait_for(pilot, lambda: "pilot_theatre" in overview.quick)
+
+
+async def test_help_covers_every_area_and_says_how_to_close(app_factory: Any) -> None:
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(app, pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await wait_for(pilot, lambda: app.screen.query(Markdown).first().children)
+        text = app.screen.query_one(Markdown).source
+        for area in ("## Renewals", "## Integration map", "## Shadow IT", "## Recommendations"):
+            assert area in text
+        assert "to close this help" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_theme_is_kept_across_restarts(demo: Demo, tmp_path: Path) -> None:
+    prefs = tmp_path / "config" / "tui.json"
+    app = make_app(demo.config(), demo.db_path, clock=lambda: CLOCK, prefs_path=prefs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(app, pilot)
+        before = app.theme
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        changed = app.theme
+        assert changed != before
+    assert prefs.exists()
+    again = make_app(demo.config(), demo.db_path, clock=lambda: CLOCK, prefs_path=prefs)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await started(again, pilot)
+        assert again.theme == changed
+
+
+async def test_tool_detail_counts_match_the_lists_and_flags_read_as_words(app_factory: Any) -> None:
+    app = app_factory()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        target = next(
+            t
+            for t in app.overview.tools
+            if t.flags and any(u.status == "inactive" and u.assigned for u in t.users)
+        )
+        app.open_tool(target.id)
+        await wait_for(pilot, lambda: isinstance(app.screen, ToolScreen) and app.screen.detail)
+        screen = app.screen
+        counts = screen.detail.counts()
+        assert counts["never_active"] == target.never_active_users
+        assert sum(counts.values()) == len(screen.detail.users)
+        users = screen.query_one("#users", DataTable)
+        for group in ("active", "inactive", "never_active"):
+            await pilot.press("u")
+            assert screen.group == group
+            assert users.row_count == min(100, counts[group]) > 0
+            shown = {str(users.get_row_at(i)[2]) for i in range(users.row_count)}
+            assert shown == {group.replace("_", " ")}
+        assert screen.users_shown() and all(
+            in_group(u, "never_active") for u in screen.users_shown()
+        )
+        figures = screen.query_one("#figures", Static).content
+        plain = str(getattr(figures, "renderables", [figures])[0])
+        for flag in target.flags:
+            assert cells.flag(flag) in plain and flag not in plain.replace(cells.flag(flag), "")
+
+
+async def test_map_lists_each_connection_once_with_direction(app_factory: Any) -> None:
+    app = app_factory()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        await pilot.press("4")
+        tree = app.screen.query_one("#map", Tree)
+        leaves = [
+            leaf for cat in tree.root.children for tool in cat.children for leaf in tool.children
+        ]
+        assert len(leaves) == len(app.overview.edges) > 0
+        for leaf in leaves:
+            assert str(leaf.label)[0] in "→↔"
+        pairs = [(tool.data, leaf.data) for cat in tree.root.children for tool in cat.children
+                 for leaf in tool.children]  # fmt: skip
+        assert len({frozenset(p) for p in pairs}) == len(pairs)
+
+
+async def test_shadow_it_enter_shows_users_sources_and_adds_a_tool(
+    app_factory: Any, demo: Demo
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        await pilot.press("5")
+        screen = app.screen
+        assert isinstance(screen, ShadowScreen)
+        table = screen.query_one("#shadow", DataTable)
+        table.focus()
+        seen = screen.apps[0]
+        await pilot.press("enter")
+        assert isinstance(app.screen, ShadowAppScreen)
+        dialog = app.screen
+        await wait_for(pilot, lambda: dialog.users is not None)
+        assert len(dialog.users) >= max(a.active_users or 0 for a in seen) > 0
+        assert {u.source for u in dialog.users} <= {a.source for a in seen}
+        seen_by = dialog.query_one("#shadow-seen", Static).content.plain
+        assert all(a.source in seen_by for a in seen)
+        snippet = tomllib.loads(dialog.snippet)["tools"][0]
+        assert snippet["match"] == [seen[0].app]
+        assert snippet["sources"] == [a.source for a in seen]
+        await pilot.press("a")
+        await wait_for(pilot, lambda: app.screen.query("#question"))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any("added" in (n.title or "") for n in app._notifications))
+    appended = tomllib.loads(demo.config_path.read_text(encoding="utf-8"))
+    assert appended["tools"][-1]["match"] == [seen[0].app]
+    assert demo.config().file.tools[-1].name == seen[0].app  # still a valid config
+
+
+async def test_overview_screen_is_the_home(app_factory: Any) -> None:
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(app, pilot)
+        assert isinstance(app.screen, OverviewScreen)
