@@ -35,9 +35,19 @@ from stacktrack.cli.common import handle_errors
     "--dir", "directory", type=click.Path(path_type=Path, file_okay=False),
     help="Where to write the config and database (default: a demo folder in the user data dir).",
 )  # fmt: skip
+@click.option(
+    "--open", "reopen", is_flag=True,
+    help="Reopen the last demo (in --dir, else the default folder) without rebuilding it.",
+)  # fmt: skip
 @handle_errors
 def demo(
-    no_tui: bool, as_json: bool, seed: int, weeks: int, idp: str | None, directory: Path | None
+    no_tui: bool,
+    as_json: bool,
+    seed: int,
+    weeks: int,
+    idp: str | None,
+    directory: Path | None,
+    reopen: bool,
 ) -> None:
     """Build a simulated company, run its history through the real pipeline, open the TUI.
 
@@ -47,6 +57,9 @@ def demo(
     from stacktrack.sandbox.demo import run_demo
 
     folder = directory or Path(platformdirs.user_data_dir("stacktrack")) / "demo"
+    if reopen:
+        _reopen(folder)
+        return
     quiet = as_json or not sys.stderr.isatty()
     result = _with_progress(
         lambda on_progress: run_demo(
@@ -56,13 +69,18 @@ def demo(
     )
     if not as_json:
         click.secho(result.notice, fg="yellow", err=True)
+        reopen_hint = "stacktrack demo --open" + (f" --dir {directory}" if directory else "")
         click.echo(
-            f"Wrote {result.config_path} and {result.db_path} ({result.runs} weekly runs). Reopen with:\n"
-            f"  stacktrack --config {result.config_path} --db {result.db_path}",
+            f"Wrote {result.config_path} and {result.db_path} ({result.runs} weekly runs). Next:\n"
+            f"  {reopen_hint}    reopen this demo in the terminal UI\n"
+            f"  stacktrack --config {result.config_path} --db {result.db_path} report",
             err=True,
         )
     for failure in result.failures:
         click.secho(f"warning: {failure}", fg="yellow", err=True)
+    if not (as_json or no_tui) and sys.stdin.isatty() and sys.stderr.isatty():
+        # The terminal UI takes the whole screen: let the commands above be read first.
+        click.pause("Press any key to open the terminal UI (q quits it)…", err=True)
     if as_json or no_tui:
         _print_report(result.config_path, result.db_path, as_json=as_json)
         return
@@ -70,6 +88,18 @@ def demo(
     from stacktrack.tui.app import run_tui
 
     run_tui(load_config(result.config_path, db=result.db_path), result.db_path)
+
+
+def _reopen(folder: Path) -> None:
+    from stacktrack.config import load_config
+    from stacktrack.tui.app import run_tui
+
+    config_path, db_path = folder / "stacktrack.toml", folder / "stacktrack.db"
+    if not (config_path.is_file() and db_path.is_file()):
+        raise click.UsageError(f"No demo in {folder}: run `stacktrack demo` first.")
+    # The demo's sources point at emulators that only exist while `stacktrack demo` builds it:
+    # browsing needs no token.
+    run_tui(load_config(config_path, db=db_path, need_secrets=False), db_path)
 
 
 def _with_progress(job: Any, *, quiet: bool) -> Any:
