@@ -107,7 +107,7 @@ async def test_help_covers_every_area_and_says_how_to_close(app_factory: Any) ->
         await started(app, pilot)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        await wait_for(pilot, lambda: app.screen.query(Markdown).first().children)
+        await wait_for(pilot, lambda: app.screen.rendered)
         text = app.screen.query_one(Markdown).source
         for area in ("## Renewals", "## Integration map", "## Shadow IT", "## Recommendations"):
             assert area in text

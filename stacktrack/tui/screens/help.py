@@ -58,6 +58,15 @@ renewal. Every number leads to a verdict: **keep, right-size, consolidate, integ
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark,f1", "app.pop_screen", "Close")]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.rendered = False
+        """The help text is parsed and mounted (Markdown parses off the UI thread)."""
+
+    def on_markdown_table_of_contents_updated(self) -> None:
+        # Posted once the document's blocks are mounted: what a picture of the help should wait for.
+        self.rendered = True
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog", id="help"):
             yield Markdown(HELP)
