@@ -35,7 +35,7 @@ from urllib.parse import parse_qs, urlencode
 import httpx
 
 from stacktrack.paging import parse_time
-from stacktrack.testing import Emulator, json_response
+from stacktrack.testing import Emulator, ToolSpec, WorldView, json_response
 
 _TOKEN = re.compile(r"^/([^/]+)/oauth2/v2\.0/token$")
 _ASSIGNED = re.compile(r"^/v1\.0/servicePrincipals/([^/]+)/appRoleAssignedTo$")
@@ -141,7 +141,35 @@ class MicrosoftGraphData:
 
 class MicrosoftGraphEmulator(Emulator[MicrosoftGraphData]):
     vendor = "microsoft_graph"
+    identity_provider = True
     data: MicrosoftGraphData
+
+    # -- the sandbox world -------------------------------------------------------------------
+
+    @classmethod
+    def world_data(cls, view: WorldView) -> MicrosoftGraphData:
+        from .world import world_data  # the world builder imports this module's data class
+
+        return world_data(view)
+
+    @classmethod
+    def world_tools(cls) -> tuple[ToolSpec, ...]:
+        from .world import TOOLS
+
+        return TOOLS
+
+    @classmethod
+    def world_settings(cls, *, base_url: str, secret_env: str) -> dict[str, Any]:
+        """Client credentials: the sandbox secret is the app's client secret; the emulator serves
+        the token endpoint too, so ``authority_url`` points at it."""
+        from .world import CLIENT_ID, TENANT_DOMAIN
+
+        return {
+            "tenant": TENANT_DOMAIN,
+            "client_id": CLIENT_ID,
+            "client_secret": {"env": secret_env},
+            "authority_url": base_url,
+        }
 
     token_lifetime = 3599
     download_host = "https://reports.office.test"

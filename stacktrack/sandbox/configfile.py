@@ -1,7 +1,8 @@
 """The stacktrack configuration (TOML text) that matches a sandbox world.
 
 ``config_text`` writes ``[stacktrack]``, ``[stacktrack.fx]``, one ``[sources.*]`` per emulator (base
-URL pointed at the emulator, token as an ``{ env = "NAME" }`` reference) and one ``[[tools]]`` per
+URL pointed at the emulator, credentials as its ``Emulator.world_settings`` names them: by default a
+token as an ``{ env = "NAME" }`` reference) and one ``[[tools]]`` per
 tool of the world (the base stack and the tools the served plugins bring) with its contract, sources,
 catalog product and owner. Called by ``demo.py`` and
 ``server.py``; the result validates with ``stacktrack.config.load_config_text``.
@@ -12,18 +13,29 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from stacktrack.sandbox import participants
 from stacktrack.sandbox.participants import env_name
 from stacktrack.sandbox.world import COMPANY, World
 from stacktrack.testing.world import ToolSpec
 
 EUR_RATE = 1.08
 
-# Vendor plugins whose tool settings are needed beyond ``plugin``/``base_url``/``token``.
-_EXTRA_SETTINGS: dict[str, dict[str, object]] = {}
-
 
 def _str(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def _toml(value: object) -> str:
+    """A settings value as TOML (strings, numbers, booleans, lists, inline tables)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{key} = {_toml(item)}" for key, item in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    return _str(str(value))
 
 
 def _list(values: list[str] | tuple[str, ...]) -> str:
@@ -67,12 +79,16 @@ def config_text(
             f"[sources.{source}]",
             f"plugin = {_str(source)}",
             f"base_url = {_str(base_urls[source])}",
-            f"token = {{ env = {_str(env_name(source))} }}",
         ]
+        emulator = participants.emulators().get(source)
+        settings = (
+            emulator.world_settings(base_url=base_urls[source], secret_env=env_name(source))
+            if emulator is not None
+            else {"token": {"env": env_name(source)}}
+        )
+        lines += [f"{key} = {_toml(value)}" for key, value in settings.items()]
         if timeout_seconds is not None:
             lines.append(f"timeout_seconds = {timeout_seconds:g}")
-        for key, value in _EXTRA_SETTINGS.get(source, {}).items():
-            lines.append(f"{key} = {json.dumps(value)}")
         lines.append("")
     # A tool brought by a plugin that is not served here (another identity provider) stays out.
     tools = [spec for spec in world.tools if spec.vendor is None or spec.vendor in served]

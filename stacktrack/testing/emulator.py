@@ -112,6 +112,16 @@ class Emulator(Generic[DataT]):
         raise NotImplementedError(f"{cls.__name__} does not serve the sandbox world")
 
     @classmethod
+    def world_settings(cls, *, base_url: str, secret_env: str) -> dict[str, Any]:
+        """The source's settings in the sandbox config, besides ``plugin`` and ``base_url``.
+
+        ``secret_env`` names the environment variable holding this source's sandbox secret; a value
+        ``{"env": NAME}`` is written as a secret reference. Default: ``token = { env = ... }``. A
+        vendor with other credentials (client id and secret, a token endpoint) overrides it.
+        """
+        return {"token": {"env": secret_env}}
+
+    @classmethod
     def joins_world(cls) -> bool:
         """True when this emulator implements ``world_data``."""
         return any("world_data" in vars(klass) for klass in cls.__mro__ if klass is not Emulator)
