@@ -133,6 +133,9 @@ COPILOT_APPS: dict[str, str] = {
     "loopCopilotLastActivityDate": "Copilot in Loop",
 }
 
+COPILOT_PART = re.compile(r"(^|_)(365|M365)_Copilot", re.IGNORECASE)
+"""Microsoft 365 Copilot SKUs (``Microsoft_365_Copilot``, ``M365_Copilot``, ``..._EDU``); not Copilot
+Studio, whose use the Microsoft 365 Copilot report does not cover."""
 _HEX_NAME = re.compile(r"^[0-9A-Fa-f]{16,}$")
 
 
@@ -1079,7 +1082,7 @@ def sku_kind(
 ) -> Literal["suite", "copilot", "other"]:
     """How a licence pool's use is observed (see the module docstring)."""
     part = sku.skuPartNumber or ""
-    if "copilot" in part.casefold():
+    if COPILOT_PART.search(part):
         return "copilot"
     if suite_skus is not None:
         return "suite" if part.casefold() in {s.casefold() for s in suite_skus} else "other"

@@ -22,10 +22,32 @@ from stacktrack.plugin_api import AuthenticationError, BadResponse, PluginError,
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
+MAX_PAGES = 10_000
+
+
 async def fetch_report(
     client: httpx.AsyncClient, url: str, *, source: str, what: str
 ) -> list[dict[str, Any]]:
-    """The report's rows: CSV rows keyed by column header, or the JSON ``value`` items."""
+    """The report's rows: CSV rows keyed by column header, or the JSON ``value`` items of every
+    page (JSON reports page with ``@odata.nextLink``; a repeated link is a loop)."""
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    following: str | None = url
+    for _ in range(MAX_PAGES):
+        if following is None:
+            return rows
+        page, following = await _page(client, following, source=source, what=what)
+        rows.extend(page)
+        if following is not None:
+            if following in seen:
+                raise BadResponse(source, f"pagination loop: {what} repeated a next link")
+            seen.add(following)
+    raise BadResponse(source, f"{what} returned more than {MAX_PAGES} pages")
+
+
+async def _page(
+    client: httpx.AsyncClient, url: str, *, source: str, what: str
+) -> tuple[list[dict[str, Any]], str | None]:
     response = await _send(client, url, source=source, what=what, auth=True)
     if response.status_code in REDIRECTS:
         location = response.headers.get("location")
@@ -40,7 +62,10 @@ async def fetch_report(
     return parse_rows(response, source=source, what=what)
 
 
-def parse_rows(response: httpx.Response, *, source: str, what: str) -> list[dict[str, Any]]:
+def parse_rows(
+    response: httpx.Response, *, source: str, what: str
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The rows of one report answer and, for paged JSON, the next page's link."""
     content = response.content
     kind = response.headers.get("content-type", "").lower()
     text_start = content.lstrip(b"\xef\xbb\xbf \r\n\t")[:1]
@@ -52,18 +77,19 @@ def parse_rows(response: httpx.Response, *, source: str, what: str) -> list[dict
         rows = body.get("value") if isinstance(body, dict) else body
         if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
             raise BadResponse(source, f"{what} returned an unexpected shape (at value)")
-        return rows
+        following = body.get("@odata.nextLink") if isinstance(body, dict) else None
+        return rows, following if isinstance(following, str) and following else None
     try:
         text = content.decode("utf-8-sig")  # Graph's CSV files start with a byte-order mark
     except UnicodeDecodeError:
         raise BadResponse(source, f"{what} is not UTF-8 CSV") from None
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames:
-        return []
+        return [], None
     return [
         {key.strip(): (value or "").strip() for key, value in row.items() if key is not None}
         for row in reader
-    ]
+    ], None
 
 
 async def _send(

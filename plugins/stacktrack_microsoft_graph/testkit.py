@@ -347,10 +347,10 @@ def sample_data() -> MicrosoftGraphData:
         teams_row("bob", 0, 0, 0, 1),
         teams_row("erin", 0, 0, 0, 0),
     ]
-    copilot = [
-        copilot_row("alice", 5, wordCopilot=5, copilotChat=12),
+    copilot = [  # alice last: her row is on the second page of the JSON report
         copilot_row("bob", None),
         copilot_row("erin", 1, copilotChat=1),  # after the report's refresh date
+        copilot_row("alice", 5, wordCopilot=5, copilotChat=12),
     ]
     return MicrosoftGraphData(
         now=NOW,

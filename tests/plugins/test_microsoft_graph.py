@@ -317,6 +317,35 @@ async def test_a_missing_permission_is_a_note_naming_it() -> None:
     assert "Authorization_RequestDenied" in note and "Directory.Read.All" in note
 
 
+async def test_without_audit_log_permission_users_come_without_sign_in_activity() -> None:
+    data = testkit.sample_data()
+    data.denied = {"signInActivity", "/v1.0/auditLogs"}
+    observation = await _collect(_emulator(data).transport())
+    notes = " | ".join(observation.notes)
+    assert "users signInActivity refused (Authorization_RequestDenied)" in notes
+    assert "AuditLog.Read.All" in notes
+    e3 = _by_id(_app(observation, "SPE_E3"))
+    assert set(e3) == {U["alice"], U["bob"], U["carol"], U["dave"], U["erin"]}
+    assert e3[U["bob"]].activity_kind is ActivityKind.FEATURE  # from the usage report instead
+
+
+@pytest.mark.parametrize(
+    ("part", "kind"),
+    [
+        ("Microsoft_365_Copilot", "copilot"),
+        ("M365_Copilot", "copilot"),
+        ("Microsoft_365_Copilot_EDU", "copilot"),
+        ("Microsoft_Copilot_Studio_Viral", "other"),
+        ("POWER_BI_PRO", "other"),
+    ],
+)
+def test_which_skus_are_copilot(part: str, kind: str) -> None:
+    from stacktrack_microsoft_graph.models import SubscribedSku
+    from stacktrack_microsoft_graph.plugin import sku_kind
+
+    assert sku_kind(SubscribedSku(skuId="x", skuPartNumber=part)) == kind
+
+
 async def test_a_required_call_refused_fails_naming_code_and_permission() -> None:
     data = testkit.sample_data()
     data.denied = {"/v1.0/subscribedSkus"}
