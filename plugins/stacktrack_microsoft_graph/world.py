@@ -29,8 +29,9 @@ from stacktrack.testing.world import (
 from .emulator import MicrosoftGraphData
 
 TENANT_DOMAIN = "brightlane.onmicrosoft.com"
-TENANT_ID = "5b8c6f2e-51a7-4c1e-9d3b-b1167a4e0001"
-CLIENT_ID = "c0ffee00-5a4d-4b0c-8e2f-00000000a11d"
+TENANT_ID = MicrosoftGraphData.tenant_id
+"""The emulator's tenant and app registration (the test kit uses the same ids)."""
+CLIENT_ID = MicrosoftGraphData.client_id
 PARTNER_TENANT = "7d1a3c55-0000-4000-8000-0000000a11e5"
 SUITE_SKU = ("05e9a617-0261-4cee-bb44-138d3ef5d965", "SPE_E3")
 COPILOT_SKU = ("639dec6b-bb19-468b-871c-c5c441c4b0cb", "Microsoft_365_Copilot")
