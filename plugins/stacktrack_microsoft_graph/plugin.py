@@ -201,6 +201,10 @@ class MicrosoftGraphSettings(PluginSettings):
     """Whether the tenant has Entra ID P1/P2; default: detected from its licences."""
     suite_skus: list[str] | None = None
     """``skuPartNumber`` values whose sign-ins count as use; default: SKUs with Exchange Online."""
+    copilot_pool: bool = True
+    """Report the Copilot licences as their own app (for a tool with ``product =
+    "microsoft_365_copilot"``); ``false`` when the suite tool's contract lists Copilot as an add-on
+    (feature ``ai-assistant``), so the pool is not also an unmatched app."""
     include_microsoft_apps: bool = False
     """Also report Microsoft's own first-party apps (Teams, Exchange Online, ...) as apps."""
     page_size: int = Field(default=999, ge=1, le=999)
@@ -659,6 +663,8 @@ class _Builder:
         for sku in self.skus:
             kind = kinds[sku.skuId]
             self._unit_notes(sku)
+            if kind == "copilot" and not self.plugin.settings.copilot_pool:
+                continue  # reported as the suite's add-on feature only
             holders = self.holders.get(sku.skuId, set())
             features: list[FeatureUsage] | None = None
             activity_known = False

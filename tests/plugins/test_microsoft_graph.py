@@ -155,6 +155,15 @@ async def test_suite_features_from_the_usage_reports() -> None:
     assert features["calls"].events == 2
 
 
+async def test_copilot_as_an_add_on_only() -> None:
+    observation = await _collect(_emulator().transport(), plugin=_plugin(copilot_pool=False))
+    assert "Microsoft_365_Copilot" not in {app.app for app in observation.apps}
+    addon = next(
+        f for f in _app(observation, "SPE_E3").features or () if f.feature == "ai-assistant"
+    )
+    assert (addon.seats_purchased, addon.seats_assigned, addon.active_users) == (5, 3, 1)
+
+
 # -- enterprise apps and sign-ins ------------------------------------------------------------
 
 
