@@ -13,7 +13,8 @@ two tools look different — the loader rejects any word outside the vocabulary.
 Features (paid features and add-ons, docs/methodology.md "Features and capability utilization") come
 from a second closed vocabulary (``Catalog.features``: key -> display name). Per product the catalog
 maps the vendor's own feature names to keys (``Product.feature_key``) and lists its tiers, each with
-the features it adds over the tier below and the vendor page that says so (``Product.entitled``).
+the features it adds over the tier below and, per feature, the vendor page that says so
+(``Product.entitled``).
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ class Tier:
     name: str
     adds: frozenset[str]
     """Feature keys this tier adds over the tier below it."""
-    source: str
-    """The vendor page (https URL) that lists the tier's features."""
+    sources: tuple[tuple[str, str], ...]
+    """(feature key, vendor page): the page that says the tier includes the feature."""
 
 
 @dataclass(frozen=True)
@@ -137,10 +138,11 @@ class Catalog:
                     f"{where}.tiers.{tier.key}: features outside the vocabulary: "
                     + ", ".join(sorted(unknown))
                 )
-            if not tier.source.startswith("https://"):
-                raise CatalogError(
-                    f"{where}.tiers.{tier.key}: source must be the vendor's https page"
-                )
+            for feature, page in tier.sources:
+                if not page.startswith("https://"):
+                    raise CatalogError(
+                        f"{where}.tiers.{tier.key}.adds.{feature}: cite the vendor's https page"
+                    )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Catalog:
@@ -160,8 +162,8 @@ class Catalog:
                     Tier(
                         key=tier["key"].casefold(),
                         name=tier.get("name", tier["key"]),
-                        adds=frozenset(tier.get("adds", [])),
-                        source=tier.get("source", ""),
+                        adds=frozenset(tier.get("adds", {})),
+                        sources=tuple(tier.get("adds", {}).items()),
                     )
                     for tier in entry.get("tiers", [])
                 ),

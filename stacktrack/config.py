@@ -130,6 +130,7 @@ def load_config_text(
     if errors:
         raise ConfigError(f"{path}: " + (errors[0] if len(errors) == 1 else _bullets(errors)))
     _check_catalog_products(loaded)
+    _check_feature_terms(loaded)
     _check_currencies(loaded)
     return loaded
 
@@ -218,6 +219,54 @@ def _check_catalog_products(loaded: LoadedConfig) -> None:
                 f"tools[{index}].product: {tool.product!r} is not in the catalog{hint}; the tool "
                 "gets only the category and capabilities it declares."
             )
+
+
+def _check_feature_terms(loaded: LoadedConfig) -> None:
+    """Contract ``features``, add-on ``feature`` and ``tier`` against the catalog (exit 2 on error).
+
+    A feature must be a key of the closed vocabulary, or a vendor name the tool's catalog product
+    maps to one; a tier must be one the catalog lists for the product. A tier of a product whose
+    tiers the catalog does not know is only a warning: it then entitles nothing by itself.
+    """
+    from stacktrack.catalog import load_catalog
+
+    catalog = load_catalog()
+    errors: list[str] = []
+    docs = 'docs/methodology.md, "Feature vocabulary"'
+    for index, tool in enumerate(loaded.file.tools):
+        contract = tool.contract
+        if contract is None:
+            continue
+        where = f"tools[{index}].contract"
+        product = catalog.get(tool.product)
+        named = [(f"{where}.features[{i}]", key) for i, key in enumerate(contract.features or [])]
+        named += [
+            (f"{where}.addons[{i}].feature", a.feature) for i, a in enumerate(contract.addons)
+        ]
+        for key_path, key in named:
+            if key in catalog.features or (product and product.feature_key(key)):
+                continue
+            hint = _did_you_mean(key, list(catalog.features))
+            errors.append(f"{key_path}: {key!r} is not a feature key{hint} (the keys: {docs})")
+        if contract.tier is None:
+            continue
+        if product is not None and product.tiers:
+            if product.tier(contract.tier) is None:
+                tiers = ", ".join(tier.key for tier in product.tiers)
+                errors.append(
+                    f"{where}.tier: {contract.tier!r} is not a {product.name} tier"
+                    f"{_did_you_mean(contract.tier.casefold(), [t.key for t in product.tiers])}"
+                    f" (the catalog knows: {tiers})"
+                )
+        elif contract.features is None:
+            loaded.warnings.append(
+                f"{where}.tier: the catalog lists no tiers for this tool's product, so the tier "
+                f"entitles no features by itself; list them in {where}.features (keys: {docs})."
+            )
+    if errors:
+        raise ConfigError(
+            f"{loaded.path}: " + (errors[0] if len(errors) == 1 else _bullets(errors))
+        )
 
 
 def _check_currencies(loaded: LoadedConfig) -> None:

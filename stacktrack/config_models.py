@@ -51,6 +51,19 @@ class GeneralSettings(_Strict):
         return {code.upper(): rate for code, rate in value.items()}
 
 
+class Addon(_Strict):
+    """A paid add-on with its own price and seats (``[[tools.contract.addons]]``)."""
+
+    feature: str = Field(min_length=1)
+    """The feature key the add-on buys (docs/methodology.md, "Feature vocabulary"), e.g.
+    ``"ai-assistant"`` for Sales Cloud Einstein or Gemini; the vendor's own name works where the
+    catalog maps it."""
+    annual_cost: float | None = Field(default=None, ge=0)
+    """What the add-on costs per year, in the contract's currency; omit when unknown."""
+    seats: int | None = Field(default=None, ge=0)
+    """Add-on seats purchased; omit to take the count from the vendor API where it exposes one."""
+
+
 class Contract(_Strict):
     annual_cost: float = Field(ge=0)
     """What the contract costs per year, in ``currency``."""
@@ -65,6 +78,32 @@ class Contract(_Strict):
     renewal_date: dt.date | None = None
     notice_days: int = Field(default=0, ge=0, le=3650)
     """Days before renewal by which notice must be given; the notice deadline is renewal - this."""
+    tier: str | None = Field(default=None, min_length=1)
+    """The plan bought (``"professional"``); with the catalog's tiers it gives the entitled features."""
+    features: list[str] | None = None
+    """The features the contract pays for (feature keys); overrides the catalog's list for the tier."""
+    downgrade_annual_cost: float | None = Field(default=None, ge=0)
+    """What the tier below would cost per year, in the contract's currency (downgrade savings)."""
+    addons: list[Addon] = Field(default_factory=list)
+    """Paid add-ons with their own price and seats."""
+
+    @model_validator(mode="after")
+    def _feature_terms(self) -> Contract:
+        if self.downgrade_annual_cost is not None and self.downgrade_annual_cost > self.annual_cost:
+            raise ValueError(
+                "downgrade_annual_cost: the lower tier cannot cost more than annual_cost"
+            )
+        for name, keys in (
+            ("features", self.features or []),
+            ("addons", [addon.feature for addon in self.addons]),
+        ):
+            seen: set[str] = set()
+            for position, key in enumerate(keys):
+                if key in seen:
+                    where = f"addons[{position}].feature" if name == "addons" else name
+                    raise ValueError(f"{where}: {key!r} is listed twice")
+                seen.add(key)
+        return self
 
     @field_validator("currency")
     @classmethod

@@ -12,6 +12,7 @@ Tables (see ``store.py`` for how they are used):
   in ``same``), so a year of daily changes to ``last_active`` costs little more than the timestamps
   (bench/growth.py); ``Store.account_history`` fills them back in.
 - ``tool_runs``: per-run per-tool aggregates, so trends and "latest figures" never scan history.
+  Since 0003 they include the capability figures (features used / measured).
 - ``tool_first_seen``, ``recommendation_state``: small state carried across runs.
 """
 
@@ -22,7 +23,7 @@ from sqlite_utils.migrations import Migrations
 
 migrations = Migrations("stacktrack")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @migrations(name="0001_initial")
@@ -137,5 +138,21 @@ def _history_deltas(db: Database) -> None:
         ALTER TABLE account_history ADD COLUMN same INTEGER NOT NULL DEFAULT 0;
         DROP INDEX account_history_by_account;
         CREATE INDEX account_history_by_id ON account_history(account_id);
+        """
+    )
+
+
+@migrations(name="0003_features")
+def _features(db: Database) -> None:
+    """Per-run capability figures next to the seat figures (docs/methodology.md, features).
+
+    NULL = unknown (and for runs stored before this migration). The per-feature detail stays in
+    ``apps.features`` (the current observation), so nothing grows per run but three numbers.
+    """
+    db.executescript(
+        """
+        ALTER TABLE tool_runs ADD COLUMN features_used INTEGER;
+        ALTER TABLE tool_runs ADD COLUMN features_measured INTEGER;
+        ALTER TABLE tool_runs ADD COLUMN capability_utilization REAL;
         """
     )

@@ -153,6 +153,10 @@ class FeatureUsage(_Model):
     seats_assigned: int | None = None
     users: list[str] | None = None
     """Lowercased e-mails (or ids) of the users who used it, where the vendor names them."""
+    every_user: bool | None = None
+    """``True`` when the vendor counts every user's use (per-user usage reports, licence metrics);
+    ``False`` when it sees only part of it (the creators an asset list names); ``None`` = not said.
+    A downgrade resting on every user's use is a high-confidence one (docs/methodology.md)."""
 
     @field_validator("last_used")
     @classmethod

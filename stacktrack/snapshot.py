@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import httpx
 from pydantic import ValidationError
@@ -25,6 +25,9 @@ from stacktrack.http import build_client, redact
 from stacktrack.lock import snapshot_lock
 from stacktrack.plugin_api import CollectContext, Observation, Plugin
 from stacktrack.store import Store, ToolAggregate
+
+if TYPE_CHECKING:
+    from stacktrack.analysis.models import ToolFigures
 
 log = logging.getLogger("stacktrack.snapshot")
 
@@ -290,7 +293,18 @@ def _store_aggregates(config: LoadedConfig, store: Store, run_id: int, clock: dt
                 idle_spend=tool.idle_spend,
                 integration_status=tool.integration_status,
                 flags=list(tool.flags),
+                features_used=_count(tool, "used"),
+                features_measured=_count(tool, "measured"),
+                capability_utilization=tool.capability_utilization,
             )
             for tool in analysis.tools
         ],
     )
+
+
+def _count(tool: ToolFigures, which: str) -> int | None:
+    figures = tool.feature_figures
+    if figures is None or figures.capability_utilization is None:
+        return None  # no capability figure: the counts would read as "0 of 0" (unknown, not 0)
+    keys = figures.used if which == "used" else figures.measured
+    return None if keys is None else len(keys)

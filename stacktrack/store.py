@@ -78,6 +78,8 @@ class TrendPoint:
     seats_assigned: int | None
     seats_purchased: int | None
     utilization: float | None
+    capability_utilization: float | None = None
+    """``None`` = unknown, and for runs stored before schema 3."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,9 @@ class ToolAggregate:
     idle_spend: float | None
     integration_status: str | None
     flags: Sequence[str] = ()
+    features_used: int | None = None
+    features_measured: int | None = None
+    capability_utilization: float | None = None
 
 
 class Store:
@@ -289,13 +294,15 @@ class Store:
             conn.executemany(
                 "INSERT OR REPLACE INTO tool_runs (run_id, tool_id, as_of, active_users,"
                 " seats_assigned, seats_purchased, never_active_users, utilization, annual_cost,"
-                " idle_spend, integration_status, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " idle_spend, integration_status, flags, features_used, features_measured,"
+                " capability_utilization) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         run_id, row.tool_id, _ts(as_of), row.active_users, row.seats_assigned,
                         row.seats_purchased, row.never_active_users, row.utilization,
                         row.annual_cost, row.idle_spend, row.integration_status,
-                        json.dumps(list(row.flags)),
+                        json.dumps(list(row.flags)), row.features_used, row.features_measured,
+                        row.capability_utilization,
                     )
                     for row in rows
                 ],
@@ -467,10 +474,10 @@ class Store:
 
     def tool_trend(self, tool_id: str) -> list[TrendPoint]:
         return [
-            TrendPoint(row[0], _parse(row[1]), row[2], row[3], row[4], row[5])  # type: ignore[arg-type]
+            TrendPoint(row[0], _parse(row[1]), row[2], row[3], row[4], row[5], row[6])  # type: ignore[arg-type]
             for row in self.db.conn.execute(
-                "SELECT run_id, as_of, active_users, seats_assigned, seats_purchased, utilization"
-                " FROM tool_runs WHERE tool_id = ? ORDER BY run_id",
+                "SELECT run_id, as_of, active_users, seats_assigned, seats_purchased, utilization,"
+                " capability_utilization FROM tool_runs WHERE tool_id = ? ORDER BY run_id",
                 (tool_id,),
             )
         ]

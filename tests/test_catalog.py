@@ -205,7 +205,8 @@ def test_feature_vocabulary_is_closed_and_named():
             assert feature in features, (key, vendor_name)
         for tier in product.get("tiers", []):
             assert set(tier["adds"]) <= set(features), (key, tier["key"])
-            assert tier["source"].startswith("https://"), (key, tier["key"])
+            for page in tier["adds"].values():  # every claim cites the vendor's page
+                assert page.startswith("https://"), (key, tier["key"], page)
 
 
 def test_vendor_feature_names_map_case_insensitively():
@@ -247,9 +248,9 @@ def _catalog_with_tiers(tiers, feature_names=None):
 def test_a_tier_includes_the_features_of_the_tiers_below():
     catalog = _catalog_with_tiers(
         [
-            {"key": "starter", "adds": ["forms"], "source": "https://example.com/p"},
-            {"key": "pro", "adds": ["workflows"], "source": "https://example.com/p"},
-            {"key": "enterprise", "adds": ["sequences"], "source": "https://example.com/p"},
+            {"key": "starter", "adds": {"forms": "https://example.com/p"}},
+            {"key": "pro", "adds": {"workflows": "https://example.com/p"}},
+            {"key": "enterprise", "adds": {"sequences": "https://example.com/p"}},
         ]
     )
     product = catalog.get("x")
@@ -262,12 +263,12 @@ def test_a_tier_includes_the_features_of_the_tiers_below():
 @pytest.mark.parametrize(
     ("tiers", "names", "message"),
     [
-        ([{"key": "a", "adds": ["frosm"], "source": "https://e.com"}], {}, "frosm"),
-        ([{"key": "a", "adds": ["forms"], "source": "e.com"}], {}, "https"),
+        ([{"key": "a", "adds": {"frosm": "https://e.com"}}], {}, "frosm"),
+        ([{"key": "a", "adds": {"forms": "e.com"}}], {}, "https"),
         (
             [
-                {"key": "a", "adds": ["forms"], "source": "https://e.com"},
-                {"key": "a", "adds": ["forms"], "source": "https://e.com"},
+                {"key": "a", "adds": {"forms": "https://e.com"}},
+                {"key": "a", "adds": {"forms": "https://e.com"}},
             ],
             {},
             "twice",

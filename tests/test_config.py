@@ -135,3 +135,36 @@ def test_unknown_product_is_a_warning_with_close_matches(tmp_path: Path) -> None
         '[[tools]]\nid = "h"\nname = "H"\nproduct = "hubspott"\n', path=tmp_path / "c.toml"
     )
     assert any("'hubspott' is not in the catalog" in w and "hubspot" in w for w in loaded.warnings)
+
+
+def test_feature_terms_accept_keys_and_mapped_vendor_names(tmp_path: Path) -> None:
+    loaded = load_config_text(
+        '[[tools]]\nid = "sf"\nname = "SF"\nproduct = "salesforce"\n[tools.contract]\n'
+        'annual_cost = 9000\nfeatures = ["campaigns", "MarketingUser"]\n'
+        '[[tools.contract.addons]]\nfeature = "Sales Cloud Einstein"\nannual_cost = 100\nseats = 5\n',
+        path=tmp_path / "c.toml",
+    )
+    assert loaded.file.tools[0].contract.addons[0].seats == 5  # type: ignore[union-attr]
+    assert not any("tier" in w for w in loaded.warnings)
+    # the same vendor name on a product that does not map it is an error
+    with pytest.raises(ConfigError, match="'MarketingUser' is not a feature key"):
+        load_config_text(
+            '[[tools]]\nid = "h"\nname = "H"\nproduct = "hubspot"\n[tools.contract]\n'
+            'annual_cost = 9000\nfeatures = ["MarketingUser"]\n',
+            path=tmp_path / "c.toml",
+        )
+
+
+def test_a_tier_the_catalog_cannot_expand_is_a_warning(tmp_path: Path) -> None:
+    loaded = load_config_text(
+        '[[tools]]\nid = "c"\nname = "C"\nproduct = "canva"\n[tools.contract]\n'
+        'annual_cost = 900\ntier = "teams"\n',
+        path=tmp_path / "c.toml",
+    )
+    assert any("tools[0].contract.tier" in w and "no tiers" in w for w in loaded.warnings)
+    with_features = load_config_text(
+        '[[tools]]\nid = "c"\nname = "C"\nproduct = "canva"\n[tools.contract]\n'
+        'annual_cost = 900\ntier = "teams"\nfeatures = ["ai-image"]\n',
+        path=tmp_path / "c.toml",
+    )
+    assert not any("tier" in w for w in with_features.warnings)

@@ -149,6 +149,9 @@ def test_tool_aggregates_and_first_seen(tmp_path: Path) -> None:
                         90.0,
                         "connected",
                         ["low_utilization"],
+                        features_used=day,
+                        features_measured=4,
+                        capability_utilization=day / 4,
                     ),
                     ToolAggregate("unknown", None, None, None, None, None, 5.0, None, "unknown"),
                 ],
@@ -156,6 +159,13 @@ def test_tool_aggregates_and_first_seen(tmp_path: Path) -> None:
         trend = store.tool_trend("hubspot")
         assert [p.active_users for p in trend] == [0, 1, 2]
         assert trend[-1].utilization == pytest.approx(0.2)
+        assert [p.capability_utilization for p in trend] == [0, 0.25, 0.5]
+        assert [p.capability_utilization for p in store.tool_trend("unknown")] == [None] * 3
+        stored = store.db.conn.execute(
+            "SELECT features_used, features_measured FROM tool_runs WHERE tool_id = 'hubspot'"
+            " ORDER BY run_id"
+        ).fetchall()
+        assert stored == [(0, 4), (1, 4), (2, 4)]
         state = store.current_state()
     assert state.tool_first_seen == {"hubspot": T0}  # a tool with no known figure is not "seen"
 

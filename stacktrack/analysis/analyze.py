@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 
+from stacktrack.analysis.features import stack_capability, tool_features
 from stacktrack.analysis.figures import (
     UsageFigures,
     UsageSummary,
@@ -141,6 +142,7 @@ def _analyze(
             tool_rows,
             sources,
             integration_aware_ran,
+            usages.get(tool.id, []),
         )
         tools.append(figures)
 
@@ -169,6 +171,7 @@ def _tool_figures(
     tool_rows: list[IntegrationRow],
     sources: tuple[SourceStatusRow, ...],
     integration_aware_ran: bool,
+    tool_usages: list[tuple[str, AppUsage]],
 ) -> ToolFigures:
     general = config.stacktrack
     product = catalog.get(tool.product)
@@ -253,6 +256,8 @@ def _tool_figures(
         )
 
     notes = tuple(note for row in sources for note in row.notes)
+    feature_figures = tool_features(catalog, tool, tool_usages, state.as_of, window, cost.fx_rate)
+    evidence.update(feature_figures.evidence)
     return ToolFigures(
         id=tool.id,
         name=tool.name,
@@ -289,6 +294,7 @@ def _tool_figures(
         integration_rows=tuple(tool_rows),
         evidence=evidence,
         notes=notes,
+        feature_figures=feature_figures,
         user_rows_factory=partial(build_user_rows, usage),
     )
 
@@ -333,6 +339,7 @@ def _money_sum(values: Iterable[float | None]) -> float:
 
 
 def _totals(tools: list[ToolFigures], recs: list[Recommendation]) -> Totals:
+    capability = stack_capability(tools)
     return Totals(
         annual_spend=_money_sum(t.annual_cost for t in tools),
         idle_spend=_money_sum(t.idle_spend for t in tools),
@@ -341,4 +348,8 @@ def _totals(tools: list[ToolFigures], recs: list[Recommendation]) -> Totals:
         tools=len(tools),
         tools_flagged=sum(1 for t in tools if t.flags),
         tools_without_cost=sum(1 for t in tools if t.annual_cost is None),
+        capability_utilization=capability.capability_utilization,
+        features_used=capability.features_used,
+        features_measured=capability.features_measured,
+        tools_measured=capability.tools_measured,
     )

@@ -64,6 +64,100 @@ class FeatureRow:
 
 
 @dataclass(frozen=True, slots=True)
+class FeatureUse:
+    """One feature of a tool: entitled, observed, or both, merged across the tool's sources.
+
+    docs/methodology.md, "Features and capability utilization", defines every field.
+    """
+
+    key: str
+    """The catalog's feature key, else the vendor's own name (an unmapped feature)."""
+    name: str | None
+    """The catalog's display name, else the vendor's."""
+    vendor_name: str | None
+    """What the vendor calls it (``"Sales Cloud Einstein"``), when a source said."""
+    entitled: bool
+    """The contract pays for it (contract features, the catalog's tier, or an add-on)."""
+    addon: bool
+    """Bought as a ``[[tools.contract.addons]]`` entry."""
+    sets_tier_apart: bool
+    """The contract's tier adds it over the tier below (a downgrade would lose it)."""
+    measured: bool
+    """A source reported a count or a last use for it."""
+    used: bool | None
+    """Any use in the window; ``None`` when not measured."""
+    active_users: int | None
+    events: int | None
+    last_used: dt.datetime | None
+    seats_purchased: int | None
+    """Add-on seats as the vendor reports them (the contract's add-on seats are on ``AddonFigures``)."""
+    seats_assigned: int | None
+    source: str | None
+    """The source(s) that reported it, comma-separated."""
+    every_user: bool | None
+    """The source counts every user's use of it (``True``), only part (``False``), or did not say."""
+
+
+@dataclass(frozen=True, slots=True)
+class AddonFigures:
+    """A paid add-on (``[[tools.contract.addons]]``) and how many of its seats are used."""
+
+    feature: str
+    name: str | None
+    annual_cost: float | None
+    """In the reporting currency; ``None`` when the config gives no price."""
+    seats_purchased: int | None
+    """The add-on's ``seats`` in the config, else the vendor's count."""
+    seats_from: str | None
+    """``contract`` | ``api`` | ``None`` (unknown)."""
+    seats_assigned: int | None
+    active_users: int | None
+    utilization: float | None
+    """``active_users / seats_purchased``, else ``/ seats_assigned``; ``None`` if unknown."""
+    measured: bool
+    used: bool | None
+    every_user: bool | None
+    source: str | None
+
+
+@dataclass(frozen=True)
+class FeatureFigures:
+    """A tool's capability figures (docs/methodology.md, "Features and capability utilization")."""
+
+    entitled: frozenset[str] | None
+    """Feature keys the contract pays for; ``None`` = unknown."""
+    used: frozenset[str] | None
+    """Entitled features with any use in the window; ``None`` when entitled is unknown."""
+    measured: frozenset[str] | None
+    """Entitled features some source observes; ``None`` when entitled is unknown."""
+    capability_utilization: float | None
+    """``|used| / |measured|``; ``None`` when nothing entitled is measured."""
+    rows: tuple[FeatureUse, ...]
+    """Entitled and observed features: unused paid ones first, then used, unmeasured, extra."""
+    addons: tuple[AddonFigures, ...]
+    tier: str | None
+    """``contract.tier`` (lowercased)."""
+    lower_tier: str | None
+    """The catalog's tier below ``tier``; ``None`` when it is the lowest or unknown."""
+    tier_features: frozenset[str] | None
+    """What ``tier`` adds over ``lower_tier`` (what sets the tier apart); ``None`` if unknown."""
+    downgrade_annual_cost: float | None
+    """``contract.downgrade_annual_cost`` in the reporting currency."""
+    observes_every_user: bool | None
+    """Every measured entitled feature is counted for every user (``True``), some only in part
+    (``False``), or a source did not say (``None``)."""
+    evidence: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def features_used(self) -> int | None:
+        return None if self.used is None else len(self.used)
+
+    @property
+    def features_measured(self) -> int | None:
+        return None if self.measured is None else len(self.measured)
+
+
+@dataclass(frozen=True, slots=True)
 class SourceStatusRow:
     """How one of a tool's sources fared (SPEC §8 ``sources``)."""
 
@@ -180,10 +274,18 @@ class ToolFigures:
     evidence: dict[str, str]
     """Figure name -> where it came from (source and field, or config key)."""
     notes: tuple[str, ...] = ()
+    feature_figures: FeatureFigures | None = None
+    """Entitled, measured and used features, add-ons (``None`` only for hand-built figures)."""
     user_rows_factory: Callable[[], tuple[UserRow, ...]] | None = field(
         default=None, repr=False, compare=False
     )
     """Builds ``users`` on first access (the analysis of 50,000 users must not build every row)."""
+
+    @property
+    def capability_utilization(self) -> float | None:
+        """``|features used| / |features measured|``; ``None`` when unknown."""
+        figures = self.feature_figures
+        return figures.capability_utilization if figures is not None else None
 
     @cached_property
     def users(self) -> tuple[UserRow, ...]:
@@ -229,6 +331,12 @@ class Totals:
     tools_flagged: int
     tools_without_cost: int
     """Tools whose annual cost is unknown (no contract): the spend totals leave them out."""
+    capability_utilization: float | None = None
+    """Sum of features used / sum of features measured over the tools that have a figure."""
+    features_used: int = 0
+    features_measured: int = 0
+    tools_measured: int = 0
+    """Tools with a capability figure: "N of M tools measured" (M = ``tools``)."""
 
 
 @dataclass(frozen=True)

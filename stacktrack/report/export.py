@@ -13,9 +13,10 @@ target_tool_name, annual_savings, currency, confidence, deadline, status, reason
 Tools CSV columns (mirroring the ``report --json`` tool fields, in order): ``id, name, owner,
 category, annual_cost, currency, seats_purchased, seats_assigned, active_users,
 never_active_users, utilization, cost_per_active_user, idle_spend, integration_status,
-integrations, flags, renewal_date, notice_deadline, sources``. ``currency`` is the reporting
-currency of the money columns; ``integrations`` and ``flags`` are ``;``-separated; ``sources`` is a
-compact JSON list of ``{source, status, error}``.
+integrations, flags, renewal_date, notice_deadline, sources, features_used,
+capability_utilization``. ``currency`` is the reporting currency of the money columns;
+``integrations`` and ``flags`` are ``;``-separated; ``sources`` is a compact JSON list of
+``{source, status, error}``; ``features_used`` reads "3 / 9" (entitled features used / measured).
 
 Files are written through ``atomic_write``: a temporary file in the same directory, renamed over the
 destination only when complete, so an interrupted export never leaves half a file. ``-o -``
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from stacktrack.analysis.models import Recommendation, ToolFigures
-from stacktrack.report.json_report import iso, recommendation_dict, tool_dict
+from stacktrack.report.json_report import features_fraction, iso, recommendation_dict, tool_dict
 
 RECOMMENDATION_COLUMNS = (
     "id",
@@ -71,6 +72,8 @@ TOOL_COLUMNS = (
     "renewal_date",
     "notice_deadline",
     "sources",
+    "features_used",
+    "capability_utilization",
 )
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -166,6 +169,8 @@ def tool_row(tool: ToolFigures, currency: str) -> dict[str, Any]:
         "renewal_date": iso(tool.renewal_date),
         "notice_deadline": iso(tool.notice_deadline),
         "sources": _compact_json(data["sources"]),
+        "features_used": features_fraction(tool),
+        "capability_utilization": data["capability_utilization"],
     }
 
 

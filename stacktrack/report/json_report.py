@@ -9,7 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from stacktrack.analysis.models import Analysis, Recommendation, ToolFigures
+from stacktrack.analysis.models import (
+    AddonFigures,
+    Analysis,
+    FeatureUse,
+    Recommendation,
+    ToolFigures,
+)
 
 SCHEMA = "stacktrack.report/1"
 
@@ -53,6 +59,59 @@ def tool_dict(tool: ToolFigures) -> dict[str, Any]:
         "sources": [
             {"source": row.source, "status": row.status, "error": row.error} for row in tool.sources
         ],
+        # Added fields (docs/reference.md: additive only).
+        "capability_utilization": _num(tool.capability_utilization, 4),
+        "features": [feature_dict(row) for row in _feature_rows(tool)],
+        "addons": [addon_dict(addon) for addon in _addons(tool)],
+    }
+
+
+def features_fraction(tool: ToolFigures) -> str | None:
+    """ "3 / 9": entitled features used / measured; ``None`` when the figure is unknown."""
+    figures = tool.feature_figures
+    if figures is None or figures.capability_utilization is None:
+        return None
+    return f"{figures.features_used} / {figures.features_measured}"
+
+
+def _feature_rows(tool: ToolFigures) -> tuple[FeatureUse, ...]:
+    return tool.feature_figures.rows if tool.feature_figures is not None else ()
+
+
+def _addons(tool: ToolFigures) -> tuple[AddonFigures, ...]:
+    return tool.feature_figures.addons if tool.feature_figures is not None else ()
+
+
+def feature_dict(row: FeatureUse) -> dict[str, Any]:
+    """One entitled or observed feature (docs/methodology.md, "Features and capability utilization")."""
+    seats = None
+    if row.seats_purchased is not None or row.seats_assigned is not None:
+        seats = {"purchased": row.seats_purchased, "assigned": row.seats_assigned}
+    return {
+        "key": row.key,
+        "name": row.name,
+        "active_users": row.active_users,
+        "events": row.events,
+        "last_used": iso(row.last_used),
+        "seats": seats,
+        "source": row.source,
+        "entitled": row.entitled,
+        "measured": row.measured,
+        "used": row.used,
+        "addon": row.addon,
+    }
+
+
+def addon_dict(addon: AddonFigures) -> dict[str, Any]:
+    return {
+        "feature": addon.feature,
+        "name": addon.name,
+        "annual_cost": _num(addon.annual_cost),
+        "seats_purchased": addon.seats_purchased,
+        "seats_assigned": addon.seats_assigned,
+        "active_users": addon.active_users,
+        "utilization": _num(addon.utilization, 4),
+        "source": addon.source,
     }
 
 
@@ -93,4 +152,16 @@ def build_report(
             {"source": app.source, "app": app.app, "active_users": app.active_users}
             for app in analysis.unmatched_apps
         ],
+        "totals": totals_dict(analysis),
+    }
+
+
+def totals_dict(analysis: Analysis) -> dict[str, Any]:
+    """Stack-wide figures: capability utilization over "tools_measured of len(tools)" tools."""
+    totals = analysis.totals
+    return {
+        "capability_utilization": _num(totals.capability_utilization, 4),
+        "tools_measured": totals.tools_measured,
+        "features_used": totals.features_used,
+        "features_measured": totals.features_measured,
     }

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from stacktrack.analysis.models import Analysis, Recommendation, ToolFigures
+from stacktrack.report.json_report import features_fraction
 from stacktrack.state import StackState
 
 VERDICTS = {
@@ -63,6 +64,12 @@ def render_report(analysis: Analysis, state: StackState, *, width: int | None = 
         f"Savings on the table [bold green]{totals.savings_on_table:,.0f} {currency}[/]   "
         f"Tools flagged [bold]{totals.tools_flagged} of {totals.tools}[/]"
     )
+    if totals.capability_utilization is not None:
+        console.print(
+            f"Capability utilization [bold]{totals.capability_utilization:.0%}[/] "
+            f"({totals.features_used} of {totals.features_measured} paid features used; "
+            f"{totals.tools_measured} of {totals.tools} tools measured)"
+        )
     if totals.tools_without_cost:
         console.print(
             f"[dim]{totals.tools_without_cost} tools have no contract cost and are left out of spend.[/]"
@@ -89,7 +96,8 @@ def _tools_table(analysis: Analysis) -> Table:
     table = Table(title="Tools", title_justify="left", expand=False)
     for header, justify in (
         ("Tool", "left"), ("Verdict", "left"), ("At stake", "right"), ("Util.", "right"),
-        ("Active / seats", "right"), ("Cost / active", "right"), ("Integration", "left"),
+        ("Active / seats", "right"), ("Cost / active", "right"), ("Features used", "right"),
+        ("Integration", "left"),
         ("Notice by", "left"), ("Flags", "left"),
     ):  # fmt: skip
         table.add_column(header, justify=justify)  # type: ignore[arg-type]
@@ -104,6 +112,7 @@ def _tools_table(analysis: Analysis) -> Table:
             percent(tool.utilization),
             f"{count(tool.active_users)} / {_seats(tool)}",
             money(tool.cost_per_active_user, analysis.currency),
+            features_fraction(tool) or Text("—", style="dim"),
             Text(tool.integration_status, style=_integration_style(tool.integration_status)),
             _deadline(tool.notice_deadline, analysis.as_of),
             ", ".join(tool.flags),

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from stacktrack.config_models import ConfigFile
-from stacktrack.plugin_api import Account, AppUsage, Integration, Observation
+from stacktrack.plugin_api import Account, AppUsage, FeatureUsage, Integration, Observation
 from stacktrack.state import SourceState, StackState
 
 T = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
@@ -60,8 +60,10 @@ def usage(
     used: int | None = None,
     integrations: list[Integration] | None = None,
     aliases: list[str] | None = None,
+    features: list[FeatureUsage] | None = None,
 ) -> AppUsage:
     return AppUsage(
+        features=features,
         app=app,
         accounts=accounts,
         activity_known=activity_known,
@@ -70,6 +72,14 @@ def usage(
         seats_used=used,
         integrations=integrations,
         aliases=aliases or [],
+    )
+
+
+def feature(key: str, *, last_used_days_ago: float | None = None, **extra: Any) -> FeatureUsage:
+    return FeatureUsage(
+        feature=key,
+        last_used=None if last_used_days_ago is None else ago(last_used_days_ago),
+        **extra,
     )
 
 

@@ -55,15 +55,18 @@ def sample():
 
 def test_report_shape_and_order():
     report = build_report(sample(), run_id=7, generated_at=T)
-    assert list(report) == [
+    # The original fields in their order; later fields only by addition.
+    assert list(report)[:7] == [
         "schema", "generated_at", "run_id", "currency", "tools", "recommendations", "unmatched_apps",
     ]  # fmt: skip
+    assert "totals" in report
     assert report["schema"] == "stacktrack.report/1"
     assert report["generated_at"] == "2026-06-01T12:00:00Z"
     assert report["run_id"] == 7
     assert report["currency"] == "USD"
     for tool in report["tools"]:
-        assert list(tool) == TOOL_FIELDS
+        assert list(tool)[: len(TOOL_FIELDS)] == TOOL_FIELDS
+        assert {"capability_utilization", "features", "addons"} <= set(tool)
         for row in tool["sources"]:
             assert list(row) == ["source", "status", "error"]
     for rec in report["recommendations"]:
@@ -100,3 +103,57 @@ def test_report_values_unknown_is_null_dates_iso():
     assert rec["annual_savings"] == 8800.0
     assert report["run_id"] is None
     assert report["generated_at"] == "2026-06-01T13:00:00Z"
+
+
+def test_report_features_and_stack_capability():
+    from tests.analysis.builders import feature
+
+    tools = [
+        {
+            "id": "hs",
+            "name": "HubSpot",
+            "product": "hubspot",
+            "sources": ["hubspot"],
+            "contract": {
+                "annual_cost": 10000,
+                "tier": "professional",
+                "addons": [{"feature": "ai-assistant", "annual_cost": 500, "seats": 10}],
+            },
+        },
+        {"id": "wiki", "name": "Wiki"},
+    ]
+    features = [
+        feature("marketing-email", events=12, active_users=3, last_used_days_ago=1),
+        feature("workflows", events=0, active_users=0),
+        feature("ai-assistant", active_users=2, seats_assigned=8),
+    ]
+    st = state(source("hubspot", [usage([account("a", days_ago=2)], features=features)]))
+    report = build_report(analyze(config(tools), st), run_id=1, generated_at=T)
+    hs, wiki = report["tools"]
+    by_key = {row["key"]: row for row in hs["features"]}
+    # entitled: the professional tier and the one below it in the catalog, plus the add-on
+    assert {k for k, row in by_key.items() if row["entitled"]} >= {"workflows", "ai-assistant"}
+    assert by_key["workflows"]["used"] is False and by_key["workflows"]["measured"] is True
+    assert by_key["marketing-email"]["last_used"] == "2026-05-31T12:00:00Z"
+    assert by_key["ai-assistant"]["seats"] == {"purchased": None, "assigned": 8}
+    assert by_key["ab-testing"]["used"] is None and by_key["ab-testing"]["source"] is None
+    assert hs["capability_utilization"] == round(2 / 3, 4)  # email and add-on used, workflows not
+    assert hs["addons"] == [
+        {
+            "feature": "ai-assistant",
+            "name": "AI assistant in the suite",
+            "annual_cost": 500.0,
+            "seats_purchased": 10,
+            "seats_assigned": 8,
+            "active_users": 2,
+            "utilization": 0.2,
+            "source": "hubspot",
+        }
+    ]
+    assert wiki["capability_utilization"] is None and wiki["features"] == []
+    assert report["totals"] == {
+        "capability_utilization": round(2 / 3, 4),
+        "tools_measured": 1,
+        "features_used": 2,
+        "features_measured": 3,
+    }

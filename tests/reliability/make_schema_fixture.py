@@ -53,7 +53,10 @@ def _vendor(day: int) -> Observation:
                 seats_purchased=25, seats_used=3, accounts=_accounts(day), activity_known=True,
                 history_horizon_days=90,
                 features=[FeatureUsage(feature="workflows", active_users=2, events=17,
-                                       last_used=T0 + dt.timedelta(days=day))],
+                                       last_used=T0 + dt.timedelta(days=day)),
+                          FeatureUsage(feature="ai-assistant", name="Sales Cloud Einstein",
+                                       active_users=6, seats_purchased=50, seats_assigned=48,
+                                       window_days=30, every_user=True)],
                 integrations=[Integration(app="Segment", kind="destination", direction="in",
                                           last_used=T0, use_count=3, active_users=None)],
             )
@@ -97,7 +100,8 @@ def build(path: Path) -> None:
                 run, clock,
                 [
                     ToolAggregate("hubspot", 2, 3, 25, 1, 0.12, 9000.0, 7920.0, "live",
-                                  ["low_utilization"]),
+                                  ["low_utilization"], features_used=1, features_measured=3,
+                                  capability_utilization=1 / 3),
                     ToolAggregate("canva", None, 0, None, None, None, None, None, None, []),
                 ],
             )  # fmt: skip
