@@ -9,7 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from stacktrack.testing.world import CORE, ContractSpec, ToolSpec, WorldView, iso_millis
+from stacktrack.testing.world import (
+    CORE,
+    ContractSpec,
+    FeatureSpec,
+    ToolSpec,
+    WorldView,
+    iso_millis,
+)
 
 from .emulator import HubSpotData
 
@@ -20,7 +27,27 @@ TOOL = ToolSpec(
     "HubSpot Marketing Hub Enterprise",
     "hubspot",
     "Demand Gen",
-    ContractSpec(96_000, start=700, renewal=240, notice_days=90, seats=160),
+    ContractSpec(
+        96_000,
+        start=700,
+        renewal=240,
+        notice_days=90,
+        seats=160,
+        tier="enterprise",
+        # The suite bought for everything, a third of it carrying all the use.
+        features=(
+            "marketing-email",
+            "forms",
+            "landing-pages",
+            "workflows",
+            "sequences",
+            "website-pages",
+            "ab-testing",
+            "social-publishing",
+            "attribution-reporting",
+        ),
+        downgrade_annual_cost=62_000,
+    ),
     {
         "Demand Gen": 1.0,
         "Content": 0.9,
@@ -32,6 +59,14 @@ TOOL = ToolSpec(
     mix=CORE,
     sso_label="HubSpot",
     pattern="core",
+    features=(
+        FeatureSpec("marketing-email", share=0.35, frequency=0.25, events=2),
+        FeatureSpec("forms", share=0.15, frequency=0.1),
+        FeatureSpec("workflows", share=0.08, frequency=0.15, events=3),
+        FeatureSpec("landing-pages", share=0.1, frequency=0.1, stops=150),
+        FeatureSpec("sequences", share=0.0),
+        FeatureSpec("website-pages", share=0.0),
+    ),
 )
 
 

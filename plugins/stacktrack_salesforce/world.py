@@ -13,8 +13,10 @@ from typing import Any
 
 from stacktrack.testing.world import (
     CORE,
+    AddonSpec,
     ContractSpec,
     Employee,
+    FeatureSpec,
     LinkSpec,
     ToolSpec,
     WorldView,
@@ -28,12 +30,44 @@ TOOL = ToolSpec(
     "Salesforce Sales Cloud Enterprise",
     "salesforce",
     "RevOps",
-    ContractSpec(356_400, start=820, renewal=130, notice_days=60, seats=190),
+    ContractSpec(
+        356_400,
+        start=820,
+        renewal=130,
+        notice_days=60,
+        seats=190,
+        tier="enterprise",
+        features=(
+            "campaigns",
+            "workflows",
+            "mobile-access",
+            "knowledge",
+            "content-library",
+            "service-console",
+            "offline-access",
+        ),
+        # The AI add-on bought for 50 and used by 6; the analytics add-on nobody opens.
+        addons=(
+            AddonSpec("ai-assistant", 30_000, seats=50),
+            AddonSpec("bi-analytics", 36_000, seats=20),
+        ),
+    ),
     {"Sales": 1.0, "Customer Success": 0.9, "RevOps": 1.0, "Leadership": 0.6},
     mix=CORE,
     sso_label="Salesforce",
     cleanup=56,
     pattern="core",
+    features=(
+        FeatureSpec("campaigns", share=0.25, frequency=0.3, name="MarketingUser"),
+        FeatureSpec("workflows", share=0.1, frequency=0.2, name="InteractionUser"),
+        FeatureSpec("mobile-access", share=0.5, frequency=0.3, name="MobileUser"),
+        FeatureSpec("knowledge", share=0.0, name="KnowledgeUser"),
+        FeatureSpec("content-library", share=0.0, name="SFContentUser"),
+        FeatureSpec("service-console", share=0.2, frequency=0.2, stops=200, name="SupportUser"),
+        FeatureSpec("offline-access", share=0.0, name="OfflineUser"),
+        FeatureSpec("ai-assistant", count=6, seats=50, assigned=48, name="Sales Cloud Einstein"),
+        FeatureSpec("bi-analytics", count=0, seats=20, assigned=15, name="CRM Analytics Plus"),
+    ),
     links=tuple(
         # Connected apps holding OAuth tokens: (app name, days since last use at the end date;
         # ``None`` = used every day). Drift's token is the stale integration.

@@ -22,7 +22,14 @@ TOOL = ToolSpec(
     "Segment Business",
     "segment",
     "RevOps",
-    ContractSpec(60_000, start=600, renewal=210, notice_days=60, pricing="flat"),
+    ContractSpec(
+        60_000,
+        start=600,
+        renewal=210,
+        notice_days=60,
+        pricing="flat",
+        features=("event-collection", "destinations", "warehouses", "functions", "reverse-etl"),
+    ),
     {"RevOps": 0.8, "Product Marketing": 0.25, "Demand Gen": 0.1},
     mix=HEALTHY,
     sso_label="Segment",
@@ -38,15 +45,25 @@ TOOL = ToolSpec(
                 )
             )
         ),
+        # Destinations deliver hourly (``tracks_use``); the Hotjar one is still enabled but has
+        # delivered nothing for 150 days: the integration without purpose.
         *(
-            LinkSpec(name, days, kind="destination", source=source, catalog_slug=catalog)
-            for source, name, catalog, days in (
-                ("website", "HubSpot", "hubspot", 650),
-                ("website", "Salesforce", "salesforce", 600),
-                ("website", "Amplitude", "amplitude", 200),
-                ("hubspot", "Mailchimp", "mailchimp", 580),
-                ("website", "Hotjar", "hotjar", 360),
-                ("salesforce", "HubSpot", "hubspot", 590),
+            LinkSpec(
+                name,
+                days,
+                kind="destination",
+                source=source,
+                catalog_slug=catalog,
+                tracks_use=True,
+                stale_days=stale,
+            )
+            for source, name, catalog, days, stale in (
+                ("website", "HubSpot", "hubspot", 650, None),
+                ("website", "Salesforce", "salesforce", 600, None),
+                ("website", "Amplitude", "amplitude", 200, None),
+                ("hubspot", "Mailchimp", "mailchimp", 580, None),
+                ("website", "Hotjar", "hotjar", 360, 150),
+                ("salesforce", "HubSpot", "hubspot", 590, None),
             )
         ),
     ),

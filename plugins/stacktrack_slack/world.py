@@ -14,6 +14,7 @@ from stacktrack.testing.world import (
     CORE,
     ContractSpec,
     Employee,
+    FeatureSpec,
     LinkSpec,
     ToolSpec,
     WorldView,
@@ -32,11 +33,36 @@ TOOL = ToolSpec(
     "Slack Business+",
     "slack",
     "Leadership",
-    ContractSpec(72_000, start=1100, renewal=300, notice_days=30, seats=420),
+    ContractSpec(
+        72_000,
+        start=1100,
+        renewal=300,
+        notice_days=30,
+        seats=420,
+        features=(
+            "team-chat",
+            "huddles",
+            "calls",
+            "workflows",
+            "apps",
+            "shared-channels",
+            "search",
+        ),
+    ),
     {"*": 1.0},  # everyone
     mix=CORE,
     sso_label="Slack",
     pattern="core",
+    # What the member analytics file would show (it needs Enterprise Grid; Business+ sees none).
+    features=(
+        FeatureSpec("team-chat", share=0.95, frequency=0.9, events=12),
+        FeatureSpec("search", share=0.7, frequency=0.4, events=3),
+        FeatureSpec("huddles", share=0.5, frequency=0.2),
+        FeatureSpec("apps", share=0.4, frequency=0.3),
+        FeatureSpec("shared-channels", share=0.15, frequency=0.3, events=2),
+        FeatureSpec("workflows", share=0.05, frequency=0.1),
+        FeatureSpec("calls", share=0.0),
+    ),
     links=tuple(
         LinkSpec(name, days, kind="app")
         for name, days in (

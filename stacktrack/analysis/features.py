@@ -249,7 +249,7 @@ def _addon(
             utilization = active / row.seats_assigned
     return AddonFigures(
         feature=key,
-        name=row.name,
+        name=row.vendor_name or row.name,
         annual_cost=None if cost is None or fx_rate is None else round(cost * fx_rate, 2),
         seats_purchased=purchased,
         seats_from="contract" if seats is not None else ("api" if purchased is not None else None),

@@ -132,6 +132,20 @@ def _tool(spec: ToolSpec, idp: str, end: dt.date, served: list[str], ids: set[st
         f"start_date = {(end - dt.timedelta(days=contract.start)).isoformat()}",
         f"renewal_date = {(end + dt.timedelta(days=contract.renewal)).isoformat()}",
         f"notice_days = {contract.notice_days}",
-        "",
     ]
+    if contract.tier is not None:
+        lines.append(f"tier = {_str(contract.tier)}")
+    if contract.features is not None:
+        lines.append(f"features = {_list(contract.features)}")
+    if contract.downgrade_annual_cost is not None:
+        lines.append(f"downgrade_annual_cost = {contract.downgrade_annual_cost:g}")
+    for addon in contract.addons:
+        lines += [
+            "[[tools.contract.addons]]",
+            f"feature = {_str(addon.feature)}",
+            f"annual_cost = {addon.annual_cost:g}",
+        ]
+        if addon.seats is not None:
+            lines.append(f"seats = {addon.seats}")
+    lines.append("")
     return lines

@@ -24,6 +24,9 @@ from stacktrack.sandbox.stack import ShadowApp
 from stacktrack.testing.world import (
     AppView,
     Employee,
+    FeatureSpec,
+    FeatureUser,
+    FeatureView,
     Link,
     LinkSpec,
     Mix,
@@ -162,6 +165,16 @@ _RATES = (0.85, 0.4, 0.07, 0.0)
 
 
 @dataclass
+class FeatureUse:
+    """One feature of one tool over the whole history: its add-on holders and every use."""
+
+    spec: FeatureSpec
+    holders: list[Assignment]
+    uses: list[tuple[Employee, list[dt.datetime]]]
+    """Each user with the time of every day of use, ascending."""
+
+
+@dataclass
 class Assignment:
     """One employee's seat in one app over time, with every day they were active in it."""
 
@@ -183,6 +196,7 @@ class World:
         self.employees: list[Employee] = []
         self.assignments: dict[str, list[Assignment]] = {}
         self.created: dict[str, dt.datetime] = {}
+        self.feature_use: dict[str, list[FeatureUse]] = {}
 
     # -- generation ------------------------------------------------------------------------
 
@@ -221,6 +235,10 @@ class World:
             world._seat(
                 _rng(seed, spec.id), spec.id, spec, spec.departments, spec.contract.start, spec.mix
             )
+            world.feature_use[spec.id] = [
+                world._feature(_rng(seed, f"{spec.id}:feature:{feature.key}"), spec.id, feature)
+                for feature in spec.features
+            ]
         for shadow in stack.SHADOW_APPS:
             world._seat(
                 _rng(seed, shadow.label),
@@ -317,6 +335,55 @@ class World:
                     seat.end = when
         self.assignments[key] = seats
 
+    def _feature(self, rng: random.Random, key: str, spec: FeatureSpec) -> FeatureUse:
+        """Who holds an add-on's seats, who uses the feature and on which of their active days.
+
+        Users are the most engaged seat holders (most active days), so a feature used by a few is
+        used by the tool's power users, as in real teams.
+        """
+        seats = self.assignments[key]
+        holders: list[Assignment] = []
+        pool = seats
+        if spec.seats is not None:
+            wanted = min(spec.assigned if spec.assigned is not None else spec.seats, len(seats))
+            holders = sorted(rng.sample(seats, wanted), key=lambda seat: seat.employee.key)
+            pool = holders
+        ranked = sorted(
+            (seat for seat in pool if seat.days),
+            key=lambda seat: (-len(seat.days), seat.employee.key),
+        )
+        if spec.count is not None:
+            chosen = ranked[: spec.count]
+        else:
+            chosen = [seat for seat in ranked if rng.random() < spec.share]
+        last = HISTORY_DAYS - spec.stops if spec.stops is not None else HISTORY_DAYS + 1
+        uses = []
+        for seat in chosen:
+            draw = random.Random(rng.getrandbits(64)).random
+            days = [day for day in seat.days if day < last and draw() < spec.frequency]
+            if days:
+                times = [self.activity_time(key, seat.employee, day) for day in days]
+                uses.append((seat.employee, times))
+        return FeatureUse(spec, holders, uses)
+
+    def _features(self, key: str, instant: dt.datetime) -> dict[str, FeatureView]:
+        views = {}
+        for use in self.feature_use.get(key, []):
+            users = []
+            for employee, times in use.uses:
+                until = bisect.bisect_right(times, instant)
+                if until:
+                    users.append(FeatureUser(employee, tuple(times[:until]), use.spec.events))
+            holders = [
+                seat.employee
+                for seat in use.holders
+                if seat.start <= instant and (seat.end is None or seat.end > instant)
+            ]
+            views[use.spec.key] = FeatureView(
+                use.spec.key, use.spec.name, use.spec, users, holders, use.spec.seats
+            )
+        return views
+
     def _day(self, instant: dt.datetime) -> int:
         return (instant - self.day0).days
 
@@ -361,7 +428,9 @@ class World:
                 if seat.start <= instant and (seat.end is None or seat.end > instant)
             ]
             links = self._links(spec.links, instant) if spec else []
-            apps[key] = AppView(key, label, spec, current, self.created[key], links)
+            apps[key] = AppView(
+                key, label, spec, current, self.created[key], links, self._features(key, instant)
+            )
         return WorldView(
             instant=instant,
             company=COMPANY,

@@ -12,6 +12,7 @@ Plugins import this module, never ``stacktrack.sandbox``: this is the whole cont
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
@@ -30,6 +31,16 @@ FLAT: Curve = ((0, 1.0),)
 
 
 @dataclass(frozen=True)
+class AddonSpec:
+    """A paid add-on of a contract (``[[tools.contract.addons]]`` in the demo's config)."""
+
+    feature: str
+    """Catalog feature key (docs/methodology.md, "Feature vocabulary")."""
+    annual_cost: float
+    seats: int | None = None
+
+
+@dataclass(frozen=True)
 class ContractSpec:
     annual_cost: float
     start: int
@@ -40,6 +51,40 @@ class ContractSpec:
     seats: int | None = None
     pricing: str = "per_seat"
     currency: str = "USD"
+    tier: str | None = None
+    features: tuple[str, ...] | None = None
+    """The entitled features (``[tools.contract] features``); ``None``: the catalog's for the tier."""
+    downgrade_annual_cost: float | None = None
+    addons: tuple[AddonSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """How a tool's people use one of its paid features (docs/sandbox.md, "Feature use").
+
+    Users are drawn among the tool's seat holders, the most engaged first; each of their active days
+    in the tool includes the feature with chance ``frequency``. An add-on (``seats``) first hands its
+    seats to ``assigned`` holders and draws its users among them.
+    """
+
+    key: str
+    """Catalog feature key, or the vendor's own name for it."""
+    share: float = 0.0
+    """Share of the tool's engaged seat holders who use it (0: nobody, an unused paid feature)."""
+    count: int | None = None
+    """A head count instead of a share ("bought for 50, used by 6")."""
+    frequency: float = 0.5
+    """Chance that a user's active day in the tool includes the feature."""
+    events: int = 1
+    """Uses per day of use (emails sent, workflow runs, prompts)."""
+    stops: int | None = None
+    """Days before the end date after which nobody uses it (tried, then abandoned)."""
+    seats: int | None = None
+    """An add-on's own seats (purchased)."""
+    assigned: int | None = None
+    """How many of those seats are handed out (default: all of them)."""
+    name: str | None = None
+    """The vendor's name for it (``"Sales Cloud Einstein"``), for payloads that carry one."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +138,8 @@ class ToolSpec:
     pattern: str = "healthy"
     links: tuple[LinkSpec, ...] = ()
     """Integrations the vendor reports for this tool."""
+    features: tuple[FeatureSpec, ...] = ()
+    """How its paid features and add-ons are used (the vendor's feature-usage view)."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +193,52 @@ class Link:
 
 
 @dataclass(frozen=True)
+class FeatureUser:
+    """One person's use of one feature, up to the view's instant."""
+
+    employee: Employee
+    uses: tuple[dt.datetime, ...]
+    """Every day of use (one time stamp per day, at or before the instant), ascending."""
+    events_per_use: int = 1
+
+    @property
+    def last_used(self) -> dt.datetime | None:
+        return self.uses[-1] if self.uses else None
+
+    def days_between(self, start: dt.datetime, end: dt.datetime) -> int:
+        """Days of use in ``[start, end)``."""
+        return bisect.bisect_left(self.uses, end) - bisect.bisect_left(self.uses, start)
+
+    def events_between(self, start: dt.datetime, end: dt.datetime) -> int:
+        return self.days_between(start, end) * self.events_per_use
+
+
+@dataclass(frozen=True)
+class FeatureView:
+    """One feature of a tool as of an instant: who used it when, and an add-on's seats."""
+
+    key: str
+    name: str | None
+    spec: FeatureSpec
+    users: list[FeatureUser]
+    """Seat holders who used it at least once by the instant."""
+    holders: list[Employee] = field(default_factory=list)
+    """An add-on's seat holders (``[]`` for a feature that comes with every seat)."""
+    seats: int | None = None
+    """An add-on's purchased seats."""
+
+    def active_users(self, start: dt.datetime, end: dt.datetime) -> int:
+        return sum(1 for user in self.users if user.days_between(start, end))
+
+    def events(self, start: dt.datetime, end: dt.datetime) -> int:
+        return sum(user.events_between(start, end) for user in self.users)
+
+    @property
+    def last_used(self) -> dt.datetime | None:
+        return max((u.last_used for u in self.users if u.last_used is not None), default=None)
+
+
+@dataclass(frozen=True)
 class AppView:
     key: str
     """Tool id, or the shadow app's label."""
@@ -156,6 +249,8 @@ class AppView:
     seats: list[Seat]
     created: dt.datetime
     links: list[Link] = field(default_factory=list)
+    features: dict[str, FeatureView] = field(default_factory=dict)
+    """Feature key -> its use (from ``ToolSpec.features``)."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +278,11 @@ class WorldView:
         """The seats of tool ``key`` (``[]`` before it was bought)."""
         app = self.apps.get(key)
         return app.seats if app else []
+
+    def features(self, key: str) -> dict[str, FeatureView]:
+        """The feature use of tool ``key`` (``{}`` before it was bought or when not modelled)."""
+        app = self.apps.get(key)
+        return app.features if app else {}
 
     def links(self, key: str, kind: str | None = None) -> list[Link]:
         """The integrations of tool ``key``, optionally of one kind."""
@@ -228,10 +328,14 @@ __all__ = [
     "HEALTHY",
     "MIXED",
     "SHELFWARE",
+    "AddonSpec",
     "AppView",
     "ContractSpec",
     "Curve",
     "Employee",
+    "FeatureSpec",
+    "FeatureUser",
+    "FeatureView",
     "Link",
     "LinkSpec",
     "Mix",

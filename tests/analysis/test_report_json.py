@@ -141,7 +141,7 @@ def test_report_features_and_stack_capability():
     assert hs["addons"] == [
         {
             "feature": "ai-assistant",
-            "name": "AI assistant in the suite",
+            "name": "AI assistant in the suite",  # no vendor name reported: the catalog's
             "annual_cost": 500.0,
             "seats_purchased": 10,
             "seats_assigned": 8,
