@@ -203,3 +203,30 @@ def test_atomic_write_replaces_only_when_complete(tmp_path):
     fresh = tmp_path / "fresh.csv"
     atomic_write(fresh, lambda s: s.write("x"))
     assert fresh.read_text() == "x"
+
+
+def test_tools_csv_features_used_column():
+    from tests.analysis.builders import feature
+
+    cfg = config(
+        [
+            {
+                "id": "a",
+                "name": "A",
+                "sources": ["a"],
+                "contract": {
+                    "annual_cost": 100,
+                    "features": ["forms", "workflows", "marketing-email"],
+                },
+            },
+            {"id": "b", "name": "B"},
+        ]
+    )
+    features = [feature("forms", events=3), feature("workflows", events=0)]
+    analysis = analyze(cfg, state(source("a", [usage([], features=features)])))
+    stream = io.StringIO(newline="")
+    write_tools_csv(analysis.tools, "USD", stream)
+    a, b = read(stream.getvalue())
+    assert a["features_used"] == "1 / 2"  # marketing email is entitled but not observed
+    assert float(a["capability_utilization"]) == 0.5
+    assert b["features_used"] == "" and b["capability_utilization"] == ""  # unknown, not 0

@@ -50,10 +50,12 @@ class _Merged:
     users: set[str] | None = None
     every_user: bool | None = None
 
-    def add(self, source: str, report: FeatureUsage) -> None:
+    def add(self, source: str, report: FeatureUsage, key: str) -> None:
         if source not in self.sources:
             self.sources.append(source)
-        self.vendor_name = self.vendor_name or report.name
+        # A vendor name the catalog translated is the vendor's name for the feature.
+        vendor = report.name or (report.feature if report.feature != key else None)
+        self.vendor_name = self.vendor_name or vendor
         # Two sources seeing the same feature see the same people and events: the larger count
         # is the better-informed one, a sum would count them twice.
         self.active_users = _max(self.active_users, report.active_users)
@@ -117,7 +119,7 @@ def tool_features(
         observed_by.append(source)
         for report in usage.features:
             key = feature_key(catalog, product, report.feature, report.name)
-            merged.setdefault(key, _Merged()).add(source, report)
+            merged.setdefault(key, _Merged()).add(source, report, key)
 
     base, basis = _base_entitlement(catalog, product, tool)
     addon_keys = [
