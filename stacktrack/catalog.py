@@ -1,4 +1,4 @@
-"""The built-in product catalog (SPEC §3): known martech products, their aliases and capabilities.
+"""The built-in product catalog: known martech products, their aliases and capabilities.
 
 The data lives in ``catalog.toml`` next to this module (package data). ``load_catalog()`` reads it
 once per process. The analysis uses it to give a configured tool its category and capabilities

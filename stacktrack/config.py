@@ -1,4 +1,4 @@
-"""Loads and validates the TOML configuration (SPEC §4) in two passes.
+"""Loads and validates the TOML configuration (docs/reference.md) in two passes.
 
 Pass one checks the file's shape (``config_models.ConfigFile``); pass two validates every source's
 table with its plugin's own settings model, after resolving ``{ env = "NAME" }`` references. Errors

@@ -1,4 +1,4 @@
-"""The configuration's shape (SPEC §4) as pydantic models; ``config.py`` loads and validates files.
+"""The configuration's shape (docs/reference.md) as pydantic models; ``config.py`` loads files.
 
 Every field has an attribute docstring: ``stacktrack config validate`` and the docs quote them.
 Sources are kept as raw tables here; the second validation pass turns each into its plugin's

@@ -1,11 +1,11 @@
-"""The plugin contract (SPEC §5): the only stacktrack module a plugin imports.
+"""The plugin contract (docs/architecture.md): the only stacktrack module a plugin imports.
 
 A plugin is a ``Plugin`` subclass registered under the entry-point group ``stacktrack.plugins``.
 The core validates its ``settings_model``, builds one ``httpx.AsyncClient`` for the source (base URL,
 auth from ``Plugin.auth``, timeouts, retries, rate limiting, redaction) and awaits ``collect``, which
 returns an ``Observation``. Plugins never build clients, never touch the database, never import the TUI.
 
-Vocabulary, as in SPEC §3: an *app* is one product as a source sees it. A vendor connector (HubSpot,
+Vocabulary: an *app* is one product as a source sees it. A vendor connector (HubSpot,
 Salesforce, Slack, ...) sees one app, its own: ``AppUsage.app is None``. A directory (Okta, Google
 Workspace) sees many, each named by its label there; the core matches labels to configured tools.
 """
@@ -109,7 +109,7 @@ class Account(_Model):
     id: str
     """The vendor's id for the account (or the e-mail when the vendor has no other)."""
     email: str | None = None
-    """Lowercased e-mail; users are merged across sources by it (SPEC §6)."""
+    """Lowercased e-mail; users are merged across sources by it (docs/methodology.md)."""
     name: str | None = None
     status: AccountStatus = AccountStatus.ACTIVE
     assigned: bool = True
@@ -174,7 +174,7 @@ class Integration(_Model):
     direction: Literal["in", "out", "both"] = "both"
     """Data flow relative to the observed app: ``in`` = the other app feeds it."""
     last_used: dt.datetime | None = None
-    """``None`` = unknown; an edge of unknown last use counts as live (SPEC §6)."""
+    """``None`` = unknown; an edge of unknown last use counts as live (docs/methodology.md)."""
     use_count: int | None = None
     active_users: int | None = None
     """Users seen using the other app through this connection (for shadow-IT listings)."""
@@ -219,7 +219,7 @@ class Observation(_Model):
 
 
 class PluginSettings(BaseModel):
-    """Settings every source takes (SPEC §4); plugins subclass to add their own keys."""
+    """Settings every source takes (docs/reference.md); plugins subclass to add their own keys."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -307,7 +307,7 @@ class Plugin(ABC):
 
     @classmethod
     def emulator(cls) -> Any:
-        """The plugin's vendor emulator class (SPEC §10), or ``None``."""
+        """The plugin's vendor emulator class (docs/sandbox.md), or ``None``."""
         return None
 
 

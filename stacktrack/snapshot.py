@@ -2,7 +2,7 @@
 
 Called by ``stacktrack snapshot``, the TUI's snapshot action and the sandbox demo. Each source gets its
 own client, time budget and error handling, so one failing source never affects another; each result is
-written in its own transaction as soon as it arrives. Exit status per SPEC §8: 0 all stored, 3 some
+written in its own transaction as soon as it arrives. Exit status: 0 all stored, 3 some
 failed, 4 all failed (75, another snapshot running, is raised as ``SnapshotLocked``).
 """
 
@@ -272,7 +272,7 @@ def _lookback_days(config: LoadedConfig, source: str) -> int:
 
 
 def _store_aggregates(config: LoadedConfig, store: Store, run_id: int, clock: dt.datetime) -> None:
-    """Per-run per-tool figures for trends and the overview (SPEC §11)."""
+    """Per-run per-tool figures for trends and the overview (docs/architecture.md)."""
     from stacktrack.analysis.analyze import analyze
     from stacktrack.catalog import load_catalog
 

@@ -1,4 +1,4 @@
-"""The SQLite store (SPEC §11): the only code that writes SQL.
+"""The SQLite store (docs/architecture.md): the only code that writes SQL.
 
 Opened with WAL and a busy timeout so the TUI can read while a snapshot writes; migrations run on
 every open. Each source's result is written in its own ``BEGIN IMMEDIATE`` transaction, so a crash
@@ -362,7 +362,7 @@ class Store:
     def _latest_run_id(self) -> int | None:
         """The latest run that stored data: at least one source succeeded in it.
 
-        A run in which every source failed stores nothing new, so it must not move T (SPEC §6):
+        A run in which every source failed stores nothing new, so it must not move T:
         otherwise a night of network trouble would age every user's activity and call every tool
         unused. The failures still show, as each source's latest status.
         """

@@ -1,4 +1,4 @@
-"""SPEC §4: every failure mode gets its own clear error, exit 2, no traceback, no echoed value."""
+"""Config errors: every failure mode gets its clear error, exit 2, no traceback, no echoed value."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CSV/JSON export (SPEC §8): columns, numbers, UTF-8/RFC 4180, formula injection, atomic writes."""
+"""CSV/JSON export: columns, numbers, UTF-8/RFC 4180, formula injection, atomic writes."""
 
 from __future__ import annotations
 

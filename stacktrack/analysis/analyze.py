@@ -1,10 +1,10 @@
 """The analysis: config + stored state -> figures, flags, integration graph, recommendations.
 
 ``analyze(config, state, catalog, rec_states)`` is pure: no I/O, no clock other than
-``state.as_of`` (T in SPEC §6), no formatting. The CLI's ``report``/``export`` and the TUI call it on
+``state.as_of`` (T), no formatting. The CLI's ``report``/``export`` and the TUI call it on
 what ``store.Store.current_state()`` returns; tests call it on hand-built states. The pieces live in
-``stacktrack.analysis``: ``matching`` (apps -> tools), ``figures`` (SPEC §6 per-tool numbers),
-``graph`` (integration edges), ``recommend`` (SPEC §7). docs/methodology.md explains every rule.
+``stacktrack.analysis``: ``matching`` (apps -> tools), ``figures`` (per-tool numbers),
+``graph`` (integration edges), ``recommend``. docs/methodology.md explains every rule.
 """
 
 from __future__ import annotations

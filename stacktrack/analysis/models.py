@@ -1,7 +1,7 @@
 """The results of the analysis: plain frozen dataclasses the CLI, the TUI and the exporters read.
 
 Built by ``stacktrack.analysis.analyze.analyze``; nothing here computes or formats. ``None`` always means
-"unknown" (SPEC §1: unknown is never shown as 0).
+"unknown" (docs/methodology.md: unknown is never shown as 0).
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ FLAGS = (
     "no_usage_data",
     "stale_integration",
 )
-"""Every flag a tool can carry (SPEC §8), in display order."""
+"""Every flag a tool can carry (docs/reference.md), in display order."""
 
 
 @dataclass(frozen=True, slots=True)
 class UserRow:
-    """One person's use of one tool, merged across the tool's sources (SPEC §6)."""
+    """One person's use of one tool, merged across the tool's sources (docs/methodology.md)."""
 
     key: str
     """Lowercased e-mail, else ``source:account_id``."""
@@ -159,7 +159,7 @@ class FeatureFigures:
 
 @dataclass(frozen=True, slots=True)
 class SourceStatusRow:
-    """How one of a tool's sources fared (SPEC §8 ``sources``)."""
+    """How one of a tool's sources fared (docs/reference.md, ``sources``)."""
 
     source: str
     plugin: str | None
@@ -184,7 +184,7 @@ class EdgeEvidence:
 
 @dataclass(frozen=True, slots=True)
 class Edge:
-    """An integration between two configured tools (SPEC §6)."""
+    """An integration between two configured tools (docs/methodology.md)."""
 
     a: str
     """Tool id; for a one-way flow, data goes from ``a`` to ``b``."""
@@ -230,7 +230,7 @@ class UnmatchedApp:
 
 @dataclass(frozen=True)
 class ToolFigures:
-    """The SPEC §6 figures of one tool, plus what the detail screen shows."""
+    """The figures of one tool (docs/methodology.md), plus what the detail screen shows."""
 
     id: str
     name: str
@@ -303,7 +303,7 @@ class ToolFigures:
 
 @dataclass(frozen=True)
 class Recommendation:
-    """One SPEC §7 recommendation."""
+    """One recommendation (docs/methodology.md)."""
 
     id: str
     action: Action

@@ -1,4 +1,4 @@
-"""CSV and JSON writers for ``stacktrack export`` (SPEC §8). They write; they never compute.
+"""CSV and JSON writers for ``stacktrack export`` (docs/reference.md); they never compute.
 
 CSV files are UTF-8 with a header row and RFC 4180 quoting (``\\r\\n`` line ends). Every text cell is
 neutralised against spreadsheet formula injection: a cell that starts with ``=``, ``+``, ``-``,
@@ -6,7 +6,7 @@ neutralised against spreadsheet formula injection: a cell that starts with ``=``
 names from vendor data, and both can be hostile. Numbers are written as numbers; unknown is an empty
 cell.
 
-Recommendations CSV columns (SPEC §8, in order): ``id, action, tool_id, tool_name, target_tool_id,
+Recommendations CSV columns (in order): ``id, action, tool_id, tool_name, target_tool_id,
 target_tool_name, annual_savings, currency, confidence, deadline, status, reason, evidence``
 (``evidence`` is a compact JSON object).
 
@@ -113,7 +113,7 @@ def recommendation_rows(
     tools: Mapping[str, ToolFigures] | Iterable[ToolFigures],
     currency: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The recommendations as dicts with the SPEC §8 columns (values not yet neutralised)."""
+    """The recommendations as dicts with the CSV columns (values not yet neutralised)."""
     by_id = _tool_map(tools)
     rows = []
     for rec in recs:

@@ -1,6 +1,6 @@
-"""``stacktrack report --json``: the SPEC §8 ``stacktrack.report/1`` object built from an ``Analysis``.
+"""``stacktrack report --json``: the ``stacktrack.report/1`` object built from an ``Analysis``.
 
-Field names and order are the public contract (SPEC §8); unknown values are ``null``, dates and
+Field names and order are the public contract (docs/reference.md); unknown is ``null``, dates and
 times are ISO 8601. The CLI serialises the returned dict with ``json.dumps``; nothing here prints.
 """
 
@@ -37,7 +37,7 @@ def _num(value: float | None, digits: int = 2) -> float | None:
 
 
 def tool_dict(tool: ToolFigures) -> dict[str, Any]:
-    """One tool, with exactly the SPEC §8 fields in order."""
+    """One tool, with exactly the documented fields (docs/reference.md) in order."""
     return {
         "id": tool.id,
         "name": tool.name,
@@ -116,7 +116,7 @@ def addon_dict(addon: AddonFigures) -> dict[str, Any]:
 
 
 def recommendation_dict(rec: Recommendation, tools: dict[str, ToolFigures]) -> dict[str, Any]:
-    """A recommendation with the same fields, in the same order, as the CSV export (SPEC §8)."""
+    """A recommendation with the same fields, in the same order, as the CSV export."""
     tool = tools.get(rec.tool_id)
     target = tools.get(rec.target_tool_id) if rec.target_tool_id else None
     return {
@@ -139,7 +139,7 @@ def recommendation_dict(rec: Recommendation, tools: dict[str, ToolFigures]) -> d
 def build_report(
     analysis: Analysis, *, run_id: int | None, generated_at: dt.datetime
 ) -> dict[str, Any]:
-    """The ``stacktrack.report/1`` object (SPEC §8)."""
+    """The ``stacktrack.report/1`` object (docs/reference.md)."""
     tools = analysis.tools_by_id()
     return {
         "schema": SCHEMA,

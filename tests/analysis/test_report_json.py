@@ -1,4 +1,4 @@
-"""``report --json``: the SPEC §8 ``stacktrack.report/1`` shape, field names and order."""
+"""``report --json``: the ``stacktrack.report/1`` shape, field names and order."""
 
 from __future__ import annotations
 
