@@ -38,6 +38,7 @@ from stacktrack.paging import parse_time
 from stacktrack.testing import Emulator, ToolSpec, WorldView, json_response
 
 _TOKEN = re.compile(r"^/([^/]+)/oauth2/v2\.0/token$")
+_MEMBERS = re.compile(r"^/v1\.0/groups/([^/]+)/transitiveMembers$")
 _ASSIGNED = re.compile(r"^/v1\.0/servicePrincipals/([^/]+)/appRoleAssignedTo$")
 _REPORT = re.compile(r"^/v1\.0/(?:copilot/)?reports/(\w+)\(period='D(\d+)'\)$")
 _DOWNLOAD = re.compile(r"^/_reports/download/([\w-]+)\.csv$")
@@ -129,6 +130,8 @@ class MicrosoftGraphData:
     service_principals: list[dict[str, Any]] = field(default_factory=list)
     app_role_assignments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Service principal id -> ``appRoleAssignedTo`` items."""
+    groups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Group id -> ``transitiveMembers`` items (directory objects with ``@odata.type``)."""
     sign_ins: list[dict[str, Any]] = field(default_factory=list)
     grants: list[dict[str, Any]] = field(default_factory=list)
     office365_active_users: list[dict[str, Any]] = field(default_factory=list)
@@ -253,6 +256,13 @@ class MicrosoftGraphEmulator(Emulator[MicrosoftGraphData]):
                     404, "Request_ResourceNotFound", f"Resource '{match.group(1)}' does not exist."
                 )
             return self._page(request, self.data.app_role_assignments.get(match.group(1), []), 999)
+        match = _MEMBERS.match(path)
+        if match:
+            if match.group(1) not in self.data.groups:
+                return _graph_error(
+                    404, "Request_ResourceNotFound", f"Resource '{match.group(1)}' does not exist."
+                )
+            return self._page(request, self.data.groups[match.group(1)], 999)
         if path == "/v1.0/auditLogs/signIns":
             return self._sign_ins(request)
         if path == "/v1.0/oauth2PermissionGrants":

@@ -15,7 +15,7 @@ licence. Endpoints, permissions and limits are in docs/plugins/microsoft_graph.m
 * one app per enterprise app (a non-Microsoft ``servicePrincipal``) with user assignments
   (``appRoleAssignedTo``) or successful sign-ins (``auditLogs/signIns``, grouped by app) in the
   window. Sign-in logs are kept 7 days (Free) or 30 days (P1/P2): the plugin never asks past that
-  and states the horizon. Group assignments are not expanded (noted).
+  and states the horizon. Assigned groups are expanded to their users (``transitiveMembers``).
 * integrations of the suite pools from ``oauth2PermissionGrants``: which third-party apps hold
   delegated access to the tenant's data.
 * features of the suite pools (per-product last activity, Teams chats/calls/meetings, the Copilot
@@ -161,6 +161,11 @@ SERVICE_PRINCIPALS = Call(
 )
 ASSIGNMENTS = Call(
     "appRoleAssignedTo", "Application.Read.All", "enterprise-app assignments not observed"
+)
+GROUP_MEMBERS = Call(
+    "groups/transitiveMembers",
+    "GroupMember.Read.All",
+    "members of groups assigned to enterprise apps count only once they sign in",
 )
 SIGN_INS = Call("auditLogs/signIns", "AuditLog.Read.All", "SSO activity per app unknown")
 GRANTS = Call(
@@ -318,10 +323,24 @@ class MicrosoftGraphPlugin(Plugin):
             else _none(),
         )
         assignments: dict[str, list[AppRoleAssignment]] | None = None
+        members: dict[str, set[str]] | None = None
         if principals is not None:
             assignments = await self._optional(
                 self._assignments(client, ctx, principals), notes, ASSIGNMENTS
             )
+        if assignments:
+            groups = sorted(
+                {
+                    a.principalId
+                    for items in assignments.values()
+                    for a in items
+                    if a.principalType == "Group" and a.principalId
+                }
+            )
+            if groups:
+                members = await self._optional(
+                    self._group_members(client, ctx, groups), notes, GROUP_MEMBERS
+                )
         builder = _Builder(
             plugin=self,
             ctx=ctx,
@@ -334,7 +353,7 @@ class MicrosoftGraphPlugin(Plugin):
         )
         builder.read_reports(report_settings, office, teams, copilot)
         apps = builder.licence_pools(grants, principals)
-        apps += builder.enterprise_apps(principals, assignments, sign_ins)
+        apps += builder.enterprise_apps(principals, assignments, members, sign_ins)
         return Observation(apps=apps, notes=notes)
 
     # -- the listings ----------------------------------------------------------------------
@@ -403,6 +422,27 @@ class MicrosoftGraphPlugin(Plugin):
         found = await gather_first_error(*(one(sp) for sp in wanted))
         ctx.progress(f"assignments of {len(wanted)} enterprise apps read")
         return {sp.id: items for sp, items in zip(wanted, found, strict=True)}
+
+    async def _group_members(
+        self, client: httpx.AsyncClient, ctx: CollectContext, groups: list[str]
+    ) -> dict[str, set[str]]:
+        """Group id -> ids of the users in it, nested groups included (``transitiveMembers``)."""
+
+        async def one(group: str) -> set[str]:
+            path = f"/v1.0/groups/{quote(group, safe='')}/transitiveMembers"
+            params = {"$select": "id", "$top": self.settings.page_size}
+            found = set()
+            async for item in self._items(client, path, params, GROUP_MEMBERS):
+                kind = item.get("@odata.type")
+                member = item.get("id")
+                # Users only: nested groups are already flattened, devices and apps hold no seat.
+                if isinstance(member, str) and kind in (None, "#microsoft.graph.user"):
+                    found.add(member)
+            return found
+
+        found = await gather_first_error(*(one(group) for group in groups))
+        ctx.progress(f"members of {len(groups)} assigned groups read")
+        return dict(zip(groups, found, strict=True))
 
     async def _sign_ins(
         self, client: httpx.AsyncClient, ctx: CollectContext, retention: int
@@ -967,6 +1007,7 @@ class _Builder:
         self,
         principals: list[ServicePrincipal] | None,
         assignments: dict[str, list[AppRoleAssignment]] | None,
+        members: dict[str, set[str]] | None,
         sign_ins: tuple[list[SignIn], int] | None,
     ) -> list[AppUsage]:
         if principals is None and sign_ins is None:
@@ -1005,18 +1046,22 @@ class _Builder:
             logins = latest.pop(sp.id, {})
             if not assigned and not groups and not logins:
                 continue  # neither assigned nor used: no evidence of the app in this company
-            if groups:
+            holders = {a.principalId for a in assigned if a.principalId}
+            for group in groups:
+                if members is not None and group.principalId in members:
+                    holders |= members[group.principalId] & self.by_id.keys()
+            if groups and members is None:
                 self.notes.append(
                     f"{sp.displayName or sp.appId}: {len(groups)} group assignments not expanded "
                     "(members count once they sign in)"
                 )
-            open_app = sp.appRoleAssignmentRequired is False and not assigned
+            open_app = sp.appRoleAssignmentRequired is False and not holders
             apps.append(
                 self._app(
                     sp.displayName or sp.appDisplayName or sp.appId or sp.id,
                     sp.appId,
                     _aliases(sp),
-                    {a.principalId for a in assigned if a.principalId},
+                    holders,
                     logins,
                     days,
                     assignments is not None,

@@ -9,7 +9,8 @@ size (2). With ``NOW`` as the run clock and the default 90-day lookback (report 
   last success 40 days ago, a failed attempt yesterday, never used Copilot), carol (E3, never signed
   in), dave (E3, blocked), erin (E3 + Copilot + Power BI, used Copilot yesterday: after the report's
   refresh date, so not in it yet), frank (a guest with Power BI), grace (no licence);
-* enterprise apps: Salesforce (assignment required; alice, bob, carol and a group assigned), HubSpot
+* enterprise apps: Salesforce (assignment required; alice, bob, carol and the Marketing group: carol,
+  erin, blocked dave, a nested group, a device), HubSpot
   (no assignment required, nobody assigned, alice and erin sign in), Miro (erin signs in), Canva
   (nothing: not reported), Zapier (an OAuth client only), Microsoft Teams (first-party: skipped), a
   disabled app and a managed identity (skipped);
@@ -66,6 +67,11 @@ SP: dict[str, str] = {
     )
 }
 APP_ID: dict[str, str] = {key: value.replace("5151", "a99a") for key, value in SP.items()}
+
+
+MARKETING = "99999999-0000-4000-8000-00000marketing"
+"""A group assigned to Salesforce: carol (also assigned directly), erin, dave (blocked), a nested
+group and a device (the listing is transitive: only its users hold seats)."""
 
 
 def ago(days: float) -> dt.datetime:
@@ -307,9 +313,24 @@ def sample_data() -> MicrosoftGraphData:
             assignment("salesforce", USERS["alice"]),
             assignment("salesforce", USERS["bob"]),
             assignment("salesforce", USERS["carol"]),
-            assignment("salesforce", "99999999-group-4000-8000-marketing000", "Group", "Marketing"),
+            assignment("salesforce", MARKETING, "Group", "Marketing"),
         ],
         SP["legacy"]: [assignment("legacy", USERS["alice"])],
+    }
+    groups = {
+        MARKETING: [
+            {"@odata.type": "#microsoft.graph.user", "id": USERS["carol"]},
+            {
+                "@odata.type": "#microsoft.graph.group",
+                "id": "88888888-0000-4000-8000-0000000nested",
+            },
+            {"@odata.type": "#microsoft.graph.user", "id": USERS["erin"]},
+            {
+                "@odata.type": "#microsoft.graph.device",
+                "id": "77777777-0000-4000-8000-00000000laptop",
+            },
+            {"@odata.type": "#microsoft.graph.user", "id": USERS["dave"]},
+        ]
     }
     sign_ins = [
         sign_in("alice", "salesforce", "Salesforce", ago(2)),
@@ -360,6 +381,7 @@ def sample_data() -> MicrosoftGraphData:
         users=users,
         service_principals=principals,
         app_role_assignments=assignments,
+        groups=groups,
         sign_ins=sign_ins,
         grants=grants,
         office365_active_users=office,
@@ -410,6 +432,13 @@ def expected_assigned(data: MicrosoftGraphData) -> dict[str | None, set[str]]:
             for a in data.app_role_assignments.get(sp["id"], [])
             if a["principalType"] == "User"
         }
+        for a in data.app_role_assignments.get(sp["id"], []):
+            if a["principalType"] == "Group":
+                users |= {
+                    m["id"]
+                    for m in data.groups.get(a["principalId"], [])
+                    if m["@odata.type"] == "#microsoft.graph.user"
+                }
         groups = [
             a for a in data.app_role_assignments.get(sp["id"], []) if a["principalType"] == "Group"
         ]

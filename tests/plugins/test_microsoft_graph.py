@@ -6,7 +6,8 @@ Microsoft_365_Copilot (5 bought; alice, bob, erin), POWER_BI_PRO (5 bought, 2 su
 the guest). Last successful sign-ins: alice 1 d, bob 40 d (a failed attempt 1 d ago), carol never,
 dave 100 d, erin 3 d. Copilot: alice 5 d (Word 5 d, Chat 12 d), bob never, erin 1 d (after the
 refresh date, so not in the report).
-Enterprise apps: Salesforce (assigned alice, bob, carol + a group; SSO alice 2 d, bob only a failure
+Enterprise apps: Salesforce (assigned alice, bob, carol + the Marketing group: carol, erin, dave
+blocked; SSO alice 2 d, bob only a failure
 and one 40 d ago — past the 30-day retention —, grace 4 d unassigned), HubSpot (no assignment
 required: alice 5 d, erin 6 d), Miro (erin 1 d), Old Webinar Tool (no service principal: alice 9 d).
 """
@@ -185,7 +186,25 @@ async def test_enterprise_apps_assignments_and_sso_within_retention() -> None:
     hubspot = _by_id(_app(observation, "HubSpot"))
     assert set(hubspot) == {U["alice"], U["erin"]}  # carol's sign-in is after the run clock
     assert all(account.assigned for account in hubspot.values())  # no assignment required
-    assert any("Salesforce: 1 group assignments not expanded" in n for n in observation.notes)
+    # the Marketing group's users are holders: erin (and carol, also direct); dave is blocked; the
+    # nested group and the device are no one
+    assert salesforce[U["erin"]].assigned and salesforce[U["erin"]].last_active is None
+    assert salesforce[U["dave"]].status is AccountStatus.DEACTIVATED
+    assert not salesforce[U["dave"]].assigned
+    assert set(salesforce) == {U[k] for k in ("alice", "bob", "carol", "dave", "erin", "grace")}
+    assert not any("group assignments" in n for n in observation.notes)
+
+
+async def test_without_group_member_permission_groups_are_a_note() -> None:
+    data = testkit.sample_data()
+    data.denied = {"/v1.0/groups"}
+    observation = await _collect(_emulator(data).transport())
+    salesforce = _by_id(_app(observation, "Salesforce"))
+    assert U["erin"] not in salesforce
+    notes = " | ".join(observation.notes)
+    assert "groups/transitiveMembers refused (Authorization_RequestDenied)" in notes
+    assert "GroupMember.Read.All" in notes
+    assert "Salesforce: 1 group assignments not expanded" in notes
 
 
 @pytest.mark.parametrize(
@@ -225,7 +244,8 @@ async def test_free_tenant_degrades_to_usage_reports_with_notes() -> None:
     # enterprise apps keep their assignments; their activity is unknown
     salesforce = _app(observation, "Salesforce")
     assert not salesforce.activity_known
-    assert {a.id for a in salesforce.accounts or ()} == {U["alice"], U["bob"], U["carol"]}
+    expected = {U[key] for key in ("alice", "bob", "carol", "dave", "erin")}  # with the group
+    assert {a.id for a in salesforce.accounts or ()} == expected
 
 
 # -- reports: the 302 and concealed names ------------------------------------------------------
