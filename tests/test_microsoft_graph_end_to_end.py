@@ -94,6 +94,36 @@ sources = []
 """
 
 
+ADDON_CONFIG = """\
+[stacktrack]
+currency = "USD"
+
+[sources.entra]
+plugin = "microsoft_graph"
+base_url = "{base}"
+authority_url = "{base}"
+tenant = "{tenant}"
+client_id = "{client}"
+client_secret = {{ env = "E2E_ENTRA_SECRET" }}
+copilot_pool = false
+
+[[tools]]
+id = "m365"
+name = "Microsoft 365 E3"
+product = "microsoft_365_e3"
+sources = ["entra"]
+[tools.contract]
+annual_cost = 4320
+pricing = "per_seat"
+features = ["mail", "file-storage", "sites", "team-chat", "calls", "video-meetings"]
+[[tools.contract.addons]]
+feature = "ai-assistant"
+annual_cost = 1800
+"""
+"""Copilot modelled as an add-on of the suite: its seats, holders and use come from the suite's
+``ai-assistant`` feature (5 bought, 3 held among E3 users, alice used it: 1 / 5 = 0.2)."""
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     stamina.set_testing(True, attempts=3)
@@ -110,21 +140,34 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         mp.setenv("E2E_ENTRA_SECRET", SECRET)
         config, db = tmp / "stacktrack.toml", tmp / "stacktrack.db"
         runner = CliRunner()
+        addon_config, addon_db = tmp / "addon.toml", tmp / "addon.db"
         with LoopbackServer({"microsoft_graph": emulator}) as server:
             config.write_text(_config(server.url))
             snap = runner.invoke(
                 main, ["--config", str(config), "--db", str(db), "snapshot", "--json"]
             )
             served = list(server.requests)
+            addon_config.write_text(
+                ADDON_CONFIG.format(
+                    base=f"{server.url}/microsoft_graph", tenant=kit.TENANT, client=kit.CLIENT_ID
+                )
+            )
+            addon_args = ["--config", str(addon_config), "--db", str(addon_db)]
+            addon_snap = runner.invoke(main, [*addon_args, "snapshot", "--json"])
         args = ["--config", str(config), "--db", str(db)]
         report = runner.invoke(main, [*args, "report", "--json"])
         export = runner.invoke(main, [*args, "export", "tools"])
+        addon_report = runner.invoke(main, [*addon_args, "report", "--json"])
+        addon_export = runner.invoke(main, [*addon_args, "export", "tools"])
         return {
             "snapshot": snap,
             "report": report,
             "export": export,
             "served": served,
             "emulator": emulator,
+            "addon_snapshot": addon_snap,
+            "addon_report": addon_report,
+            "addon_export": addon_export,
             "config": config,
             "db": db,
         }
@@ -153,8 +196,8 @@ def test_snapshot_went_over_loopback_with_the_token_endpoint_and_the_302(
     assert summary["status"] == "ok"
     paths = [path for _mount, path in world["served"]]
     assert sum("/oauth2/v2.0/token" in p for p in paths) == 1  # one token for the whole run
-    downloads = world["emulator"].download_requests
-    assert len(downloads) == 2 and all(auth is None for _host, auth in downloads)
+    downloads = world["emulator"].download_requests  # two CSVs per snapshot, two snapshots
+    assert len(downloads) == 4 and all(auth is None for _host, auth in downloads)
     assert any(p.startswith("GET /microsoft_graph/_reports/download/") for p in paths)
 
 
@@ -209,3 +252,24 @@ def test_export_tools_carries_the_same_figures(
         assert rows[tool_id]["active_users"] == str(tools[tool_id]["active_users"])
         assert rows[tool_id]["seats_assigned"] == str(tools[tool_id]["seats_assigned"])
     assert rows["copilot"]["seats_purchased"] == "5"
+
+
+def test_copilot_as_an_add_on_of_the_suite(world: dict[str, Any]) -> None:
+    assert world["addon_snapshot"].exit_code == 0, world["addon_snapshot"].output
+    assert world["addon_report"].exit_code == 0, world["addon_report"].output
+    document = json.loads(world["addon_report"].output)
+    m365 = {tool["id"]: tool for tool in document["tools"]}["m365"]
+    (addon,) = m365["addons"]
+    assert addon["feature"] == "ai-assistant"
+    assert (addon["seats_purchased"], addon["seats_assigned"], addon["active_users"]) == (5, 3, 1)
+    assert addon["utilization"] == pytest.approx(0.2)
+    assert addon["source"] == "entra"
+    # the pool is the suite's add-on, not a tool nor an unmatched app of its own
+    assert "Microsoft_365_Copilot" not in {row["app"] for row in document["unmatched_apps"]}
+    # entitled suite features: mail (bob 20 d, erin 3 d), team-chat, calls, video-meetings (alice,
+    # bob) used; file-storage (erin's OneDrive 100 d ago) and sites (alice's SharePoint 40 d ago) not
+    # used in the 30-day window; plus the add-on, used: 5 of 7 measured
+    used = {row["key"] for row in m365["features"] if row["used"]}
+    assert used == {"mail", "team-chat", "calls", "video-meetings", "ai-assistant"}
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(world["addon_export"].output))}
+    assert rows["m365"]["features_used"] == "5 / 7"

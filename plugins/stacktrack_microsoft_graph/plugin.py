@@ -92,6 +92,9 @@ PREMIUM_PLANS = frozenset({"AAD_PREMIUM", "AAD_PREMIUM_P2"})
 SUITE_PLANS = frozenset({"EXCHANGE_S_ENTERPRISE", "EXCHANGE_S_STANDARD", "EXCHANGE_S_DESKLESS"})
 """A SKU carrying one of these Exchange Online plans is a Microsoft 365 / Office 365 suite."""
 REPORT_PERIODS = (7, 30, 90, 180)
+FEATURE_WINDOW_DAYS = 30
+"""Feature figures cover 30 days: the default active window and Microsoft's own D30 period (the
+Teams counts are the D30 report's totals)."""
 
 NON_PREMIUM = "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
 DENIED = "Authorization_RequestDenied"
@@ -102,8 +105,9 @@ SP_FIELDS = (
     "appOwnerOrganizationId,appRoleAssignmentRequired,homepage,tags"
 )
 
-# Keys are the catalog's feature vocabulary where one fits (docs/methodology.md), else the vendor's
-# own name. Office 365 active-user detail: report product -> (feature, display name). Teams is read
+# The usage reports list every licensed user, so their features count every user's use
+# (``every_user``), concealed names or not. Keys are the catalog's feature vocabulary where one fits
+# (docs/methodology.md), else the vendor's own name. Office 365 active-user detail: report product -> (feature, display name). Teams is read
 # from its own, finer report (chats, calls, meetings) instead of this one's last-activity column.
 OFFICE_PRODUCTS: dict[str, tuple[str, str]] = {
     "Exchange": ("mail", "Exchange Online"),
@@ -303,7 +307,8 @@ class MicrosoftGraphPlugin(Plugin):
             self._optional(
                 self._report(
                     client,
-                    f"/v1.0/reports/getTeamsUserActivityUserDetail(period='D{period}')",
+                    "/v1.0/reports/getTeamsUserActivityUserDetail"
+                    f"(period='D{FEATURE_WINDOW_DAYS}')",
                     TEAMS_REPORT,
                 ),
                 notes,
@@ -606,7 +611,8 @@ class _Builder:
         self.retention = retention
         self.period = period
         self.now = ctx.now.astimezone(dt.UTC)
-        self.cutoff = self.now - dt.timedelta(days=period)
+        self.cutoff = self.now - dt.timedelta(days=FEATURE_WINDOW_DAYS)
+        """Features count the users active in the last 30 days (last use is reported as a date)."""
         self.concealed = False
         self.office: list[dict[str, Any]] | None = None
         self.teams: list[dict[str, Any]] | None = None
@@ -854,7 +860,8 @@ class _Builder:
                     name=name,
                     active_users=len(recent),
                     last_used=max(seen) if seen else None,
-                    window_days=self.period,
+                    window_days=FEATURE_WINDOW_DAYS,
+                    every_user=True,
                     users=users,
                 )
             )
@@ -886,7 +893,8 @@ class _Builder:
                     name=name,
                     active_users=active,
                     events=events,
-                    window_days=self.period,
+                    window_days=FEATURE_WINDOW_DAYS,
+                    every_user=True,
                     users=None if self.concealed else sorted(users),
                 )
             )
@@ -933,7 +941,8 @@ class _Builder:
             name=COPILOT_FEATURE[1],
             active_users=len(recent),
             last_used=max(seen) if seen else None,
-            window_days=self.period,
+            window_days=FEATURE_WINDOW_DAYS,
+            every_user=True,
             # The pool's purchased units belong to this suite only when it is the only suite.
             seats_purchased=purchased if suite_count == 1 else None,
             seats_assigned=None if self.concealed and suite_count != 1 else len(mine),
@@ -962,7 +971,8 @@ class _Builder:
                     name=name,
                     active_users=len(recent),
                     last_used=max(seen) if seen else None,
-                    window_days=self.period,
+                    window_days=FEATURE_WINDOW_DAYS,
+                    every_user=True,
                     users=None
                     if self.concealed
                     else sorted((row.userPrincipalName or "").lower() for row, _d in recent),

@@ -138,7 +138,7 @@ async def test_copilot_add_on_is_a_feature_of_the_suite_with_its_own_seats() -> 
     # 5 bought; alice, bob, erin hold both E3 and Copilot; only alice used it in the period
     assert (addon.seats_purchased, addon.seats_assigned) == (5, 3)
     assert addon.active_users == 1 and addon.users == ["alice@contoso.example"]
-    assert addon.last_used == _day(5) and addon.window_days == 90
+    assert addon.last_used == _day(5) and addon.window_days == 30
 
 
 async def test_suite_features_from_the_usage_reports() -> None:
