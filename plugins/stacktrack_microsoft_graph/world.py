@@ -47,7 +47,14 @@ SUITE = ToolSpec(
     "Microsoft 365 E3",
     "microsoft_365_e3",
     "Leadership",
-    ContractSpec(181_440, start=1100, renewal=200, notice_days=30, seats=420),
+    ContractSpec(
+        181_440,
+        start=1100,
+        renewal=200,
+        notice_days=30,
+        seats=420,
+        features=("mail", "file-storage", "sites", "team-chat", "calls", "video-meetings"),
+    ),
     {"*": 1.0},
     mix=CORE,
     standalone="the company's own mail, documents and meetings",
@@ -85,6 +92,12 @@ def _iso(when: dt.datetime | None) -> str | None:
 
 def _day(when: dt.datetime | None) -> str:
     return when.date().isoformat() if when else ""
+
+
+def _reported(when: dt.datetime | None, refresh: dt.datetime) -> dt.datetime | None:
+    """A last activity as the report knows it: the reports run to their refresh date, so someone
+    active since was (we assume) last seen by them on that date."""
+    return min(when, refresh) if when else None
 
 
 def _minus(when: dt.datetime | None, days: int) -> dt.datetime | None:
@@ -234,6 +247,7 @@ def _copilot_row(person: Employee, last: dt.datetime | None) -> dict[str, Any]:
 
 def world_data(view: WorldView) -> MicrosoftGraphData:
     now = view.instant
+    refresh = now - dt.timedelta(days=MicrosoftGraphData.report_lag_days)
     suite = _holders(view, SUITE.id)
     copilot = _holders(view, COPILOT.id)
     skus = []
@@ -259,10 +273,11 @@ def world_data(view: WorldView) -> MicrosoftGraphData:
         users.append(_user(view, person, licences))
         last = None if person.never_logs_in else view.last_login(person)
         if person.key in suite:
-            office.append(_office_row(person, last))
-            teams.append(_teams_row(person, last, now))
+            office.append(_office_row(person, _reported(last, refresh)))
+            teams.append(_teams_row(person, _reported(last, refresh), now))
         if person.key in copilot:
-            copilot_rows.append(_copilot_row(person, copilot[person.key].last_active))
+            used = _reported(copilot[person.key].last_active, refresh)
+            copilot_rows.append(_copilot_row(person, used))
     principals: list[dict[str, Any]] = []
     assignments: dict[str, list[dict[str, Any]]] = {}
     sign_ins: list[tuple[dt.datetime, str, dict[str, Any]]] = []
