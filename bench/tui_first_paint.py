@@ -31,7 +31,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WIDE_LABELS = ("Tool", "Verdict", "At stake", "Utilization", "active", "Annual cost",
+WIDE_LABELS = ("Tool", "Verdict", "At stake", "Utilization", "active", "Features", "Annual cost",
                "Integration", "Owner", "Notice by", "Data")  # fmt: skip
 NARROW_LABELS = ("Tool", "Verdict", "Stake", "Util.", "active", "Notice")
 NAME_WIDTH = 20

@@ -218,3 +218,29 @@ async def test_overview_screen_is_the_home(app_factory: Any) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await started(app, pilot)
         assert isinstance(app.screen, OverviewScreen)
+
+
+async def test_header_shows_stack_wide_capability_utilization(demo: Demo) -> None:
+    import dataclasses
+
+    from stacktrack.tui.data import default_analyzer
+
+    def analyzer(config: Any, state: Any, decisions: Any) -> Any:
+        analysis = default_analyzer(config, state, decisions)
+        totals = dataclasses.replace(
+            analysis.totals,
+            capability_utilization=0.25,
+            features_used=3,
+            features_measured=12,
+            tools_measured=2,
+        )
+        return dataclasses.replace(analysis, totals=totals)
+
+    app = make_app(demo.config(), demo.db_path, clock=lambda: CLOCK, analyzer=analyzer)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        header = app.screen.query_one("#totals", Static).content.plain
+        assert "Capability utilization 25%" in header
+        assert "3 of 12 paid features used; 2 of" in header
+        labels = [str(c.label) for c in app.screen.query_one("#tools", DataTable).columns.values()]
+        assert "Features" in labels

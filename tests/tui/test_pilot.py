@@ -61,7 +61,7 @@ async def test_overview_sorts_on_raw_values(app_factory: Any) -> None:
         assert cpau[-1] is None or all(c is not None for c in cpau)
 
         await pilot.press("o")  # next column after cpau
-        assert screen.sort_key == "cost"
+        assert screen.sort_key == "features"
 
 
 async def test_overview_filters_as_you_type_and_quick_filters(app_factory: Any) -> None:

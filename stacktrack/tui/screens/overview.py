@@ -21,13 +21,16 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Static
 
 from stacktrack.analysis.models import ToolFigures
+from stacktrack.report.json_report import features_fraction
 from stacktrack.tui.data import Overview
 from stacktrack.tui.screens.base import AreaScreen
 from stacktrack.tui.widgets import cells
 from stacktrack.tui.widgets.table import Cell, Table, fill
 
 WIDE = 120
-"""Terminals at least this wide get every column."""
+"""Terminals at least this wide get the wide columns."""
+WIDEST = 180
+"""...and at least this wide the owner too (it is in the tool detail and the filter anyway)."""
 NAME_WIDTH = 20
 """Tool names are cut to this on narrow terminals so the decision columns fit in 80 columns."""
 RENEWING_DAYS = 90
@@ -39,6 +42,7 @@ class Column:
     label: str
     raw: Callable[[ToolFigures, Overview], Any]
     wide_only: bool = False
+    widest_only: bool = False
 
 
 COLUMNS = (
@@ -47,9 +51,10 @@ COLUMNS = (
     Column("stake", "At stake", lambda t, o: o.money_at_stake(t.id)),
     Column("utilization", "Utilization", lambda t, o: t.utilization),
     Column("cpau", "$/active", lambda t, o: t.cost_per_active_user),
+    Column("features", "Features", lambda t, o: t.capability_utilization, wide_only=True),
     Column("cost", "Annual cost", lambda t, o: t.annual_cost, wide_only=True),
     Column("integration", "Integration", lambda t, o: t.integration_status, wide_only=True),
-    Column("owner", "Owner", lambda t, o: (t.owner or "").lower() or None, wide_only=True),
+    Column("owner", "Owner", lambda t, o: (t.owner or "").lower() or None, widest_only=True),
     Column("notice", "Notice by", lambda t, o: t.notice_deadline),
     Column("freshness", "Data", lambda t, o: o.stale_days(t.id), wide_only=True),
 )
@@ -62,8 +67,8 @@ QUICK = {
 QUICK_KEYS = (("p", "pilot_theatre", "pilot"), ("w", "renewing", "renewing"),
               ("n", "no_usage_data", "no usage"))  # fmt: skip
 DATA_LEGEND = (
-    "Data: current = latest run · Nd old = oldest source data is N days old · "
-    "⚠ = a source failed (last good data shown) · no data = a source never succeeded"
+    "Features: paid used/measured · Data: current = latest run · Nd old = source data N days "
+    "old · ⚠ = a source failed, last good data shown · no data = none yet"
 )
 
 
@@ -123,6 +128,7 @@ class OverviewScreen(AreaScreen):
         self.filter_text = ""
         self.shown_rows: list[ToolFigures] = []
         self._wide: bool | None = None
+        self._layout: tuple[bool, bool] | None = None
 
     def body(self) -> ComposeResult:
         yield Static(id="totals")
@@ -139,7 +145,7 @@ class OverviewScreen(AreaScreen):
         self._render_quick()
 
     def on_resize(self) -> None:
-        if self.stack_app.overview is not None and self._wide != (self.size.width >= WIDE):
+        if self.stack_app.overview is not None and self._layout != self._layout_for_width():
             self.refill()
 
     def show(self, overview: Overview) -> None:
@@ -165,6 +171,17 @@ class OverviewScreen(AreaScreen):
         text.append(f"{totals.tools_flagged} of {totals.tools}", style="bold")
         if totals.tools_without_cost:
             text.append(f"   ({totals.tools_without_cost} without a cost)", style="dim")
+        text.append("\nCapability utilization ", style="dim")
+        if totals.capability_utilization is None:
+            text.append("unknown", style="dim italic")
+            text.append(" (no paid feature is measured)", style="dim")
+        else:
+            text.append(f"{totals.capability_utilization:.0%}", style="bold")
+            text.append(
+                f" ({totals.features_used} of {totals.features_measured} paid features used; "
+                f"{totals.tools_measured} of {totals.tools} tools measured)",
+                style="dim",
+            )
         return text
 
     def _render_quick(self) -> None:
@@ -175,9 +192,15 @@ class OverviewScreen(AreaScreen):
             text.append(f"{'✓' if on_ else ' '}{label} ", style="bold" if on_ else "dim")
         self.query_one("#quick", Static).update(text)
 
+    def _layout_for_width(self) -> tuple[bool, bool]:
+        return self.size.width >= WIDE, self.size.width >= WIDEST
+
     def columns(self) -> list[Column]:
-        wide = self.size.width >= WIDE
-        return [c for c in COLUMNS if wide or not c.wide_only]
+        width = self.size.width
+        return [
+            c for c in COLUMNS
+            if (width >= WIDE or not c.wide_only) and (width >= WIDEST or not c.widest_only)
+        ]  # fmt: skip
 
     def refill(self) -> None:
         overview = self.stack_app.overview
@@ -192,6 +215,7 @@ class OverviewScreen(AreaScreen):
         table.display = True
         columns = self.columns()
         self._wide = self.size.width >= WIDE
+        self._layout = self._layout_for_width()
         legend.display = self._wide
         today = self.today()
         rows = [
@@ -247,6 +271,7 @@ class OverviewScreen(AreaScreen):
                 tool.cost_per_active_user, cur, unknown=cells.NONE, compact=narrow
             ),
             "cost": lambda: cells.money(tool.annual_cost, cur, unknown=cells.NONE),
+            "features": lambda: cells.features(features_fraction(tool)),
             "integration": lambda: cells.integration(tool.integration_status),
             "owner": lambda: Text(tool.owner or "—"),
             "notice": lambda: cells.deadline(tool.notice_deadline, self.today()),

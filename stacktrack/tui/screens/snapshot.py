@@ -27,6 +27,8 @@ class SnapshotScreen(ModalScreen[None]):
             yield Label("esc closes this window; the snapshot continues.", classes="hint")
 
     def on_mount(self) -> None:
+        if not self.query("#snapshot-sources"):
+            return  # pushed while the app was quitting (``s`` typed right after ``q``): nothing to show
         table = self.query_one("#snapshot-sources", DataTable)
         table.add_column("Source", key="source")
         table.add_column("State", key="state")

@@ -7,6 +7,8 @@ active, no seat); ``j``/``k`` move and ``g`` jumps to the top of the users table
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -97,7 +99,7 @@ class ToolScreen(Screen[None]):
         self.query_one("#recommendation", Static).update(_recommendation(detail, overview))
         self._plot(detail)
         self.query_one("#integrations", Static).update(_integrations(detail, overview))
-        self.query_one("#features", Static).update(_features(detail))
+        self.query_one("#features", Static).update(_features(detail, overview.currency))
         self.query_one("#sources", Static).update(_sources(detail))
         self._fill_users()
 
@@ -290,18 +292,52 @@ def _integrations(detail: ToolDetail, overview: Overview) -> Group | Text:
     return Group(title, table)
 
 
-def _features(detail: ToolDetail) -> Group | Text:
+def _features(detail: ToolDetail, currency: str) -> Group | Text:
+    """Paid and observed features (unused paid ones first, as the analysis orders them), the tier,
+    and the add-ons with their seat use."""
     title = Text("Features", style="bold")
-    features = detail.figures.features
-    if not features:
-        return Text.assemble(title, "  ", ("not reported by any source", "dim"))
+    figures = detail.figures.feature_figures
+    if figures is None or (not figures.rows and not figures.addons):
+        return Text.assemble(title, "  ", ("none paid for in the config or reported", "dim"))
+    if figures.capability_utilization is not None:
+        title.append(
+            f"  {figures.features_used} of {figures.features_measured} paid features used "
+            f"({figures.capability_utilization:.0%})",
+            style="",
+        )
+    else:
+        title.append("  capability utilization unknown: no paid feature is measured", style="dim")
+    parts: list[Any] = [title]
+    if figures.tier:
+        tier = Text(f"tier {figures.tier}", style="dim")
+        if figures.lower_tier:
+            tier.append(f" · below it: {figures.lower_tier}")
+        if figures.tier_features:
+            tier.append(" · sets it apart: " + ", ".join(sorted(figures.tier_features)))
+        parts.append(tier)
     table = Table(box=None, show_edge=False)
-    for column in ("feature", "active users", "events", "last used", "source"):
+    for column in ("feature", "paid", "used", "active users", "last used", "source"):
         table.add_column(column)
-    for f in features:
-        table.add_row(f.feature, cells.count(f.active_users), cells.count(f.events),
-                      cells.when(f.last_used, never="unknown"), f.source)  # fmt: skip
-    return Group(title, table)
+    for f in figures.rows:
+        paid = "add-on" if f.addon else "yes" if f.entitled else "no"
+        used = (
+            Text("not measured", style="dim") if f.used is None
+            else Text("used", style="green") if f.used
+            else Text("unused", style="bold red" if f.entitled else "yellow")
+        )  # fmt: skip
+        table.add_row(f.name or f.key, paid, used, cells.count(f.active_users),
+                      cells.when(f.last_used, never="—"), f.source or "—")  # fmt: skip
+    parts.append(table)
+    for addon in figures.addons:
+        line = Text(f"add-on {addon.name or addon.feature}: ", style="bold")
+        line.append(f"{cells.count(addon.active_users).plain} active of ")
+        line.append(f"{cells.count(addon.seats_purchased).plain} seats")
+        if addon.utilization is not None:
+            line.append(f" ({addon.utilization:.0%})")
+        if addon.annual_cost is not None:
+            line.append(f" · {cells.money(addon.annual_cost, currency).plain}/yr", style="dim")
+        parts.append(line)
+    return Group(*parts)
 
 
 def _sources(detail: ToolDetail) -> Group | Text:

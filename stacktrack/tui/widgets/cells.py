@@ -68,6 +68,11 @@ def verdict(word: str, *, compact: bool = False) -> Text:
     return Text(shown, style=VERDICT_STYLES.get(word, ""))
 
 
+def features(fraction: str | None) -> Text:
+    """``3 / 9`` paid features used of those measured; ``—`` when unknown."""
+    return NONE.copy() if fraction is None else Text(fraction, justify="right")
+
+
 def integration(status: str) -> Text:
     return Text(status, style=STATUS_STYLES.get(status, ""))
 
