@@ -64,7 +64,9 @@ async def test_renewing_filter_empty_message_and_filter_state(app_factory: Any) 
         flagged = {t.id for t in app.overview.tools if "renewal_soon" in t.flags}
         await pilot.press("w")
         assert flagged and flagged <= {str(r.key.value) for r in table.ordered_rows}
-        assert "✓renewing" in screen.query_one("#quick", Static).content.plain
+        quick = screen.query_one("#quick", Static).content.plain
+        assert "✓renewing" in quick
+        assert f"{table.row_count} of {len(app.overview.tools)}" in quick  # visible, not a border
         await pilot.press("slash", *"zzzz-no-such-tool")
         assert table.row_count == 0
         message = screen.query_one("#no-match", Static)

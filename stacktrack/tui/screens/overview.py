@@ -186,6 +186,9 @@ class OverviewScreen(AreaScreen):
 
     def _render_quick(self) -> None:
         text = Text()
+        overview = self.stack_app.overview
+        if overview is not None and not overview.empty and (self.quick or self.filter_text):
+            text.append(f"{len(self.shown_rows)} of {len(overview.tools)} ", style="bold")
         for key, name, label in QUICK_KEYS:
             on_ = name in self.quick
             text.append(f" {key} ", style="reverse" if on_ else "bold")
@@ -243,6 +246,7 @@ class OverviewScreen(AreaScreen):
         if self.filter_text:
             active.insert(0, f'"{self.filter_text}"')
         table.border_subtitle = ("filtered by " + ", ".join(active)) if active else ""
+        self._render_quick()
         no_match.display = not self.shown_rows
         if not self.shown_rows:
             no_match.update(
