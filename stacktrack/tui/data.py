@@ -149,11 +149,14 @@ class ToolDetail:
         """Users per group (``user_group``); the groups add up to every user listed."""
         counts = dict.fromkeys(GROUPS[1:], 0)
         for user in self.users:
-            counts[user_group(user)] += 1
+            group = user_group(user)
+            counts[group] = counts.get(group, 0) + 1
         return counts
 
 
-GROUPS = ("all", "active", "inactive", "never_active", "no_seat", "unknown")
+GROUPS = ("all", "active", "inactive", "never_active", "no_seat", "departed_active", "unknown")
+"""``departed_active``: active in the window but holding no seat any more (listed by the
+analysis, not counted as active)."""
 
 
 def user_group(user: UserRow) -> str:

@@ -35,10 +35,11 @@ GROUP_LABELS = {
     "inactive": "inactive",
     "never_active": "never active",
     "no_seat": "no seat",
+    "departed_active": "left, was active",
     "unknown": "activity unknown",
 }
 GROUP_STYLES = {"active": "green", "inactive": "yellow", "never_active": "red", "no_seat": "dim",
-                "unknown": "dim"}  # fmt: skip
+                "departed_active": "dim", "unknown": "dim"}  # fmt: skip
 
 
 class ToolScreen(Screen[None]):
@@ -146,8 +147,8 @@ class ToolScreen(Screen[None]):
         counts = self.detail.counts()
         title = Text("Users  ", style="bold")
         for group in GROUPS:
-            count = len(self.detail.users) if group == "all" else counts[group]
-            if group in ("unknown", "no_seat") and not count:
+            count = len(self.detail.users) if group == "all" else counts.get(group, 0)
+            if group in ("unknown", "no_seat", "departed_active") and not count:
                 continue
             style = "reverse" if self.group == group else GROUP_STYLES.get(group, "")
             title.append(f"{GROUP_LABELS[group]} {count:,}", style=style)
@@ -169,7 +170,7 @@ class ToolScreen(Screen[None]):
             rows.append(([
                 user.key,
                 user.name or "",
-                Text(GROUP_LABELS[group], style=GROUP_STYLES[group]),
+                Text(GROUP_LABELS.get(group, group), style=GROUP_STYLES.get(group, "")),
                 cells.when(user.last_active, never=never),
                 user.activity_kind or "",
                 user.last_active_source or ", ".join(user.sources),
@@ -195,10 +196,18 @@ class ToolScreen(Screen[None]):
             self._fill_users()
 
     def action_cycle_group(self) -> None:
-        if self.detail is not None:
-            self.group = GROUPS[(GROUPS.index(self.group) + 1) % len(GROUPS)]
-            self.page = 0
-            self._fill_users()
+        """The next group that has users (empty groups are skipped)."""
+        if self.detail is None:
+            return
+        counts = self.detail.counts()
+        start = GROUPS.index(self.group)
+        for step in range(1, len(GROUPS) + 1):
+            group = GROUPS[(start + step) % len(GROUPS)]
+            if group == "all" or counts.get(group, 0):
+                break
+        self.group = group
+        self.page = 0
+        self._fill_users()
 
 
 def _ticks(n: int, most: int = 6) -> list[int]:
