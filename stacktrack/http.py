@@ -5,6 +5,10 @@ listing, is retried the same way: exponential backoff with jitter (stamina) on c
 timeouts, truncated bodies, 5xx and rate limits, honouring the vendor's own wait signal through
 ``Plugin.rate_limit_wait``. A single wait and the total waiting are both capped, so a vendor that asks
 for an hour makes the source fail with a clear reason instead of hanging a cron job.
+
+Bodies are read here too, decoded and counted as they arrive: one response and all of a source's
+responses together have a size cap (``SizeLimits``), so a gzip bomb or an endless chunked body ends as
+a bad response naming the source and the cap, not as a process that eats the machine's memory.
 """
 
 from __future__ import annotations
@@ -22,11 +26,18 @@ import httpx
 import stamina
 
 from stacktrack import __version__
-from stacktrack.errors import PluginError
+from stacktrack.errors import BadResponse, PluginError
 from stacktrack.paging import reset_epoch_seconds, retry_after_seconds
 from stacktrack.plugin_api import Plugin
 
-__all__ = ["RetryPolicy", "build_client", "redact", "reset_epoch_seconds", "retry_after_seconds"]
+__all__ = [
+    "RetryPolicy",
+    "SizeLimits",
+    "build_client",
+    "redact",
+    "reset_epoch_seconds",
+    "retry_after_seconds",
+]
 
 log = logging.getLogger("stacktrack.http")
 
@@ -47,6 +58,20 @@ class RetryPolicy:
     honoured in full, past both caps above, while it still fits in what is left of the budget."""
 
 
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SizeLimits:
+    """Caps on decoded (decompressed) response bytes. The largest real listing we know, a page of
+    1,000 Okta System Log events, is under 5 MiB; a 1M-user directory is about 1 GiB in all."""
+
+    response_bytes: int = 64 * MIB
+    """One response body."""
+    source_bytes: int = 4096 * MIB
+    """Every response of one source in one snapshot, retries included."""
+
+
 class _RetryableResponse(Exception):
     def __init__(self, response: httpx.Response, wait: float | None) -> None:
         super().__init__(f"HTTP {response.status_code}")
@@ -65,8 +90,14 @@ class RetryingTransport(httpx.AsyncBaseTransport):
         policy: RetryPolicy,
         max_concurrency: int,
         on_retry: Callable[[str], None] | None = None,
+        source: str = "source",
+        limits: SizeLimits | None = None,
     ) -> None:
         self._inner = inner
+        self._source = source
+        self._limits = limits or SizeLimits()
+        self.received = 0
+        """Decoded bytes of every body read so far (the per-source cap counts this)."""
         self._rate_limit_wait = rate_limit_wait
         self._policy = policy
         self._limit = asyncio.Semaphore(max_concurrency)
@@ -115,7 +146,9 @@ class RetryingTransport(httpx.AsyncBaseTransport):
             ):
                 with attempt:
                     response = await self._inner.handle_async_request(request)
-                    await response.aread()  # a truncated body raises here, inside the retry
+                    await self._read(
+                        response, request
+                    )  # a truncated body raises here, in the retry
                     wait = self._rate_limit_wait(response)
                     if wait is not None or response.status_code in RETRYABLE_STATUS:
                         raise _RetryableResponse(response, wait)
@@ -130,6 +163,32 @@ class RetryingTransport(httpx.AsyncBaseTransport):
         if budget is None or wait <= self._policy.wait_max:
             return False
         return time.monotonic() - self._started + wait < budget
+
+    async def _read(self, response: httpx.Response, request: httpx.Request) -> None:
+        """Read and decode the body within the caps; past one, close it and fail the source."""
+        limits = self._limits
+        parts: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limits.response_bytes:
+                await response.aclose()
+                raise BadResponse(
+                    self._source,
+                    f"a response from {request.url.path} exceeded the cap of "
+                    f"{limits.response_bytes // MIB} MiB per response (decoded)",
+                )
+            if self.received + size > limits.source_bytes:
+                await response.aclose()
+                raise BadResponse(
+                    self._source,
+                    f"the source's responses exceeded the cap of {limits.source_bytes // MIB} MiB "
+                    "per source and snapshot (decoded)",
+                )
+            parts.append(chunk)
+        self.received += size
+        # What ``Response.aread`` would have stored: later reads return it without the stream.
+        response._content = b"".join(parts)
 
     async def aclose(self) -> None:
         await self._inner.aclose()
@@ -157,6 +216,7 @@ def build_client(
     transport: httpx.AsyncBaseTransport | None = None,
     policy: RetryPolicy | None = None,
     on_retry: Callable[[str], None] | None = None,
+    limits: SizeLimits | None = None,
 ) -> httpx.AsyncClient:
     """The client for one source. ``transport`` lets tests and the sandbox use an emulator in-process."""
     settings = plugin.settings
@@ -169,6 +229,8 @@ def build_client(
         policy=policy or RetryPolicy(budget_seconds=settings.budget_seconds),
         max_concurrency=settings.max_concurrency,
         on_retry=on_retry,
+        source=plugin.source,
+        limits=limits,
     )
     return httpx.AsyncClient(
         base_url=base_url.rstrip("/"),
@@ -181,8 +243,11 @@ def build_client(
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """Replace every secret value (and its common encodings) in ``text`` with ``***``."""
-    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+    """Replace every secret value in ``text`` with ``***``, also as it appears escaped inside a
+    ``repr`` (a header value with a stray CR/LF shows up that way in an httpx error)."""
+    forms = {s for s in secrets if s and len(s) >= 4}
+    forms |= {escaped for s in forms if (escaped := repr(s)[1:-1]) != s}
+    for secret in sorted(forms, key=len, reverse=True):
         text = text.replace(secret, "***")
     return text
 

@@ -4,6 +4,10 @@ Retries and rate-limit waits happen below this layer, in the client's transport 
 time a response reaches these helpers, a 429 or 5xx means the retries were exhausted. These helpers
 turn what is left into typed plugin errors and walk the vendors' real pagination mechanisms, each
 guarded against a token that repeats (a vendor bug or an emulator fault would otherwise loop forever).
+
+Every link a paginator follows must have the origin (scheme, host, port) of the request that returned
+it: the client attaches the source's credentials to every request, so a ``Link`` header or a
+``nextRecordsUrl`` pointing elsewhere would hand the token to that host (docs/security.md).
 """
 
 from __future__ import annotations
@@ -128,6 +132,7 @@ async def paginate_link_header(
         if link in seen:
             raise BadResponse(source, f"pagination loop: {_where(url)} repeated a next link")
         seen.add(link)
+        _require_same_origin(response, link, source=source, url=url)
         next_url, next_params = link, None  # the link carries its own query
     raise BadResponse(source, f"{_where(url)} returned more than {MAX_PAGES} pages")
 
@@ -181,7 +186,7 @@ async def paginate_next_url(
     for _ in range(MAX_PAGES):
         if current is None:
             return
-        body = await get_json(client, current, source=source, params=query)
+        response, body = await request_json(client, "GET", current, source=source, params=query)
         yield body
         try:
             following = next_url(body)
@@ -194,8 +199,32 @@ async def paginate_next_url(
         if following in seen:
             raise BadResponse(source, f"pagination loop: {_where(url)} repeated a next URL")
         seen.add(following)
+        _require_same_origin(response, following, source=source, url=url)
         current, query = following, None
     raise BadResponse(source, f"{_where(url)} returned more than {MAX_PAGES} pages")
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    default = {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host, url.port or default
+
+
+def _require_same_origin(response: httpx.Response, link: str, *, source: str, url: str) -> None:
+    """Refuse a followed link whose origin differs from the request that returned it.
+
+    A relative link (``/next?page=2``) resolves against that request, so it always passes; an
+    absolute one must keep scheme, host and port. One rule for every paginator and every plugin.
+    """
+    try:
+        target = response.request.url.join(link)
+    except (httpx.InvalidURL, ValueError):
+        raise BadResponse(source, f"{_where(url)} returned a next link that is not a URL") from None
+    if _origin(target) != _origin(response.request.url):
+        raise BadResponse(
+            source,
+            f"{_where(url)} returned a next link to another host ({target.scheme}://{target.host}):"
+            " not followed, the credentials would go there",
+        )
 
 
 def parse_time(value: Any) -> dt.datetime | None:
@@ -210,10 +239,14 @@ def parse_time(value: Any) -> dt.datetime | None:
     if isinstance(value, bool):
         raise ValueError(f"not a timestamp: {value!r}")
     if isinstance(value, int | float) or (isinstance(value, str) and value.isdigit()):
-        seconds = float(value)
-        if seconds > 1e11:
-            seconds /= 1000
-        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+        try:
+            seconds = float(value)
+            if seconds > 1e11:
+                seconds /= 1000
+            return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            # a 400-digit number, inf, NaN: out of any calendar's range, so not a timestamp
+            raise ValueError("not a timestamp: a number out of range") from None
     if not isinstance(value, str):
         raise ValueError(f"not a timestamp: {type(value).__name__}")
     text = value.strip()
@@ -221,10 +254,16 @@ def parse_time(value: Any) -> dt.datetime | None:
         text = text[:-1] + "+00:00"
     if len(text) > 5 and text[-5] in "+-" and text[-4:].isdigit() and text[-3] != ":":
         text = text[:-2] + ":" + text[-2:]  # Salesforce: +0000 -> +00:00
-    parsed = dt.datetime.fromisoformat(text)
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except (OverflowError, OSError):
+        raise ValueError("not a timestamp: out of range") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except (OverflowError, OSError):  # year 1 or 9999 shifted past the calendar's edge
+        raise ValueError("not a timestamp: out of range") from None
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
@@ -303,7 +342,8 @@ def _parse(response: httpx.Response, source: str) -> Any:
         return None
     try:
         return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: JSON nested thousands deep, which no vendor sends; treat it as garbage
         return _INVALID
 
 
