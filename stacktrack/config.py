@@ -9,9 +9,11 @@ Called by the CLI, the TUI and the sandbox; nothing here touches the network or 
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import stat
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,6 +109,7 @@ def load_config(
         raise ConfigError(f"{config_path}: no such file.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{config_path}: cannot read the file ({type(exc).__name__}).") from None
+    text = text.removeprefix("\ufeff")  # a UTF-8 BOM, as Windows editors write it
     loaded = load_config_text(text, path=config_path, db=db, need_secrets=need_secrets)
     loaded.warnings.extend(_permission_warnings(config_path, text))
     return loaded
@@ -119,6 +122,9 @@ def load_config_text(
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}.") from None
+    problems = list(_out_of_range_numbers(raw, ()))
+    if problems:
+        raise ConfigError(f"{path}: " + (problems[0] if len(problems) == 1 else _bullets(problems)))
     try:
         file = ConfigFile.model_validate(raw)
     except ValidationError as exc:
@@ -181,6 +187,27 @@ def _validate_source(
     loaded.plugins[name] = plugin
 
 
+MAX_CONFIG_INT = 2**53 - 1
+"""No setting needs more; past 2**63 SQLite cannot store it and a float cannot hold it exactly."""
+
+
+def _out_of_range_numbers(value: Any, loc: tuple[str, ...]) -> Iterator[str]:
+    """One rule for every number in the file, plugin settings included: finite, and an integer
+    within +-2**53. ``nan``/``inf`` are valid TOML but no count, cost, rate or timeout."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        yield f"{_key_path(loc)}: must be a finite number (nan and inf are not accepted)"
+    elif isinstance(value, int) and abs(value) > MAX_CONFIG_INT:
+        yield f"{_key_path(loc)}: {'too large' if value > 0 else 'too small'} (at most 2**53)"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _out_of_range_numbers(item, (*loc, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _out_of_range_numbers(item, (*loc, str(index)))
+
+
 def _resolve_env(value: Any, where: str, unset: list[str] | None = None) -> Any:
     """Replace ``{ env = "NAME" }`` tables by the variable's value.
 
@@ -197,7 +224,9 @@ def _resolve_env(value: Any, where: str, unset: list[str] | None = None) -> Any:
                     raise ConfigError(f"{where}: the environment variable {name} is not set.")
                 unset.append(name)
                 return f"<unset:{name}>"
-            return os.environ[name]
+            # A token pasted from a file often ends in CR/LF: sent as is, it breaks the header and
+            # ends up (escaped, so unredacted) in an httpx error. Surrounding space is never meant.
+            return os.environ[name].strip()
         if "env" in value:
             raise ConfigError(f'{where}: a secret reference takes only `env`: {{ env = "NAME" }}.')
         return {key: _resolve_env(item, f"{where}.{key}", unset) for key, item in value.items()}
@@ -283,6 +312,9 @@ def _check_currencies(loaded: LoadedConfig) -> None:
             )
 
 
+_SECRET_KEYS = ("token", "secret", "password", "key")
+
+
 def _permission_warnings(path: Path, text: str) -> list[str]:
     """Warn when a file others can read seems to hold a literal secret."""
     try:
@@ -292,9 +324,8 @@ def _permission_warnings(path: Path, text: str) -> list[str]:
     if not mode & (stat.S_IRGRP | stat.S_IROTH):
         return []
     suspicious = any(
-        line.split("=", 1)[0].strip().lower().endswith(("token", "secret", "password", "key"))
-        and '"' in line.split("=", 1)[1]
-        and "env" not in line.split("=", 1)[1]
+        line.split("=", 1)[0].strip().strip("\"'").lower().endswith(_SECRET_KEYS)
+        and line.split("=", 1)[1].strip()[:1] in ('"', "'")  # a string literal, either quoting
         for line in text.splitlines()
         if "=" in line and not line.lstrip().startswith("#")
     )

@@ -14,7 +14,8 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-from stacktrack.errors import SnapshotLocked
+from stacktrack.errors import SnapshotLocked, StoreError
+from stacktrack.files import make_private_dir, open_private
 
 
 def lock_path(db_path: Path) -> Path:
@@ -24,8 +25,12 @@ def lock_path(db_path: Path) -> Path:
 @contextlib.contextmanager
 def snapshot_lock(db_path: Path) -> Iterator[None]:
     path = lock_path(db_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = path.open("a+", encoding="utf-8")
+    try:
+        make_private_dir(path.parent)
+        # 0600: the file names the host and the process, and sits next to private data
+        handle = open(open_private(path), "a+", encoding="utf-8")  # noqa: PTH123, SIM115
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot create the snapshot lock ({exc.strerror}).") from None
     try:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

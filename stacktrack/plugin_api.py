@@ -13,16 +13,18 @@ Workspace) sees many, each named by its label there; the core matches labels to 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from stacktrack.concurrency import gather_first_error
+from stacktrack.concurrency import gather_first_error, run_blocking
 from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
 from stacktrack.paging import (
     get_json,
@@ -65,7 +67,31 @@ __all__ = [
     "request_json",
     "reset_epoch_seconds",
     "retry_after_seconds",
+    "run_blocking",
 ]
+
+
+MAX_COUNT = 2**53 - 1
+"""The largest count the core accepts (exact in a double, fits SQLite's 64-bit integers): a vendor
+reporting ``seatCount = 2**70`` gets its source failed as a bad response, not the whole run."""
+
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+"""A non-negative count a vendor reported (seats, users, events, days)."""
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters (terminal escapes, bidi overrides); tab and LF stay.
+
+    Vendor strings (app and user names, notes, error text) reach terminals through the report, the
+    TUI and stderr: an ``ESC [`` sequence in an app name must not repaint the screen.
+    """
+    return text if text.isprintable() else _CONTROL.sub("", text)
+
+
+def _printable_or_none(value: str | None) -> str | None:
+    return None if value is None else printable(value)
 
 
 class Capability(StrEnum):
@@ -123,7 +149,14 @@ class Account(_Model):
     @classmethod
     def _lower(cls, value: str | None) -> str | None:
         value = (value or "").strip().lower()
-        return value or None
+        if "\x00" in value:
+            raise ValueError("an e-mail address cannot contain a NUL character")
+        return printable(value) or None
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        return _printable_or_none(value)
 
     @field_validator("last_active")
     @classmethod
@@ -141,16 +174,16 @@ class FeatureUsage(_Model):
     """The catalog's feature key when the plugin knows it (``"workflows"``), else the vendor's name."""
     name: str | None = None
     """The vendor's own display name of the feature or licence (``"Sales Cloud Einstein"``)."""
-    active_users: int | None = None
+    active_users: Count | None = None
     """Distinct users who used it within ``window_days``."""
-    events: int | None = None
+    events: Count | None = None
     """Uses counted within ``window_days`` (emails sent, workflow runs, sessions, ...)."""
     last_used: dt.datetime | None = None
-    window_days: int | None = None
+    window_days: Count | None = None
     """The period the counts cover (Salesforce's licence metrics: 30); ``None`` = the source's lookback."""
-    seats_purchased: int | None = None
+    seats_purchased: Count | None = None
     """For add-on licences that carry their own seats (permission-set, package, AI add-ons)."""
-    seats_assigned: int | None = None
+    seats_assigned: Count | None = None
     users: list[str] | None = None
     """Lowercased e-mails (or ids) of the users who used it, where the vendor names them."""
     every_user: bool | None = None
@@ -162,6 +195,11 @@ class FeatureUsage(_Model):
     @classmethod
     def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:
         return _aware(value)
+
+    @field_validator("feature", "name")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        return _printable_or_none(value)
 
 
 class Integration(_Model):
@@ -175,14 +213,19 @@ class Integration(_Model):
     """Data flow relative to the observed app: ``in`` = the other app feeds it."""
     last_used: dt.datetime | None = None
     """``None`` = unknown; an edge of unknown last use counts as live (docs/methodology.md)."""
-    use_count: int | None = None
-    active_users: int | None = None
+    use_count: Count | None = None
+    active_users: Count | None = None
     """Users seen using the other app through this connection (for shadow-IT listings)."""
 
     @field_validator("last_used")
     @classmethod
     def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:
         return _aware(value)
+
+    @field_validator("app")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        return printable(value)
 
 
 class AppUsage(_Model):
@@ -193,21 +236,31 @@ class AppUsage(_Model):
     app_id: str | None = None
     aliases: list[str] = Field(default_factory=list)
     """Extra names that help match the app to a tool (Okta app key, sign-on domain, ...)."""
-    seats_purchased: int | None = None
-    seats_used: int | None = None
+    seats_purchased: Count | None = None
+    seats_used: Count | None = None
     """A vendor-reported used-seat count, used only when accounts are not listed."""
-    active_users_reported: int | None = None
+    active_users_reported: Count | None = None
     """A vendor- or user-reported count of users active in the window, used only when accounts are
     not listed (the ``manual`` plugin); ``None`` = not reported."""
     accounts: list[Account] | None = None
     """``None`` = this source cannot list accounts for the app (not: zero accounts)."""
     activity_known: bool = False
     """True when ``Account.last_active`` is meaningful (None then means none on record)."""
-    history_horizon_days: int | None = None
+    history_horizon_days: Count | None = None
     """How far back the vendor keeps activity (HubSpot logins: 90); ``None`` = unlimited/unknown."""
     features: list[FeatureUsage] | None = None
     integrations: list[Integration] | None = None
     """``None`` = not observed; ``[]`` = observed, none found (makes a tool 'isolated')."""
+
+    @field_validator("app")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        return _printable_or_none(value)
+
+    @field_validator("aliases")
+    @classmethod
+    def _printable_aliases(cls, value: list[str]) -> list[str]:
+        return [printable(alias) for alias in value]
 
 
 class Observation(_Model):
@@ -216,6 +269,11 @@ class Observation(_Model):
     apps: list[AppUsage]
     notes: list[str] = Field(default_factory=list)
     """Degradations worth telling the user ("login history needs Enterprise: activity unknown")."""
+
+    @field_validator("notes")
+    @classmethod
+    def _printable(cls, value: list[str]) -> list[str]:
+        return [printable(note) for note in value]
 
 
 class PluginSettings(BaseModel):
@@ -226,15 +284,49 @@ class PluginSettings(BaseModel):
     plugin: str
     """The plugin name (the entry-point name)."""
     base_url: str | None = None
-    """Override the vendor host (regional hosts, proxies, the sandbox)."""
+    """Override the vendor host (regional hosts, proxies, the sandbox). ``https://``; plain
+    ``http://`` only to a loopback host, or with ``allow_insecure_http = true``."""
+    allow_insecure_http: bool = False
+    """Allow a plain ``http://`` base URL to a non-loopback host (the token then travels in
+    cleartext: only for a proxy on a network you trust)."""
     token: SecretStr | None = None
     """API token or access token, given as ``{ env = "NAME" }`` in the config."""
-    timeout_seconds: float = 30.0
+    timeout_seconds: float = Field(default=30.0, gt=0, le=3600, allow_inf_nan=False)
     """Per-request timeout."""
-    budget_seconds: float = 600.0
+    budget_seconds: float = Field(default=600.0, gt=0, le=86400, allow_inf_nan=False)
     """Time budget for the whole source in one snapshot; past it the source fails."""
     max_concurrency: int = Field(default=4, ge=1, le=64)
     """Requests in flight at once for this source."""
+
+    @model_validator(mode="after")
+    def _transport_security(self) -> PluginSettings:
+        if self.base_url is not None:
+            check_base_url(self.base_url, allow_insecure_http=self.allow_insecure_http)
+        return self
+
+
+def check_base_url(url: str, *, allow_insecure_http: bool = False) -> None:
+    """Refuse a base URL that would send credentials in cleartext (or is no HTTP URL at all)."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        raise ValueError("base_url is not a valid URL") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ValueError("base_url must be an https:// URL with a host")
+    if parsed.scheme == "http" and not allow_insecure_http and not _is_loopback(parsed.host):
+        raise ValueError(
+            f"base_url uses plain http:// to {parsed.host}, which would send the token in "
+            "cleartext: use https://, or set allow_insecure_http = true for a trusted proxy"
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class CollectContext(BaseModel):
@@ -331,4 +423,4 @@ def header_auth(header: str, value: str) -> httpx.Auth:
     return _HeaderAuth(header, value)
 
 
-__all__ += ["header_auth"]
+__all__ += ["MAX_COUNT", "Count", "check_base_url", "header_auth", "printable"]

@@ -23,7 +23,7 @@ from stacktrack.config import LoadedConfig
 from stacktrack.errors import PluginError, UsageError
 from stacktrack.http import build_client, redact
 from stacktrack.lock import snapshot_lock
-from stacktrack.plugin_api import CollectContext, Observation, Plugin
+from stacktrack.plugin_api import CollectContext, Observation, Plugin, printable
 from stacktrack.store import Store, ToolAggregate
 
 if TYPE_CHECKING:
@@ -131,6 +131,7 @@ async def _run(
     emit: Callable[[SnapshotEvent], None],
 ) -> RunSummary:
     wall = dt.datetime.now(dt.UTC)
+    await asyncio.to_thread(store.mark_abandoned_runs)  # we hold the lock: no other run is alive
     run_id = await asyncio.to_thread(store.begin_run, clock, wall)
     secrets = config.secrets()
     write_lock = asyncio.Lock()  # one writer on the shared connection at a time
@@ -181,7 +182,7 @@ async def _collect_one(
     plugin_name = plugin_cls.name if plugin_cls else str(config.file.sources[name].plugin)
 
     def failed(message: str, kind: str) -> _Collected:
-        message = redact(message, secrets)
+        message = printable(redact(message, secrets))  # vendor text: no terminal escapes
         emit(SnapshotEvent(name, "failed", message))
         return _Collected(
             SourceOutcome(

@@ -22,6 +22,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from stacktrack.errors import StoreError
+from stacktrack.files import create_private_file, make_private_dir
 from stacktrack.migrations import migrations
 from stacktrack.plugin_api import (
     Account,
@@ -35,6 +36,8 @@ from stacktrack.plugin_api import (
 from stacktrack.state import SourceState, StackState
 
 BUSY_TIMEOUT_S = 30.0
+ABANDONED_AFTER = dt.timedelta(hours=25)
+"""No run can still be going after this: a source's budget is at most 24 hours (plugin_api)."""
 
 _ACCOUNT_COLUMNS = (
     "app_key", "account_id", "email", "name", "status", "assigned", "guest", "last_active",
@@ -110,9 +113,14 @@ class Store:
 
     @classmethod
     def open(cls, path: Path | str, *, migrate: bool = True) -> Store:
+        """Open (creating if needed) the database; its folder is made 0700 and the file 0600,
+        because it holds e-mail addresses and activity (SQLite gives the WAL and SHM files the
+        database file's mode). Existing folders and files keep the modes they have."""
         path = Path(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dir(path.parent)
+            if not path.exists():
+                create_private_file(path)
             # isolation_level=None: we issue BEGIN IMMEDIATE ourselves; timeout = busy timeout.
             conn = sqlite3.connect(
                 str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
@@ -143,14 +151,22 @@ class Store:
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One ``BEGIN IMMEDIATE`` transaction: takes the write lock up front, so no deadlock later."""
         conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        else:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                # SQLite has already rolled back after some errors (disk full, I/O): a second
+                # ROLLBACK would fail and hide the real error behind "no transaction is active".
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
             conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            raise StoreError(f"{self.path}: cannot write to the database ({exc}).") from None
 
     # -- writing a run -------------------------------------------------------------------------
 
@@ -161,6 +177,18 @@ class Store:
                 (_ts(clock), _ts(wall)),
             )
         return int(cursor.lastrowid or 0)
+
+    def mark_abandoned_runs(self) -> int:
+        """Mark every ``running`` run ``abandoned``; returns how many. Call it holding the snapshot
+        lock only: then no run is alive, and a ``running`` one was killed (SIGKILL, power loss)
+        before ``finish_run``. Readers write nothing; they show such a run as abandoned once it
+        is older than any budget allows (``ABANDONED_AFTER``)."""
+        found = self.db.conn.execute("SELECT 1 FROM runs WHERE status = 'running' LIMIT 1")
+        if found.fetchone() is None:
+            return 0
+        with self._write() as conn:
+            update = "UPDATE runs SET status = 'abandoned' WHERE status = 'running'"
+            return conn.execute(update).rowcount
 
     def finish_run(self, run_id: int, status: str, exit_code: int, wall: dt.datetime) -> None:
         with self._write() as conn:
@@ -332,12 +360,13 @@ class Store:
                 id=row[0],
                 started_at=_parse(row[1]),  # type: ignore[arg-type]
                 finished_at=_parse(row[2]),
-                status=row[3],
+                status=_run_status(row[3], row[5]),
                 exit_code=row[4],
                 sources=by_run.get(row[0], []),
             )
             for row in self.db.conn.execute(
-                "SELECT id, started_at, finished_at, status, exit_code FROM runs ORDER BY id"
+                "SELECT id, started_at, finished_at, status, exit_code, wall_started_at FROM runs"
+                " ORDER BY id"
             )
         ]
 
@@ -346,7 +375,8 @@ class Store:
         if run_id is None:
             return None
         row = self.db.conn.execute(
-            "SELECT id, started_at, finished_at, status, exit_code FROM runs WHERE id = ?",
+            "SELECT id, started_at, finished_at, status, exit_code, wall_started_at FROM runs"
+            " WHERE id = ?",
             (run_id,),
         ).fetchone()
         sources = [
@@ -357,7 +387,8 @@ class Store:
                 (run_id,),
             )
         ]
-        return RunRecord(row[0], _parse(row[1]), _parse(row[2]), row[3], row[4], sources)  # type: ignore[arg-type]
+        status = _run_status(row[3], row[5])
+        return RunRecord(row[0], _parse(row[1]), _parse(row[2]), status, row[4], sources)  # type: ignore[arg-type]
 
     def _latest_run_id(self) -> int | None:
         """The latest run that stored data: at least one source succeeded in it.
@@ -529,6 +560,14 @@ class Store:
 
     def integrity_ok(self) -> bool:
         return bool(self.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+
+
+def _run_status(status: str, wall_started_at: str) -> str:
+    """A ``running`` run older than any budget allows was killed: show it as ``abandoned``."""
+    started = dt.datetime.fromisoformat(wall_started_at)
+    if status == "running" and started < dt.datetime.now(dt.UTC) - ABANDONED_AFTER:
+        return "abandoned"
+    return status
 
 
 def _check_not_newer(db: Database) -> None:

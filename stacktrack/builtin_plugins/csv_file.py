@@ -3,13 +3,19 @@
 Most SaaS admin consoles can export their user list. Point a source at that file and name its
 columns. Every row must parse: a bad row fails the source with its line number, because a silently
 skipped user would make the tool look emptier than it is.
+
+Only a regular file is read (a FIFO would block forever, ``/dev/zero`` never ends), at most
+``max_file_mb`` of it, in a daemon thread the source's budget can abandon.
 """
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import datetime as dt
+import io
+import os
+import stat
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import httpx
@@ -28,6 +34,7 @@ from stacktrack.plugin_api import (
     PluginError,
     PluginSettings,
     parse_time,
+    run_blocking,
 )
 
 MAX_REPORTED_ROWS = 5
@@ -44,7 +51,7 @@ class CsvSettings(PluginSettings):
     """Column holding each user's last activity; an empty cell means none on record."""
     date_format: str | None = None
     """``strptime`` format of the last-activity column, e.g. ``%d/%m/%Y %H:%M``; default ISO 8601."""
-    timezone_offset_hours: float = 0.0
+    timezone_offset_hours: float = Field(default=0.0, gt=-24, lt=24)
     """Offset of naive timestamps from UTC (the export's timezone)."""
     id_column: str | None = None
     """Column with the vendor's user id; default: the e-mail."""
@@ -57,6 +64,8 @@ class CsvSettings(PluginSettings):
     """How far back the vendor's "last active" reaches, if limited."""
     delimiter: str = Field(default=",", min_length=1, max_length=1)
     encoding: str = "utf-8-sig"
+    max_file_mb: int = Field(default=1024, ge=1, le=1024 * 1024)
+    """A larger file fails the source (a wrong path to a log or a device must not fill memory)."""
 
 
 class CsvPlugin(Plugin):
@@ -70,7 +79,7 @@ class CsvPlugin(Plugin):
         settings = self.settings
         assert isinstance(settings, CsvSettings)
         # A large export takes seconds to read: off the event loop, so other sources keep going.
-        accounts = await asyncio.to_thread(_read_from_config, self.source, settings, ctx.config_dir)
+        accounts = await run_blocking(_read_from_config, self.source, settings, ctx.config_dir)
         return Observation(
             apps=[
                 AppUsage(
@@ -90,41 +99,83 @@ def _read_from_config(source: str, settings: CsvSettings, config_dir: Path | Non
     return read_accounts(source, path, settings)
 
 
-def read_accounts(source: str, path: Path, settings: CsvSettings) -> list[Account]:
+class _TooLarge(Exception):
+    pass
+
+
+def _open_regular(source: str, path: Path, encoding: str) -> io.TextIOWrapper:
+    """Open ``path`` for reading if it is a regular file; never block on a FIFO to find out."""
     try:
-        handle = path.open(encoding=settings.encoding, newline="")
+        "".encode(encoding)
+    except LookupError:
+        raise PluginError(source, f"unknown encoding {encoding!r}") from None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise PluginError(source, f"the export file {path} does not exist") from None
-    except (OSError, LookupError) as exc:
-        raise PluginError(source, f"cannot open {path}: {exc}") from None
+    except OSError as exc:
+        raise PluginError(source, f"cannot open {path}: {exc.strerror}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise PluginError(source, f"{path} is not a regular file (a folder, FIFO or device)")
+        os.set_blocking(fd, True)
+        return open(fd, encoding=encoding, newline="")  # noqa: PTH123 - from a descriptor
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _capped(lines: Iterable[str], limit: int) -> Iterator[str]:
+    """``lines`` until they add up to more than ``limit`` characters (a file that keeps growing)."""
+    total = 0
+    for line in lines:
+        total += len(line)
+        if total > limit:
+            raise _TooLarge
+        yield line
+
+
+def read_accounts(source: str, path: Path, settings: CsvSettings) -> list[Account]:
+    limit = settings.max_file_mb * 1024 * 1024
+    handle = _open_regular(source, path, settings.encoding)
     with handle:
-        reader = csv.DictReader(handle, delimiter=settings.delimiter)
+        if os.fstat(handle.fileno()).st_size > limit:
+            raise BadResponse(source, f"{path} is larger than the cap of {settings.max_file_mb} MB")
         try:
-            header = reader.fieldnames or []
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise BadResponse(source, f"{path}: not a readable CSV file ({exc})") from None
-        wanted = [settings.email_column, settings.last_active_column]
-        wanted += [
-            c for c in (settings.id_column, settings.name_column, settings.status_column) if c
-        ]
-        missing = [column for column in wanted if column not in header]
-        if missing:
+            return _read(source, path, settings, _capped(handle, limit))
+        except _TooLarge:
             raise BadResponse(
-                source,
-                f"{path}: no column named {', '.join(repr(m) for m in missing)} "
-                f"(the header has: {', '.join(header) or 'nothing'})",
-            )
-        accounts: list[Account] = []
-        problems: list[str] = []
-        try:
-            for row in reader:
-                line = reader.line_num
-                try:
-                    accounts.append(_account(row, settings))
-                except ValueError as exc:
-                    problems.append(f"line {line}: {exc}")
-        except (csv.Error, UnicodeDecodeError) as exc:
-            problems.append(f"line {reader.line_num}: {exc}")
+                source, f"{path} grew past the cap of {settings.max_file_mb} MB while read"
+            ) from None
+
+
+def _read(source: str, path: Path, settings: CsvSettings, lines: Iterable[str]) -> list[Account]:
+    reader = csv.DictReader(lines, delimiter=settings.delimiter)
+    try:
+        header = reader.fieldnames or []
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise BadResponse(source, f"{path}: not a readable CSV file ({exc})") from None
+    wanted = [settings.email_column, settings.last_active_column]
+    wanted += [c for c in (settings.id_column, settings.name_column, settings.status_column) if c]
+    missing = [column for column in wanted if column not in header]
+    if missing:
+        raise BadResponse(
+            source,
+            f"{path}: no column named {', '.join(repr(m) for m in missing)} "
+            f"(the header has: {', '.join(header) or 'nothing'})",
+        )
+    accounts: list[Account] = []
+    problems: list[str] = []
+    try:
+        for row in reader:
+            line = reader.line_num
+            try:
+                accounts.append(_account(row, settings))
+            except ValueError as exc:
+                problems.append(f"line {line}: {exc}")
+    except (csv.Error, UnicodeDecodeError) as exc:
+        problems.append(f"line {reader.line_num}: {exc}")
     if problems:
         shown = "; ".join(problems[:MAX_REPORTED_ROWS])
         more = (
@@ -140,10 +191,17 @@ def _account(row: dict[str, str | None], settings: CsvSettings) -> Account:
     if None in row:
         raise ValueError("more cells than the header has columns")
     email = (row.get(settings.email_column) or "").strip()
+    if "\x00" in email:
+        raise ValueError(f"{settings.email_column!r} contains a NUL character")
     if "@" not in email:
         raise ValueError(f"{settings.email_column!r} is not an e-mail address")
     raw_time = (row.get(settings.last_active_column) or "").strip()
-    last_active = _parse_time(raw_time, settings) if raw_time else None
+    try:
+        last_active = _parse_time(raw_time, settings) if raw_time else None
+    except OverflowError:
+        raise ValueError(
+            f"{settings.last_active_column!r} is out of the calendar's range"
+        ) from None
     status = AccountStatus.ACTIVE
     if settings.status_column:
         value = (row.get(settings.status_column) or "").strip().lower()

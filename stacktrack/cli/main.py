@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from click_default_group import DefaultGroup
 from stacktrack import __version__
 from stacktrack.cli.common import EXIT_USAGE, handle_errors, register_secrets
 from stacktrack.errors import UsageError
+from stacktrack.files import require_regular_target
 
 
 class Context:
@@ -54,6 +56,10 @@ def _setup_logging(verbose: int, secrets: list[str]) -> None:
     root.setLevel(level)
     # httpx logs every request URL at INFO; keep it for -vv only.
     logging.getLogger("httpx").setLevel(logging.INFO if verbose > 1 else logging.WARNING)
+    # stamina warns on every retry; a retry that then succeeds is no news for a cron mail, so
+    # those warnings show only on a terminal or with -v (a source that finally fails still says so).
+    quiet = verbose == 0 and not sys.stderr.isatty()
+    logging.getLogger("stamina").setLevel(logging.ERROR if quiet else logging.WARNING)
 
 
 @click.group(cls=DefaultGroup, default="tui", default_if_no_args=True, invoke_without_command=True)
@@ -226,11 +232,13 @@ def _write_output(output: str, write: Callable[[Any], None]) -> None:
         write(sys.stdout)
         return
     target = Path(output).expanduser()
-    if target.is_dir():
-        raise UsageError(f"-o {output}: is a folder; give a file name.")
-    if not target.parent.exists():
+    require_regular_target(target, "-o")  # only a regular file or stdout, never a link or device
+    if not target.parent.is_dir():
         raise UsageError(f"-o {output}: the folder {target.parent} does not exist.")
-    atomic_write(target, write)
+    try:
+        atomic_write(target, write)
+    except OSError as exc:
+        raise UsageError(f"-o {output}: cannot write the file ({exc.strerror}).") from None
     click.echo(f"Wrote {target}", err=True)
 
 
@@ -247,10 +255,16 @@ def init(obj: Context, path: Path | None, force: bool) -> None:
     from stacktrack.starter import STARTER_CONFIG
 
     target = path or obj.config_path or Path("stacktrack.toml")
-    if target.exists() and not force:
+    if os.path.lexists(target) and not force:  # lexists: a dangling symlink counts as there
         raise UsageError(f"{target} already exists; pass --force to overwrite it.")
-    target.write_text(STARTER_CONFIG, encoding="utf-8")
-    target.chmod(0o600)
+    require_regular_target(target, "--path")  # never write through a symlink, FIFO or device
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_TRUNC if force else os.O_EXCL)
+    try:
+        with open(os.open(target, flags, 0o600), "w", encoding="utf-8") as handle:  # noqa: PTH123
+            handle.write(STARTER_CONFIG)
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write the starter config ({exc.strerror}).") from None
+    target.chmod(0o600)  # --force over an existing file keeps no wider mode
     click.echo(f"Wrote {target}. Edit it, then run `stacktrack config validate`.")
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from stacktrack.analysis.models import Analysis, Recommendation, ToolFigures
+from stacktrack.plugin_api import printable
 from stacktrack.report.json_report import features_fraction
 from stacktrack.state import StackState
 
@@ -79,7 +81,7 @@ def render_report(analysis: Analysis, state: StackState, *, width: int | None = 
         console.print(_recommendations_table(analysis.recommendations, analysis))
     if analysis.unmatched_apps:
         apps = ", ".join(
-            f"{a.app} ({count(a.active_users)} active, via {a.source})"
+            f"{_vendor(a.app)} ({count(a.active_users)} active, via {a.source})"
             for a in analysis.unmatched_apps[:12]
         )
         more = len(analysis.unmatched_apps) - 12
@@ -89,7 +91,15 @@ def render_report(analysis: Analysis, state: StackState, *, width: int | None = 
         )
     failed = [s for s in state.sources.values() if s.status == "failed"]
     for source in failed:
-        console.print(f"[red]source {source.source} failed in its latest run:[/] {source.error}")
+        console.print(
+            f"[red]source {source.source} failed in its latest run:[/] {_vendor(source.error)}"
+        )
+
+
+def _vendor(text: str | None) -> str:
+    """Vendor text for a Rich markup string: no terminal controls, no markup of its own (an error
+    body saying ``[/]`` would otherwise crash the report)."""
+    return escape(printable(text or ""))
 
 
 def _tools_table(analysis: Analysis) -> Table:

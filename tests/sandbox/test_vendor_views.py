@@ -52,7 +52,7 @@ async def _collect(view: View, source: str) -> Observation:
     emulator = participants.build_emulator(view, source, seed=SEED, prefix=True)
     token = participants.token_for(SEED, source)
     settings = plugin_class.settings_model.model_validate(
-        {"plugin": source, "token": token, "base_url": f"http://sandbox.test/{source}"}
+        {"plugin": source, "token": token, "base_url": f"https://sandbox.test/{source}"}
     )
     plugin = plugin_class(source, settings)
     async with build_client(plugin, transport=emulator.transport()) as client:
