@@ -45,3 +45,7 @@ class StackState:
     sources: dict[str, SourceState] = field(default_factory=dict)
     tool_first_seen: dict[str, dt.datetime] = field(default_factory=dict)
     """When each tool first had observations; the pilot grace period counts from here."""
+    checked_at: dt.datetime | None = None
+    """"Now" on the run clock: the latest attempted run's clock plus the wall time since it began
+    (a failed run moves this, not ``as_of``). Data older than a week by it is stale; ``None``
+    (hand-made states) means ``as_of``."""

@@ -449,7 +449,28 @@ class Store:
             row[0]: _parse(row[1])
             for row in conn.execute("SELECT tool_id, first_seen FROM tool_first_seen")
         }
-        return StackState(run_id=run_id, as_of=as_of, sources=sources, tool_first_seen=first_seen)  # type: ignore[arg-type]
+        checked_at = max(as_of, self._checked_at() or as_of)
+        return StackState(
+            run_id=run_id,
+            as_of=as_of,
+            sources=sources,
+            tool_first_seen=first_seen,  # type: ignore[arg-type]
+            checked_at=checked_at,
+        )
+
+    def _checked_at(self) -> dt.datetime | None:
+        """The latest attempted run's clock, advanced by the wall time elapsed since it began.
+
+        Real runs have clock = wall, so this is simply now; the sandbox's simulated clock moves on
+        from its last run. Either way a week without a successful run shows as stale data.
+        """
+        row = self.db.conn.execute(
+            "SELECT started_at, wall_started_at FROM runs ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        elapsed = dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(row[1])
+        return dt.datetime.fromisoformat(row[0]) + max(elapsed, dt.timedelta(0))
 
     def _observations(self, sources: set[str]) -> dict[str, Observation]:
         conn = self.db.conn

@@ -9,6 +9,7 @@ what ``store.Store.current_state()`` returns; tests call it on hand-built states
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import math
 from collections import defaultdict
@@ -65,6 +66,8 @@ __all__ = [
 ]
 
 LOW_UTILIZATION = 0.5
+STALE_DATA_AFTER = dt.timedelta(days=7)
+"""Data older than this (a source failing for a week) flags the tool ``stale_data``."""
 
 
 def analyze(
@@ -112,15 +115,17 @@ def _analyze(
             usages[tool_id].append((assignment.source, assignment.usage))
     edge_list, unmatched_integrations = build_graph(config, assignments, index, state.as_of)
     rows = integration_rows(edge_list)
+    # Each source's latest *successful* observation decides (SPEC: a failed run changes no
+    # verdict): a night when the integration-aware sources fail must not make every tool unknown.
     integration_aware_ran = any(
-        source.in_latest_run and source.status == "ok" and source.integration_aware
+        source.observation is not None and source.integration_aware
         for source in state.sources.values()
     )
 
     tools: list[ToolFigures] = []
     active_keys: dict[str, frozenset[str] | None] = {}
     live_degree: dict[str, int] = {}
-    failed: dict[str, bool] = {}
+    stale: dict[str, bool] = {}
     summary_cache: dict[int, UsageSummary | None] = {}
     for tool in config.tools:
         window = tool.active_window_days or general.active_window_days
@@ -130,7 +135,6 @@ def _analyze(
         live_degree[tool.id] = len(live)
         active_keys[tool.id] = usage.active_keys
         sources = _source_rows(tool, state)
-        failed[tool.id] = any(row.status == "failed" for row in sources)
         figures = _tool_figures(
             config,
             catalog,
@@ -145,8 +149,11 @@ def _analyze(
             usages.get(tool.id, []),
         )
         tools.append(figures)
+        # Confidence drops with the data's age, not with a failed attempt: the figures rest on
+        # the latest successful observation either way.
+        stale[tool.id] = "stale_data" in figures.flags
 
-    recs = recommend(tools, active_keys, live_degree, failed, general.currency, rec_states)
+    recs = recommend(tools, active_keys, live_degree, stale, general.currency, rec_states)
     return Analysis(
         run_id=state.run_id,
         as_of=state.as_of,
@@ -219,11 +226,11 @@ def _tool_figures(
     elif integration_aware_ran:
         status = "isolated"
         evidence["integration_status"] = (
-            "no live edge, and an integration-aware source succeeded in the latest run"
+            "no live edge in the latest successful observation of every integration-aware source"
         )
     else:
         status = "unknown"
-        evidence["integration_status"] = "no integration-aware source succeeded in the latest run"
+        evidence["integration_status"] = "no integration-aware source has succeeded yet"
 
     today = state.as_of.date()
     first_seen = state.tool_first_seen.get(tool.id)
@@ -250,6 +257,14 @@ def _tool_figures(
         flags.append("no_usage_data")
     if any(not row.live for row in tool_rows):
         flags.append("stale_integration")
+    data_as_of = _data_as_of(sources)
+    checked_at = state.checked_at or state.as_of
+    if data_as_of is not None and checked_at - data_as_of > STALE_DATA_AFTER:
+        flags.append("stale_data")
+        evidence["stale_data"] = (
+            f"the oldest source data is from {data_as_of:%Y-%m-%d}, over "
+            f"{STALE_DATA_AFTER.days} days old: its source has failed since"
+        )
     if deadline is not None:
         evidence["notice_deadline"] = (
             f"contract.renewal_date {renewal} - notice_days {contract.notice_days if contract else 0}"
@@ -295,6 +310,7 @@ def _tool_figures(
         evidence=evidence,
         notes=notes,
         feature_figures=feature_figures,
+        data_as_of=data_as_of,
         user_rows_factory=partial(build_user_rows, usage),
     )
 
@@ -318,6 +334,12 @@ def _source_rows(tool: ToolConfig, state: StackState) -> tuple[SourceStatusRow, 
             )
         )
     return tuple(rows)
+
+
+def _data_as_of(sources: tuple[SourceStatusRow, ...]) -> dt.datetime | None:
+    """The oldest of the sources' latest successful observations: what the figures rest on."""
+    times = [row.last_success_at for row in sources if row.last_success_at is not None]
+    return min(times) if times else None
 
 
 def _dedupe(apps: list[UnmatchedApp], catalog: Catalog) -> tuple[UnmatchedApp, ...]:

@@ -26,6 +26,7 @@ FLAGS = (
     "renewal_soon",
     "no_usage_data",
     "stale_integration",
+    "stale_data",
 )
 """Every flag a tool can carry (docs/reference.md), in display order."""
 
@@ -276,6 +277,9 @@ class ToolFigures:
     notes: tuple[str, ...] = ()
     feature_figures: FeatureFigures | None = None
     """Entitled, measured and used features, add-ons (``None`` only for hand-built figures)."""
+    data_as_of: dt.datetime | None = None
+    """The age of the data the figures rest on: the oldest of the sources' latest successful
+    observations (``None`` when no source has succeeded yet)."""
     user_rows_factory: Callable[[], tuple[UserRow, ...]] | None = field(
         default=None, repr=False, compare=False
     )

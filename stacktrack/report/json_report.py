@@ -57,12 +57,19 @@ def tool_dict(tool: ToolFigures) -> dict[str, Any]:
         "renewal_date": iso(tool.renewal_date),
         "notice_deadline": iso(tool.notice_deadline),
         "sources": [
-            {"source": row.source, "status": row.status, "error": row.error} for row in tool.sources
+            {
+                "source": row.source,
+                "status": row.status,
+                "error": row.error,
+                "data_as_of": iso(row.last_success_at),
+            }
+            for row in tool.sources
         ],
         # Added fields (docs/reference.md: additive only).
         "capability_utilization": _num(tool.capability_utilization, 4),
         "features": [feature_dict(row) for row in _feature_rows(tool)],
         "addons": [addon_dict(addon) for addon in _addons(tool)],
+        "data_as_of": iso(tool.data_as_of),
     }
 
 

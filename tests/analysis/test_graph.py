@@ -80,15 +80,23 @@ def test_integrates_with_connects_without_any_integration_aware_source():
     assert analysis.tool("sf").integrations == ("hs",)
 
 
-def test_status_unknown_when_no_integration_aware_source_ran_in_the_latest_run():
-    # Salesforce saw integrations in an earlier run but was left out of the latest one.
-    st = state(hubspot(), salesforce(integration("Zapier", 1), in_latest_run=False))
+def test_status_rests_on_the_latest_successful_observation_not_the_latest_attempt():
+    # A failed run changes no verdict: Salesforce saw Zapier (no tool) in its latest successful
+    # run, then was left out of the latest run, or failed in it. Its data still decides.
+    for st in (
+        state(hubspot(), salesforce(integration("Zapier", 1), in_latest_run=False)),
+        state(hubspot(), salesforce(integration("Zapier", 1), status="failed")),
+    ):
+        analysis = analyze(config([HS, SF]), st)
+        assert analysis.integration_aware_ran is True
+        assert {t.integration_status for t in analysis.tools} == {"isolated"}
+
+
+def test_status_unknown_when_no_integration_aware_source_ever_succeeded():
+    st = state(hubspot(), source("salesforce", None, status="failed"))
     analysis = analyze(config([HS, SF]), st)
     assert analysis.integration_aware_ran is False
     assert {t.integration_status for t in analysis.tools} == {"unknown"}
-    # A failed integration-aware source does not count either.
-    st = state(hubspot(), salesforce(integration("Zapier", 1), status="failed"))
-    assert analyze(config([HS, SF]), st).tool("hs").integration_status == "unknown"
 
 
 def test_a_tool_seen_only_by_okta_is_isolated_when_another_source_sees_integrations():

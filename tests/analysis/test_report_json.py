@@ -66,9 +66,9 @@ def test_report_shape_and_order():
     assert report["currency"] == "USD"
     for tool in report["tools"]:
         assert list(tool)[: len(TOOL_FIELDS)] == TOOL_FIELDS
-        assert {"capability_utilization", "features", "addons"} <= set(tool)
+        assert {"capability_utilization", "features", "addons", "data_as_of"} <= set(tool)
         for row in tool["sources"]:
-            assert list(row) == ["source", "status", "error"]
+            assert list(row) == ["source", "status", "error", "data_as_of"]
     for rec in report["recommendations"]:
         assert list(rec) == REC_FIELDS
     assert report["unmatched_apps"] == [{"source": "hubspot", "app": "Zapier", "active_users": 2}]
@@ -90,7 +90,10 @@ def test_report_values_unknown_is_null_dates_iso():
     assert hs["category"] == "marketing-automation"
     assert hs["owner"] == "Demand Gen"
     assert "renewal_soon" in hs["flags"] and "low_utilization" in hs["flags"]
-    assert hs["sources"] == [{"source": "hubspot", "status": "ok", "error": None}]
+    assert hs["sources"] == [
+        {"source": "hubspot", "status": "ok", "error": None, "data_as_of": "2026-06-01T12:00:00Z"}
+    ]
+    assert hs["data_as_of"] == "2026-06-01T12:00:00Z"
     for field in [*TOOL_FIELDS[2:13], "renewal_date", "notice_deadline"]:
         if field != "integration_status":
             assert wiki[field] is None, field

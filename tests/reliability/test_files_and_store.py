@@ -173,6 +173,13 @@ def test_a_missing_db_folder_is_created_for_a_snapshot(tmp_path: Path) -> None:
     assert cli("--config", str(config_in(tmp_path)), "--db", str(db), "snapshot")[0] == 0
 
 
+def test_a_db_folder_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> None:
+    db = Path("/proc/stacktrack-test/st.db")  # /proc refuses new folders, even to root
+    code, _, err = cli("--config", str(config_in(tmp_path)), "--db", str(db), "snapshot")
+    assert code == 2, err
+    assert "Error:" in err and "Internal error" not in err
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
 def test_a_read_only_db_folder_is_a_clear_error(tmp_path: Path) -> None:
     folder = tmp_path / "ro"
