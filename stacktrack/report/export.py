@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from stacktrack.analysis.models import Recommendation, ToolFigures
+from stacktrack.files import require_regular_target
 from stacktrack.report.json_report import features_fraction, iso, recommendation_dict, tool_dict
 
 RECOMMENDATION_COLUMNS = (
@@ -183,8 +184,12 @@ def write_tools_csv(tools: Iterable[ToolFigures], currency: str, stream: IO[str]
 
 
 def atomic_write(path: str | os.PathLike[str], writer_fn: Callable[[IO[str]], None]) -> None:
-    """Write ``path`` through ``writer_fn(stream)`` all-or-nothing (temp file + ``os.replace``)."""
+    """Write ``path`` through ``writer_fn(stream)`` all-or-nothing (temp file + ``os.replace``).
+
+    Only a regular file (or a new one) is replaced: a symlink, FIFO or device in its place raises
+    ``UsageError`` rather than being swapped for a file (docs/security.md)."""
     target = Path(path)
+    require_regular_target(target, "output")
     directory = target.parent
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     tmp = Path(tmp_name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import socket
 import sqlite3
 import stat
 import subprocess
@@ -112,7 +113,7 @@ def snapshotted(tmp_path: Path) -> tuple[Path, Path]:
     return config, db
 
 
-@pytest.mark.parametrize("kind", ["symlink", "fifo", "device"])
+@pytest.mark.parametrize("kind", ["symlink", "fifo", "socket"])
 def test_export_o_refuses_anything_but_a_regular_file(
     snapshotted: tuple[Path, Path], tmp_path: Path, kind: str
 ) -> None:
@@ -123,8 +124,11 @@ def test_export_o_refuses_anything_but_a_regular_file(
     elif kind == "fifo":
         target = tmp_path / "out.csv"
         os.mkfifo(target)
-    else:
-        target = Path("/dev/null")
+    else:  # a socket stands for devices too: never aim a test at /dev/null, broken code replaces it
+        target = tmp_path / "out.csv"
+        listener = socket.socket(socket.AF_UNIX)
+        listener.bind(str(target))
+        listener.close()
     code, _, err = cli(
         "--config", str(config), "--db", str(db), "export", "tools", "-o", str(target)
     )
@@ -134,6 +138,18 @@ def test_export_o_refuses_anything_but_a_regular_file(
         assert target.is_symlink() and not (tmp_path / "victim.csv").exists()
     if kind == "fifo":
         assert stat.S_ISFIFO(target.lstat().st_mode)  # not replaced by a regular file
+
+
+def test_atomic_write_itself_refuses_a_symlink(tmp_path: Path) -> None:
+    # the TUI's export writes through it too, without the CLI's check in front
+    from stacktrack.errors import UsageError
+    from stacktrack.report.export import atomic_write
+
+    link = tmp_path / "recs.csv"
+    link.symlink_to(tmp_path / "victim.csv")
+    with pytest.raises(UsageError, match="symbolic link"):
+        atomic_write(link, lambda stream: stream.write("x"))
+    assert link.is_symlink() and not (tmp_path / "victim.csv").exists()
 
 
 def test_export_o_replaces_a_regular_file_and_writes_stdout(
