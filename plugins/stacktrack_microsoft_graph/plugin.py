@@ -47,6 +47,7 @@ from stacktrack.plugin_api import (
     PluginError,
     PluginSettings,
     SecretStr,
+    check_base_url,
     gather_first_error,
     get_json,
     header_auth,
@@ -179,6 +180,11 @@ class MicrosoftGraphSettings(PluginSettings):
             raise ValueError(
                 "give client_id and client_secret (client credentials), or a ready access token"
             )
+        try:
+            # The client secret goes to the token endpoint: the same cleartext rule as base_url.
+            check_base_url(self.authority_url, allow_insecure_http=self.allow_insecure_http)
+        except ValueError as exc:
+            raise ValueError(str(exc).replace("base_url", "authority_url")) from None
         return self
 
 

@@ -460,6 +460,12 @@ async def test_token_endpoint_is_overridable() -> None:
     assert seen[0] == f"https://login.microsoftonline.us/{testkit.TENANT}/oauth2/v2.0/token"
 
 
+def test_the_client_secret_never_goes_to_a_plain_http_token_endpoint() -> None:
+    with pytest.raises(ValueError, match="authority_url uses plain http://"):
+        _plugin(authority_url="http://login.example.test")
+    assert _plugin(authority_url="http://127.0.0.1:8765/microsoft_graph").settings
+
+
 def test_settings_need_client_credentials_or_a_token() -> None:
     with pytest.raises(ValueError, match="client_id and client_secret"):
         MicrosoftGraphPlugin.settings_model.model_validate(
