@@ -121,17 +121,12 @@ class Overview:
         return rec.annual_savings if rec else None
 
     def stale_days(self, tool_id: str) -> int | None:
-        """Age in days of the oldest successful data among the tool's sources, at the run's clock;
-        ``None`` when a source never succeeded (no data) or the tool has no source."""
+        """Age in whole days, at the latest run's clock, of the data the tool's figures rest on
+        (the analysis's ``data_as_of``); ``None`` when no source has succeeded yet."""
         tool = self._tools.get(tool_id)
-        if tool is None or self.analysis is None or not tool.sources:
+        if tool is None or self.analysis is None or tool.data_as_of is None:
             return None
-        ages = []
-        for source in tool.sources:
-            if source.last_success_at is None:
-                return None
-            ages.append((self.analysis.as_of - source.last_success_at).days)
-        return max(ages)
+        return max(0, (self.analysis.as_of - tool.data_as_of).days)
 
     def failed_sources(self, tool_id: str) -> list[str]:
         tool = self._tools.get(tool_id)

@@ -246,3 +246,30 @@ async def test_header_shows_stack_wide_capability_utilization(demo: Demo) -> Non
         assert "3 of 12 paid features used; 2 of" in header
         labels = [str(c.label) for c in app.screen.query_one("#tools", DataTable).columns.values()]
         assert "Features" in labels
+
+
+async def test_stale_data_shows_its_age_in_the_data_column(demo: Demo) -> None:
+    import dataclasses
+    import datetime as dt
+
+    from stacktrack.tui.data import default_analyzer
+
+    def analyzer(config: Any, state: Any, decisions: Any) -> Any:
+        analysis = default_analyzer(config, state, decisions)
+        first = analysis.tools[0]
+        old = dataclasses.replace(
+            first,
+            flags=(*first.flags, "stale_data"),
+            data_as_of=analysis.as_of - dt.timedelta(days=9),
+        )
+        return dataclasses.replace(analysis, tools=(old, *analysis.tools[1:]))
+
+    app = make_app(demo.config(), demo.db_path, clock=lambda: CLOCK, analyzer=analyzer)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        table = app.screen.query_one("#tools", DataTable)
+        stale_id = app.overview.tools[0].id
+        cell = str(table.get_cell(stale_id, "freshness"))
+        assert cell == "⚠ 9d old, stale"
+        others = [str(table.get_cell(t.id, "freshness")) for t in app.overview.tools[1:]]
+        assert "stale" not in " ".join(others)

@@ -25,10 +25,12 @@ renewal. Every number leads to a verdict: **keep, right-size, consolidate, integ
 ## Overview
 - `/` filter as you type (name, owner, category, verdict, flag) · `esc` clears every filter
 - `p` `w` `n` quick filters: pilot theatre · renewing (within 90 days, or flagged renewal soon) ·
-  no usage data; the active ones are ticked and named under the table
+  no usage data; the active ones are ticked, with the count shown, beside the filter
 - `o` next sort column · `r` reverse (or click a header); unknown values always sort last
+- *Features*: paid features used / measured (stack-wide in the header)
 - *Data*: current = from the latest run · *N*d old = the oldest source data is *N* days old ·
-  ⚠ = a source failed in the latest run, its last good data is shown · no data = never succeeded
+  ⚠ = a source failed in the latest run, its last good data is shown · red *stale* = older than
+  a week (flag *stale data*; recommendations lose confidence) · no data = no source succeeded yet
 
 ## Tool detail
 - `[` `]` previous / next page of users · `u` users group (all, active, inactive, never active,

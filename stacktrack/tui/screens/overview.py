@@ -68,7 +68,7 @@ QUICK_KEYS = (("p", "pilot_theatre", "pilot"), ("w", "renewing", "renewing"),
               ("n", "no_usage_data", "no usage"))  # fmt: skip
 DATA_LEGEND = (
     "Features: paid used/measured · Data: current = latest run · Nd old = source data N days "
-    "old · ⚠ = a source failed, last good data shown · no data = none yet"
+    "old · ⚠ = a source failed, last good data shown (red: stale) · no data = none yet"
 )
 
 
@@ -279,7 +279,9 @@ class OverviewScreen(AreaScreen):
             "integration": lambda: cells.integration(tool.integration_status),
             "owner": lambda: Text(tool.owner or "—"),
             "notice": lambda: cells.deadline(tool.notice_deadline, self.today()),
-            "freshness": lambda: cells.freshness(stale, bool(overview.failed_sources(tool.id))),
+            "freshness": lambda: cells.freshness(
+                stale, bool(overview.failed_sources(tool.id)), "stale_data" in tool.flags
+            ),
         }
         return [render[c.key]() for c in columns]
 

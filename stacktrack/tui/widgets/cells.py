@@ -92,10 +92,14 @@ def deadline(value: dt.date | None, today: dt.date | None) -> Text:
     return Text(value.isoformat(), style=style)
 
 
-def freshness(stale_days: int | None, failed: bool) -> Text:
+def freshness(stale_days: int | None, failed: bool, stale: bool = False) -> Text:
+    """``current`` / ``3d old``; ``⚠`` when a source failed (its last good data is shown), red and
+    ``stale`` when the analysis flags the data ``stale_data``."""
     if stale_days is None:
         return Text("no data", style="dim italic")
     label = "current" if stale_days == 0 else f"{stale_days}d old"
+    if stale:
+        return Text(f"⚠ {label}, stale", style="bold red")
     if failed:
         return Text(f"⚠ {label}", style="yellow")
     return Text(label, style="green" if stale_days == 0 else "yellow")
