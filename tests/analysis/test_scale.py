@@ -1,9 +1,10 @@
-"""The analysis stays fast at the TUI benchmark's scale (300 tools, a 50,000-person company)."""
+"""The analysis is right at the TUI benchmark's scale (300 tools, a 50,000-person company).
+
+How fast it is there is measured by ``bench/history.py``, never by a timed test."""
 
 from __future__ import annotations
 
 import random
-import time
 
 from stacktrack.analysis.analyze import analyze
 from stacktrack.catalog import load_catalog
@@ -11,7 +12,7 @@ from stacktrack.plugin_api import Account, AccountStatus, AppUsage, Integration
 from tests.analysis.builders import ago, config, source, state
 
 
-def test_300_tools_50000_people_analyse_quickly():
+def test_300_tools_50000_people_analyse_whole():
     rng = random.Random(4)
     catalog = load_catalog()
     products = list(catalog.products)
@@ -60,10 +61,6 @@ def test_300_tools_50000_people_analyse_quickly():
         )
     cfg = config(tools)
     st = state(source("okta", apps))
-    started = time.perf_counter()
     analysis = analyze(cfg, st, catalog)
-    elapsed = time.perf_counter() - started
     assert len(analysis.tools) == 300
     assert all(t.active_users is not None and t.seats_assigned == 700 for t in analysis.tools)
-    # Measured ~0.3 s on a 2-core machine; the bound leaves room for a busy CI runner.
-    assert elapsed < 4.0, f"analysis took {elapsed:.2f} s"
