@@ -14,6 +14,7 @@ from typing import Any
 
 from .emulator import SlackData, SlackEmulator
 from .plugin import SLACKBOT_ID, SlackPlugin
+from .world import member
 
 PLUGIN = SlackPlugin
 EMULATOR = SlackEmulator
@@ -30,25 +31,13 @@ def _member(uid: str, name: str, email: str | None, **flags: Any) -> dict[str, A
     profile: dict[str, Any] = {"real_name": name.title(), "display_name": name}
     if email is not None:
         profile["email"] = email
-    member: dict[str, Any] = {
-        "id": uid,
+    fields: dict[str, Any] = {
         "team_id": "T0ACME",
-        "name": name,
-        "real_name": name.title(),
-        "deleted": False,
-        "is_admin": False,
-        "is_owner": False,
-        "is_primary_owner": False,
-        "is_restricted": False,
-        "is_ultra_restricted": False,
-        "is_bot": False,
-        "is_app_user": False,
-        "updated": ago(200),
         "tz": "Europe/Paris",
         "profile": profile,
+        **flags,
     }
-    member.update(flags)
-    return member
+    return member(uid, name, name.title(), ago(200), **fields)
 
 
 def _login(uid: str, first: int, last: int, ip: str = "192.0.2.1") -> dict[str, Any]:

@@ -82,7 +82,8 @@ def slack_id(employee: Employee) -> str:
     return stable_id("U", employee.key, 10)
 
 
-def _member(uid: str, name: str, real_name: str, updated: int, **extra: Any) -> dict[str, Any]:
+def member(uid: str, name: str, real_name: str, updated: int, **extra: Any) -> dict[str, Any]:
+    """A ``users.list`` member with every flag off (``extra`` sets fields); the test kit uses it too."""
     return {
         "id": uid,
         "team_id": TEAM,
@@ -112,8 +113,8 @@ def world_data(view: WorldView) -> SlackData:
         person = seat.employee
         uid = slack_id(person)
         handle = person.email.split("@", 1)[0]
-        member = _member(uid, handle, person.name, updated, tz="America/New_York")
-        member.update(
+        person_row = member(uid, handle, person.name, updated, tz="America/New_York")
+        person_row.update(
             deleted=seat.suspended,
             is_admin=person.department == "Leadership",
             is_owner=person.key == 0,
@@ -125,7 +126,7 @@ def world_data(view: WorldView) -> SlackData:
                 "title": person.title,
             },
         )
-        members.append(member)
+        members.append(person_row)
         active = seat.last_active
         billable[uid] = {
             "billing_active": not seat.suspended and active is not None and active >= fortnight
@@ -147,7 +148,7 @@ def world_data(view: WorldView) -> SlackData:
             )
     for index, bot in enumerate(BOTS):
         members.append(
-            _member(
+            member(
                 stable_id("B", 900 + index, 10),
                 bot.lower().replace(" ", "_"),
                 bot,

@@ -16,23 +16,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-import stamina
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr, ValidationError
 from stacktrack_google_workspace import testkit
-from stacktrack_google_workspace.emulator import GoogleWorkspaceData, GoogleWorkspaceEmulator
+from stacktrack_google_workspace.emulator import GoogleWorkspaceEmulator
 from stacktrack_google_workspace.plugin import GoogleWorkspacePlugin
 
 from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
-from stacktrack.http import build_client
-from stacktrack.plugin_api import AccountStatus, ActivityKind, CollectContext, Observation
+from stacktrack.plugin_api import AccountStatus, ActivityKind
+from stacktrack.testing.conformance import JSON_VALUES, Harness, apps_by_name
 
 TOKEN = "ya29.test-secret-access-token"
 SOURCE = "gws"
@@ -48,63 +46,19 @@ ACTIVE_USERS = {ALICE, BOB, CAROL, ERIN, GRACE}
 LICENSE_PATH = f"/apps/licensing/v1/product/{testkit.PRODUCT}/sku/{testkit.SKU}/users"
 
 
-@pytest.fixture(autouse=True)
-def _no_waits() -> Iterator[None]:
-    with stamina.set_testing(True, attempts=3):
-        yield
-
-
-def _plugin(**extra: Any) -> GoogleWorkspacePlugin:
-    raw = {**testkit.settings(TOKEN), "base_url": BASE_URL, **extra}
-    return GoogleWorkspacePlugin(SOURCE, GoogleWorkspacePlugin.settings_model.model_validate(raw))
-
-
-async def _collect(
-    transport: httpx.AsyncBaseTransport,
-    *,
-    plugin: GoogleWorkspacePlugin | None = None,
-    lookback: int = 90,
-) -> Observation:
-    plugin = plugin or _plugin()
-    async with build_client(plugin, transport=transport) as client:
-        ctx = CollectContext(source=SOURCE, now=testkit.NOW, lookback_days=lookback)
-        return await plugin.collect(client, ctx)
-
-
-def _emulator(data: GoogleWorkspaceData | None = None, **kwargs: Any) -> GoogleWorkspaceEmulator:
-    return GoogleWorkspaceEmulator(data or testkit.sample_data(), token=TOKEN, **kwargs)
-
-
-def _answering(
-    emulator: GoogleWorkspaceEmulator, path: str, body: bytes, status: int = 200
-) -> httpx.MockTransport:
-    """The emulator, except that ``path`` answers ``body``."""
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        if request.url.path == path:
-            return httpx.Response(
-                status, content=body, headers={"Content-Type": "application/json"}
-            )
-        return emulator.handle(request)
-
-    return httpx.MockTransport(handle)
+KIT = Harness(testkit, source=SOURCE, token=TOKEN, base_url=BASE_URL)
+_plugin = KIT.plugin
+_collect = KIT.collect
+_emulator = KIT.emulator
+_answering = KIT.answering
+_calls = KIT.calls
+_at = KIT.ago
+_by_app = apps_by_name
 
 
 def _google_error(status: int, reason: str) -> bytes:
     error = {"code": status, "message": "nope", "errors": [{"reason": reason, "domain": "global"}]}
     return json.dumps({"error": error}).encode()
-
-
-def _calls(emulator: GoogleWorkspaceEmulator, path: str) -> list[str]:
-    return [p for _verb, p in emulator.log if p.split("?")[0] == path]
-
-
-def _at(days_ago: float) -> dt.datetime:
-    return testkit.NOW - dt.timedelta(days=days_ago)
-
-
-def _by_app(observation: Observation) -> dict[str | None, Any]:
-    return {usage.app: usage for usage in observation.apps}
 
 
 async def test_sample_figures_match_the_hand_count() -> None:
@@ -258,7 +212,7 @@ async def test_reports_window_never_reaches_past_googles_180_days() -> None:
     data = testkit.sample_data()
     data.now = testkit.NOW
     emulator = _emulator(data)
-    observation = await _collect(emulator.transport(), lookback=365)
+    observation = await _collect(emulator.transport(), lookback_days=365)
     saml = parse_qs(urlsplit(_calls(emulator, SAML_PATH)[0]).query)
     tokens = parse_qs(urlsplit(_calls(emulator, TOKEN_PATH)[0]).query)
     assert saml["startTime"] == ["2026-05-06T12:00:00.000Z"]
@@ -443,13 +397,7 @@ async def test_invalid_json_is_a_bad_response() -> None:
         await _collect(_answering(_emulator(), TOKEN_PATH, b'{"items": ['))
 
 
-_json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
-    ),
-    max_leaves=12,
-)
+_json = JSON_VALUES
 _activity = st.fixed_dictionaries(
     {},
     optional={

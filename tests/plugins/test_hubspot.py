@@ -22,6 +22,7 @@ from stacktrack.plugin_api import (
     Observation,
     RateLimitExhausted,
 )
+from stacktrack.testing.conformance import Harness
 
 SOURCE = "hubspot-main"
 TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
@@ -40,22 +41,22 @@ def no_backoff_sleeps() -> Iterator[None]:
         yield
 
 
-@pytest.fixture
-def emulator() -> HubSpotEmulator:
-    return HubSpotEmulator(testkit.sample_data(), token=TOKEN, prefix="/hubspot")
+KIT = Harness(testkit, source=SOURCE, token=TOKEN, base_url=BASE)
 
 
 def make_plugin(**extra: Any) -> HubSpotPlugin:
-    table = {**testkit.settings(TOKEN), "base_url": BASE, **extra}
-    return HubSpotPlugin(SOURCE, HubSpotSettings.model_validate(table))
+    return KIT.plugin(**extra)  # type: ignore[no-any-return]
 
 
 async def collect(
     emulator: HubSpotEmulator, transport: httpx.AsyncBaseTransport | None = None, **extra: Any
 ) -> Observation:
-    plugin = make_plugin(**extra)
-    async with build_client(plugin, transport=transport or emulator.transport()) as client:
-        return await plugin.collect(client, CollectContext(source=SOURCE, now=NOW))
+    return await KIT.collect(transport or emulator.transport(), plugin=KIT.plugin(**extra))
+
+
+@pytest.fixture
+def emulator() -> HubSpotEmulator:
+    return HubSpotEmulator(testkit.sample_data(), token=TOKEN, prefix="/hubspot")
 
 
 def last_active(observation: Observation) -> dict[str, dt.datetime | None]:

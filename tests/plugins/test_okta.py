@@ -18,23 +18,21 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import json
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-import stamina
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr, ValidationError
 from stacktrack_okta import testkit
-from stacktrack_okta.emulator import OktaData, OktaEmulator
+from stacktrack_okta.emulator import OktaEmulator
 from stacktrack_okta.plugin import OktaPlugin
 
 from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
-from stacktrack.http import build_client
-from stacktrack.plugin_api import AccountStatus, ActivityKind, CollectContext, Observation
+from stacktrack.plugin_api import AccountStatus, ActivityKind
+from stacktrack.testing.conformance import JSON_VALUES, Harness, apps_by_name
 
 TOKEN = "00okta-test-secret-token"
 SOURCE = "corp-okta"
@@ -45,55 +43,14 @@ ALICE, BOB, CAROL, DAVE, ERIN, FRANK, GRACE, HEIDI = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _no_waits() -> Iterator[None]:
-    with stamina.set_testing(True, attempts=3):
-        yield
-
-
-def _plugin(**extra: Any) -> OktaPlugin:
-    raw = {**testkit.settings(TOKEN), "base_url": BASE_URL, **extra}
-    return OktaPlugin(SOURCE, OktaPlugin.settings_model.model_validate(raw))
-
-
-async def _collect(
-    transport: httpx.AsyncBaseTransport, *, plugin: OktaPlugin | None = None, lookback: int = 90
-) -> Observation:
-    plugin = plugin or _plugin()
-    async with build_client(plugin, transport=transport) as client:
-        ctx = CollectContext(source=SOURCE, now=testkit.NOW, lookback_days=lookback)
-        return await plugin.collect(client, ctx)
-
-
-def _emulator(data: OktaData | None = None, **kwargs: Any) -> OktaEmulator:
-    return OktaEmulator(data or testkit.sample_data(), token=TOKEN, **kwargs)
-
-
-def _answering(
-    emulator: OktaEmulator, path: str, body: bytes, status: int = 200
-) -> httpx.MockTransport:
-    """The emulator, except that ``path`` answers ``body``."""
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        if request.url.path == path:
-            return httpx.Response(
-                status, content=body, headers={"Content-Type": "application/json"}
-            )
-        return emulator.handle(request)
-
-    return httpx.MockTransport(handle)
-
-
-def _calls(emulator: OktaEmulator, path: str) -> list[str]:
-    return [p for _verb, p in emulator.log if p.split("?")[0] == path]
-
-
-def _at(days_ago: float) -> dt.datetime:
-    return testkit.NOW - dt.timedelta(days=days_ago)
-
-
-def _by_app(observation: Observation) -> dict[str | None, Any]:
-    return {usage.app: usage for usage in observation.apps}
+KIT = Harness(testkit, source=SOURCE, token=TOKEN, base_url=BASE_URL)
+_plugin = KIT.plugin
+_collect = KIT.collect
+_emulator = KIT.emulator
+_answering = KIT.answering
+_calls = KIT.calls
+_at = KIT.ago
+_by_app = apps_by_name
 
 
 async def test_sample_figures_match_the_hand_count() -> None:
@@ -192,7 +149,7 @@ async def test_every_page_is_followed_with_the_documented_parameters() -> None:
 
 
 async def test_lookback_narrows_the_window() -> None:
-    observation = await _collect(_emulator().transport(), lookback=30)
+    observation = await _collect(_emulator().transport(), lookback_days=30)
     hub = {a.id: a for a in _by_app(observation)["HubSpot"].accounts}
     assert hub[ALICE].last_active == _at(3)
     assert hub[BOB].last_active is None  # his only success is 50 days old
@@ -205,7 +162,7 @@ async def test_long_lookback_asks_only_what_okta_keeps_and_says_so() -> None:
     data = testkit.sample_data()
     data.now = testkit.NOW
     emulator = _emulator(data)
-    observation = await _collect(emulator.transport(), lookback=365)
+    observation = await _collect(emulator.transport(), lookback_days=365)
     since = parse_qs(urlsplit(_calls(emulator, "/api/v1/logs")[0]).query)["since"][0]
     assert since == "2026-08-03T12:00:00.000Z"  # NOW - 90 days
     assert all(u.history_horizon_days == 90 for u in observation.apps)
@@ -274,14 +231,6 @@ async def test_failed_outcomes_never_count_even_unfiltered() -> None:
     observation = await _collect(_emulator(data).transport())
     assert all(a.last_active is None for u in observation.apps for a in u.accounts or [])
     assert HEIDI not in {a.id for u in observation.apps for a in u.accounts or []}
-
-
-async def test_rate_limit_then_success_gives_the_same_observation() -> None:
-    expected = await _collect(_emulator().transport())
-    emulator = _emulator()
-    emulator.force_throttle = 1
-    assert await _collect(emulator.transport()) == expected
-    assert emulator.throttled == 1
 
 
 async def test_rate_limit_that_never_ends_is_exhausted() -> None:
@@ -462,13 +411,7 @@ async def test_server_error_after_retries_is_a_plugin_error() -> None:
     assert caught.value.status_code == 500
 
 
-_json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
-    ),
-    max_leaves=12,
-)
+_json = JSON_VALUES
 _events = st.lists(
     st.fixed_dictionaries(
         {"eventType": st.just("user.authentication.sso") | _json},

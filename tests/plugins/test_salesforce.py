@@ -21,6 +21,7 @@ from stacktrack.plugin_api import (
     Observation,
     RateLimitExhausted,
 )
+from stacktrack.testing.conformance import Harness
 
 SOURCE = "sfdc-prod"
 TOKEN = "00Dxx0000000001!AR8AQJsecret-access-token"
@@ -32,24 +33,29 @@ def ago(days: float) -> dt.datetime:
     return NOW - dt.timedelta(days=days)
 
 
+KIT = Harness(testkit, source=SOURCE, token=TOKEN, base_url=BASE)
+
+
+def make_plugin(table: dict[str, Any]) -> SalesforcePlugin:
+    return KIT.plugin(table=table)  # type: ignore[no-any-return]
+
+
+async def run(plugin: SalesforcePlugin, emulator: SalesforceEmulator) -> Observation:
+    return await KIT.collect(emulator.transport(), plugin=plugin)
+
+
+async def collect(emulator: SalesforceEmulator, **extra: Any) -> Observation:
+    return await KIT.collect(emulator.transport(), plugin=KIT.plugin(**extra))
+
+
+async def collect_with(emulator: SalesforceEmulator, transport: httpx.MockTransport) -> Observation:
+    return await KIT.collect(transport)
+
+
 @pytest.fixture
 def emulator() -> SalesforceEmulator:
     # Mounted under a prefix, as in the sandbox server: nextRecordsUrl must carry it.
     return SalesforceEmulator(testkit.sample_data(), token=TOKEN, prefix="/salesforce")
-
-
-def make_plugin(table: dict[str, Any]) -> SalesforcePlugin:
-    settings = SalesforceSettings.model_validate({"base_url": BASE, **table})
-    return SalesforcePlugin(SOURCE, settings)
-
-
-async def run(plugin: SalesforcePlugin, emulator: SalesforceEmulator) -> Observation:
-    async with build_client(plugin, transport=emulator.transport()) as client:
-        return await plugin.collect(client, CollectContext(source=SOURCE, now=NOW))
-
-
-async def collect(emulator: SalesforceEmulator, **extra: Any) -> Observation:
-    return await run(make_plugin({**testkit.settings(TOKEN), **extra}), emulator)
 
 
 async def test_seats_accounts_and_last_login(emulator: SalesforceEmulator) -> None:
@@ -324,9 +330,3 @@ async def test_next_records_url_on_another_host_is_refused(emulator: SalesforceE
     with pytest.raises(BadResponse, match="off the instance"):
         await collect_with(emulator, httpx.MockTransport(handler))
     assert set(seen_hosts) == {"acme.my.salesforce.test"}
-
-
-async def collect_with(emulator: SalesforceEmulator, transport: httpx.MockTransport) -> Observation:
-    plugin = make_plugin(testkit.settings(TOKEN))
-    async with build_client(plugin, transport=transport) as client:
-        return await plugin.collect(client, CollectContext(source=SOURCE, now=NOW))

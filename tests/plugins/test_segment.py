@@ -13,12 +13,10 @@ from __future__ import annotations
 import email.utils
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import stamina
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr, ValidationError
@@ -26,48 +24,20 @@ from stacktrack_segment import testkit
 from stacktrack_segment.emulator import SegmentData, SegmentEmulator
 from stacktrack_segment.plugin import SegmentPlugin
 
-from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
-from stacktrack.http import build_client
-from stacktrack.plugin_api import CollectContext, Observation
+from stacktrack.errors import AuthenticationError, BadResponse, PluginError
+from stacktrack.plugin_api import Observation
+from stacktrack.testing.conformance import JSON_VALUES, Harness
 
 TOKEN = "sgp_test-secret-token"
 SOURCE = "cdp"
 
 
-@pytest.fixture(autouse=True)
-def _no_waits() -> Iterator[None]:
-    with stamina.set_testing(True, attempts=3):
-        yield
-
-
-def _plugin(**extra: Any) -> SegmentPlugin:
-    raw = {**testkit.settings(TOKEN), **extra}
-    return SegmentPlugin(SOURCE, SegmentPlugin.settings_model.model_validate(raw))
-
-
-async def _collect(transport: httpx.AsyncBaseTransport) -> Observation:
-    plugin = _plugin()
-    async with build_client(plugin, transport=transport) as client:
-        return await plugin.collect(client, CollectContext(source=SOURCE, now=testkit.NOW))
-
-
-def _emulator(data: SegmentData | None = None) -> SegmentEmulator:
-    return SegmentEmulator(data or testkit.sample_data(), token=TOKEN)
-
-
-def _answering(
-    emulator: SegmentEmulator, path: str, body: Any, status: int = 200
-) -> httpx.MockTransport:
-    def handle(request: httpx.Request) -> httpx.Response:
-        if request.url.path == path:
-            return httpx.Response(status, content=json.dumps(body).encode())
-        return emulator.handle(request)
-
-    return httpx.MockTransport(handle)
-
-
-def _calls(emulator: SegmentEmulator, path: str) -> list[str]:
-    return [p for _verb, p in emulator.log if p.split("?")[0] == path]
+KIT = Harness(testkit, source=SOURCE, token=TOKEN, base_url=None)
+_plugin = KIT.plugin
+_collect = KIT.collect
+_emulator = KIT.emulator
+_answering = KIT.answering
+_calls = KIT.calls
 
 
 def _edges(observation: Observation) -> list[tuple[str, str, str]]:
@@ -152,22 +122,6 @@ async def test_source_and_destination_rules() -> None:
         ("Mixpanel", "destination", "out"),  # its source is not listed: kept, it is enabled
         ("Zendesk", "source", "in"),  # no enabled flag: not known to be disabled
     ]
-
-
-async def test_rate_limit_then_success_gives_the_same_observation() -> None:
-    expected = await _collect(_emulator().transport())
-    emulator = _emulator()
-    emulator.force_throttle = 1
-    assert await _collect(emulator.transport()) == expected
-    assert emulator.throttled == 1
-
-
-async def test_rate_limit_that_never_ends_is_exhausted() -> None:
-    emulator = _emulator()
-    emulator.force_throttle = 1000
-    with pytest.raises(RateLimitExhausted) as caught:
-        await _collect(emulator.transport())
-    assert caught.value.source == SOURCE
 
 
 async def test_emulator_rate_limit_answer_is_segments() -> None:
@@ -261,8 +215,7 @@ async def test_repeated_cursor_is_a_bad_response() -> None:
 async def test_mounted_under_a_prefix() -> None:
     emulator = SegmentEmulator(testkit.sample_data(), token=TOKEN, prefix="/segment")
     plugin = _plugin(base_url="http://127.0.0.1:9/segment")
-    async with build_client(plugin, transport=emulator.transport()) as client:
-        observation = await plugin.collect(client, CollectContext(source=SOURCE, now=testkit.NOW))
+    observation = await _collect(emulator.transport(), plugin=plugin)
     assert len(observation.apps[0].accounts or []) == 5
     assert all(p.startswith("/segment/") for _v, p in emulator.log)
 
@@ -284,25 +237,7 @@ async def test_unexpected_shapes_are_bad_responses(path: str, body: Any) -> None
     assert caught.value.source == SOURCE
 
 
-async def test_invalid_json_is_a_bad_response() -> None:
-    emulator = _emulator()
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/sources":
-            return httpx.Response(200, content=b'{"data": {"sources": [')
-        return emulator.handle(request)
-
-    with pytest.raises(BadResponse):
-        await _collect(httpx.MockTransport(handle))
-
-
-_json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
-    ),
-    max_leaves=12,
-)
+_json = JSON_VALUES
 _item = st.fixed_dictionaries(
     {"id": st.text(max_size=4) | _json},
     optional={

@@ -13,66 +13,31 @@ Salesforce only updated.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import stamina
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr, ValidationError
 from stacktrack_slack import testkit
-from stacktrack_slack.emulator import SlackData, SlackEmulator
+from stacktrack_slack.emulator import SlackEmulator
 from stacktrack_slack.plugin import SlackPlugin
 
 from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
-from stacktrack.http import build_client
-from stacktrack.plugin_api import AccountStatus, ActivityKind, CollectContext, Observation
+from stacktrack.plugin_api import AccountStatus, ActivityKind
+from stacktrack.testing.conformance import JSON_VALUES, Harness
 
 TOKEN = "xoxp-test-secret-token"
 SOURCE = "team-slack"
 
 
-@pytest.fixture(autouse=True)
-def _no_waits() -> Iterator[None]:
-    with stamina.set_testing(True, attempts=3):
-        yield
-
-
-def _plugin(**extra: Any) -> SlackPlugin:
-    raw = {**testkit.settings(TOKEN), **extra}
-    return SlackPlugin(SOURCE, SlackPlugin.settings_model.model_validate(raw))
-
-
-async def _collect(
-    transport: httpx.AsyncBaseTransport, *, plugin: SlackPlugin | None = None
-) -> Observation:
-    plugin = plugin or _plugin()
-    async with build_client(plugin, transport=transport) as client:
-        return await plugin.collect(client, CollectContext(source=SOURCE, now=testkit.NOW))
-
-
-def _emulator(data: SlackData | None = None, **kwargs: Any) -> SlackEmulator:
-    return SlackEmulator(data or testkit.sample_data(), token=TOKEN, **kwargs)
-
-
-def _answering(
-    emulator: SlackEmulator, method: str, body: Any, status: int = 200
-) -> httpx.MockTransport:
-    """The emulator, except that ``method`` answers ``body``."""
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/" + method):
-            return httpx.Response(status, content=json.dumps(body).encode())
-        return emulator.handle(request)
-
-    return httpx.MockTransport(handle)
-
-
-def _calls(emulator: SlackEmulator, method: str) -> list[str]:
-    return [path for _verb, path in emulator.log if path.split("?")[0].endswith("/" + method)]
+KIT = Harness(testkit, source=SOURCE, token=TOKEN, base_url=None)
+_plugin = KIT.plugin
+_collect = KIT.collect
+_emulator = KIT.emulator
+_answering = KIT.answering
+_calls = KIT.calls
 
 
 def _at(days_ago: int) -> dt.datetime:
@@ -143,22 +108,6 @@ async def test_every_page_is_followed_and_before_is_the_run_clock() -> None:
     assert all(f"before={int(testkit.NOW.timestamp())}" in path for path in access)
     assert [p for p in access if "page=4" in p]
     assert len(_calls(emulator, "team.integrationLogs")) == 4
-
-
-async def test_rate_limit_then_success_gives_the_same_observation() -> None:
-    expected = await _collect(_emulator().transport())
-    emulator = _emulator()
-    emulator.force_throttle = 1
-    assert await _collect(emulator.transport()) == expected
-    assert emulator.throttled == 1
-
-
-async def test_rate_limit_that_never_ends_is_exhausted() -> None:
-    emulator = _emulator()
-    emulator.force_throttle = 1000
-    with pytest.raises(RateLimitExhausted) as caught:
-        await _collect(emulator.transport())
-    assert caught.value.source == SOURCE
 
 
 async def test_ok_false_ratelimited_once_is_retried() -> None:
@@ -422,25 +371,7 @@ async def test_unexpected_shapes_are_bad_responses(method: str, body: Any) -> No
     assert caught.value.source == SOURCE
 
 
-async def test_invalid_json_is_a_bad_response() -> None:
-    emulator = _emulator()
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/users.list"):
-            return httpx.Response(200, content=b'{"ok": true, "members": [')
-        return emulator.handle(request)
-
-    with pytest.raises(BadResponse):
-        await _collect(httpx.MockTransport(handle))
-
-
-_json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
-    ),
-    max_leaves=12,
-)
+_json = JSON_VALUES
 _pages = st.fixed_dictionaries(
     {"ok": st.booleans() | _json},
     optional={
