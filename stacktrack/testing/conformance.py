@@ -266,8 +266,14 @@ def small_world(view_tools: tuple[Any, ...], now: dt.datetime) -> WorldView:
 # -- the factory ------------------------------------------------------------------------------
 
 
-def conformance_suite(kit: PluginKit, *, name: str | None = None) -> type:
-    """A pytest test class (assign it to a ``Test...`` name in a test module) checking ``kit``."""
+def conformance_suite(
+    kit: PluginKit, *, name: str | None = None, known_failures: dict[str, str] | None = None
+) -> type:
+    """A pytest test class (assign it to a ``Test...`` name in a test module) checking ``kit``.
+
+    ``known_failures`` (test name -> why) marks tests expected to fail, strictly: once the plugin is
+    fixed the suite fails until the entry is removed.
+    """
     harness = Harness(kit)
 
     def run(coro: Any) -> Any:
@@ -299,9 +305,11 @@ def conformance_suite(kit: PluginKit, *, name: str | None = None) -> type:
         def test_registered_under_its_name(self) -> None:
             from stacktrack import registry
 
-            assert registry.load_plugin(kit.PLUGIN.name) is kit.PLUGIN
+            # Compared by name: another test may have re-imported the module since the kit was.
+            loaded = registry.load_plugin(kit.PLUGIN.name)
+            assert _qualified(loaded) == _qualified(kit.PLUGIN)
             assert kit.EMULATOR.vendor == kit.PLUGIN.name
-            assert kit.PLUGIN.emulator() is kit.EMULATOR
+            assert _qualified(kit.PLUGIN.emulator()) == _qualified(kit.EMULATOR)
             assert kit.PLUGIN.observes, "a plugin must declare what it observes"
 
         def test_settings_reject_unknown_keys(self) -> None:
@@ -446,8 +454,15 @@ def conformance_suite(kit: PluginKit, *, name: str | None = None) -> type:
                     assert emails[key], f"{spec.id}: nobody holds a seat"
             assert observation.apps, "the plugin saw nothing of the world"
 
+    for test, reason in (known_failures or {}).items():
+        method = getattr(Suite, test)  # an unknown name is a mistake: let it raise
+        setattr(Suite, test, pytest.mark.xfail(strict=True, reason=reason)(method))
     Suite.__name__ = Suite.__qualname__ = name or f"Test{kit.PLUGIN.__name__}Conformance"
     return Suite
+
+
+def _qualified(thing: Any) -> str:
+    return f"{getattr(thing, '__module__', '?')}.{getattr(thing, '__qualname__', repr(thing))}"
 
 
 def _sso_tool() -> Any:
