@@ -33,6 +33,13 @@ def plugin_names() -> list[str]:
     return sorted(_entry_points())
 
 
+def distribution(name: str) -> str | None:
+    """The name of the installed distribution that registers plugin ``name`` (``None``: unknown)."""
+    entry = _entry_points().get(name)
+    dist = getattr(entry, "dist", None) if entry is not None else None
+    return dist.name if dist is not None else None
+
+
 def load_plugin(name: str) -> type[Plugin] | PluginLoadError:
     """Import one plugin class; on any failure return a ``PluginLoadError`` instead of raising."""
     entry = _entry_points().get(name)

@@ -117,6 +117,10 @@ def _tool(spec: ToolSpec, idp: str, end: dt.date, served: list[str], ids: set[st
     integrates_with = [tool for tool in spec.integrates_with if tool in ids]
     if integrates_with:
         lines.append(f"integrates_with = {_list(integrates_with)}")
+    if spec.category:
+        lines.append(f"category = {_str(spec.category)}")
+    if spec.capabilities:
+        lines.append(f"capabilities = {_list(spec.capabilities)}")
     if spec.standalone:
         lines += [f"# standalone: {spec.standalone}", "standalone = true"]
     contract = spec.contract

@@ -44,6 +44,14 @@ def emulators() -> dict[str, type[Emulator[Any]]]:
     return found
 
 
+def shipped_with(distribution: str = "stacktrack") -> list[str]:
+    """The participating plugins that ``distribution`` installs (default: stacktrack's own), for a
+    sandbox that must not change when a third-party plugin is installed (``only=``)."""
+    from stacktrack import registry
+
+    return sorted(name for name in emulators() if registry.distribution(name) == distribution)
+
+
 def identity_providers() -> list[str]:
     """Plugins that can be the company's identity provider, sorted."""
     return sorted(name for name, emulator in emulators().items() if emulator.identity_provider)

@@ -136,6 +136,10 @@ class ToolSpec:
     standalone: str | None = None
     """Why the tool is meant to stand alone (config comment), or ``None``."""
     pattern: str = "healthy"
+    category: str | None = None
+    """The tool's category when its ``product`` is not in stacktrack's catalog."""
+    capabilities: tuple[str, ...] = ()
+    """Its capabilities when its ``product`` is not in stacktrack's catalog."""
     links: tuple[LinkSpec, ...] = ()
     """Integrations the vendor reports for this tool."""
     features: tuple[FeatureSpec, ...] = ()

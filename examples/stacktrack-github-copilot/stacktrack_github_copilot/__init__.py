@@ -1,0 +1,1 @@
+"""GitHub Copilot seats for stacktrack: a third-party plugin (see README.md)."""
