@@ -98,10 +98,15 @@ async def request_json(
 
 
 async def get_json(
-    client: httpx.AsyncClient, url: str, *, source: str, params: Mapping[str, Any] | None = None
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    source: str,
+    params: Mapping[str, Any] | None = None,
+    parse: Callable[[bytes], Any] | None = None,
 ) -> Any:
-    """``GET`` and return the parsed JSON body (see ``request_json`` for errors)."""
-    _, body = await request_json(client, "GET", url, source=source, params=params)
+    """``GET`` and return the parsed JSON body (see ``request_json`` for errors and ``parse``)."""
+    _, body = await request_json(client, "GET", url, source=source, params=params, parse=parse)
     return body
 
 
@@ -145,16 +150,18 @@ async def paginate_body_cursor(
     cursor_param: str,
     next_cursor: Callable[[Any], str | None],
     params: Mapping[str, Any] | None = None,
+    parse: Callable[[bytes], Any] | None = None,
 ) -> AsyncIterator[Any]:
     """Yield pages while ``next_cursor(body)`` gives a token, sent back as ``cursor_param``.
 
     Covers Slack ``response_metadata.next_cursor``, HubSpot ``paging.next.after``, Google
     ``nextPageToken``, Segment ``pagination.next``. An empty-string cursor ends the listing.
+    ``parse``: see ``request_json`` (``next_cursor`` then reads what it returns).
     """
     seen: set[str] = set()
     query = dict(params or {})
     for _ in range(MAX_PAGES):
-        body = await get_json(client, url, source=source, params=query)
+        body = await get_json(client, url, source=source, params=query, parse=parse)
         yield body
         try:
             cursor = next_cursor(body)
@@ -178,15 +185,20 @@ async def paginate_next_url(
     source: str,
     next_url: Callable[[Any], str | None],
     params: Mapping[str, Any] | None = None,
+    parse: Callable[[bytes], Any] | None = None,
 ) -> AsyncIterator[Any]:
-    """Yield pages while ``next_url(body)`` gives a URL or path (Salesforce ``nextRecordsUrl``)."""
+    """Yield pages while ``next_url(body)`` gives a URL or path (Salesforce ``nextRecordsUrl``).
+
+    ``parse``: see ``request_json`` (``next_url`` then reads what it returns)."""
     seen: set[str] = set()
     current: str | None = url
     query = params
     for _ in range(MAX_PAGES):
         if current is None:
             return
-        response, body = await request_json(client, "GET", current, source=source, params=query)
+        response, body = await request_json(
+            client, "GET", current, source=source, params=query, parse=parse
+        )
         yield body
         try:
             following = next_url(body)

@@ -19,12 +19,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from stacktrack.concurrency import gather_first_error, run_blocking
+
+if TYPE_CHECKING:  # a plugin's emulator is for tests and the sandbox, never the engine
+    from stacktrack.testing.emulator import Emulator
 from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
 from stacktrack.paging import (
     get_json,
@@ -398,8 +401,10 @@ class Plugin(ABC):
         """Query the vendor and return what it saw. Raise ``PluginError`` subclasses on failure."""
 
     @classmethod
-    def emulator(cls) -> Any:
-        """The plugin's vendor emulator class (docs/sandbox.md), or ``None``."""
+    def emulator(cls) -> type[Emulator[Any]] | None:
+        """The plugin's vendor emulator class (``stacktrack.testing.Emulator``), or ``None``.
+
+        Import it inside the method: the snapshot engine never needs it."""
         return None
 
 

@@ -11,6 +11,7 @@ catalog product and owner. Called by ``demo.py`` and
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 
 from stacktrack.sandbox import participants
@@ -108,7 +109,9 @@ def _tool(spec: ToolSpec, idp: str, end: dt.date, served: list[str], ids: set[st
         "[[tools]]",
         f"id = {_str(spec.id)}",
         f"name = {_str(spec.name)}",
-        f"product = {_str(spec.product)}",
+        # A product outside stacktrack's catalog (a third-party plugin's) is described by the
+        # tool's own category and capabilities instead: naming it would only draw a warning.
+        *([f"product = {_str(spec.product)}"] if _in_catalog(spec.product) else []),
         f"owner = {_str(spec.owner)}",
         f"sources = {_list(sources)}",
     ]
@@ -153,3 +156,15 @@ def _tool(spec: ToolSpec, idp: str, end: dt.date, served: list[str], ids: set[st
             lines.append(f"seats = {addon.seats}")
     lines.append("")
     return lines
+
+
+@functools.cache
+def _catalog_keys() -> frozenset[str]:
+    from stacktrack.catalog import load_catalog
+
+    catalog = load_catalog()
+    return frozenset(key for key in catalog.products)
+
+
+def _in_catalog(product: str) -> bool:
+    return product in _catalog_keys()
