@@ -19,10 +19,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Literal
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from typing_extensions import TypeVar
 
 from stacktrack.concurrency import gather_first_error, run_blocking
 
@@ -348,7 +349,11 @@ class CollectContext(BaseModel):
     """Report a short step ("users page 3") to the progress display."""
 
 
-class Plugin(ABC):
+SettingsT = TypeVar("SettingsT", bound=PluginSettings, default=PluginSettings)
+"""A plugin's settings model: ``class AcmePlugin(Plugin[AcmeSettings])`` types ``self.settings``."""
+
+
+class Plugin(ABC, Generic[SettingsT]):
     """Base class of every plugin. One instance per configured source per run."""
 
     name: ClassVar[str]
@@ -365,7 +370,7 @@ class Plugin(ABC):
     needs_network: ClassVar[bool] = True
     """False for plugins that read only local files or config (``manual``, ``csv``)."""
 
-    def __init__(self, source: str, settings: PluginSettings) -> None:
+    def __init__(self, source: str, settings: SettingsT) -> None:
         self.source = source
         self.settings = settings
 

@@ -49,7 +49,7 @@ class GitHubCopilotSettings(PluginSettings):
     """GitHub login -> the person's e-mail, so Copilot seats merge with the other sources."""
 
 
-class GitHubCopilotPlugin(Plugin):
+class GitHubCopilotPlugin(Plugin[GitHubCopilotSettings]):
     name: ClassVar[str] = "github_copilot"
     title: ClassVar[str] = "GitHub Copilot"
     settings_model: ClassVar[type[PluginSettings]] = GitHubCopilotSettings
@@ -67,8 +67,6 @@ class GitHubCopilotPlugin(Plugin):
 
     async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
         settings = self.settings
-        if not isinstance(settings, GitHubCopilotSettings):  # pragma: no cover - the core validates
-            raise TypeError("settings must be GitHubCopilotSettings")
         emails = {login.lower(): email for login, email in settings.emails.items()}
         accounts: list[Account] = []
         total: int | None = None
@@ -110,10 +108,7 @@ class GitHubCopilotPlugin(Plugin):
         )
 
     def auth(self) -> httpx.Auth:
-        settings = self.settings
-        if not isinstance(settings, GitHubCopilotSettings):  # pragma: no cover - the core validates
-            raise TypeError("settings must be GitHubCopilotSettings")
-        return _GitHubAuth(settings.token.get_secret_value())
+        return _GitHubAuth(self.settings.token.get_secret_value())
 
 
 class _GitHubAuth(httpx.Auth):
