@@ -13,7 +13,9 @@ Tables (see ``store.py`` for how they are used):
   (bench/growth.py); ``Store.account_history`` fills them back in.
 - ``tool_runs``: per-run per-tool aggregates, so trends and "latest figures" never scan history.
   Since 0003 they include the capability figures (features used / measured).
-- ``tool_first_seen``, ``recommendation_state``: small state carried across runs.
+- ``tool_first_seen``, ``recommendation_state``: small state carried across runs. Since 0004 a
+  decision row also keeps who decided (``decided_by``) and their ``note``; ``updated_at`` is when
+  (``decided_at``); ``status`` ``open`` is a reopened recommendation.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlite_utils.migrations import Migrations
 
 migrations = Migrations("stacktrack")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 @migrations(name="0001_initial")
@@ -154,5 +156,16 @@ def _features(db: Database) -> None:
         ALTER TABLE tool_runs ADD COLUMN features_used INTEGER;
         ALTER TABLE tool_runs ADD COLUMN features_measured INTEGER;
         ALTER TABLE tool_runs ADD COLUMN capability_utilization REAL;
+        """
+    )
+
+
+@migrations(name="0004_decisions")
+def _decisions(db: Database) -> None:
+    """Decisions carry who made them and why (``stacktrack decide ... --note --by``)."""
+    db.executescript(
+        """
+        ALTER TABLE recommendation_state ADD COLUMN decided_by TEXT;
+        ALTER TABLE recommendation_state ADD COLUMN note TEXT;
         """
     )

@@ -17,6 +17,18 @@ SourceStatus = Literal["ok", "failed", "never_run"]
 
 
 @dataclass(frozen=True)
+class Decision:
+    """A person's decision on a recommendation, kept across runs by its stable id."""
+
+    status: str
+    """``accepted`` | ``dismissed`` | ``open`` (reopened: still shown with who and when)."""
+    decided_at: dt.datetime | None = None
+    decided_by: str | None = None
+    """The OS user who decided, or the name given with ``--by``."""
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class SourceState:
     source: str
     plugin: str

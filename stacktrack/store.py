@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import getpass
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -33,7 +34,7 @@ from stacktrack.plugin_api import (
     Integration,
     Observation,
 )
-from stacktrack.state import SourceState, StackState
+from stacktrack.state import Decision, SourceState, StackState
 
 BUSY_TIMEOUT_S = 30.0
 ABANDONED_AFTER = dt.timedelta(hours=25)
@@ -563,21 +564,77 @@ class Store:
                     row[column] = following[column] if following else None
         return rows
 
-    def recommendation_states(self) -> dict[str, str]:
-        return dict(self.db.conn.execute("SELECT id, status FROM recommendation_state"))
+    # -- decisions -----------------------------------------------------------------------------
 
-    def set_recommendation_state(self, rec_id: str, status: str) -> None:
+    def recommendation_states(self) -> dict[str, str]:
+        """Id -> ``accepted`` | ``dismissed`` (reopened recommendations are open: left out)."""
+        return dict(
+            self.db.conn.execute(
+                "SELECT id, status FROM recommendation_state WHERE status != 'open'"
+            )
+        )
+
+    def decisions(self) -> dict[str, Decision]:
+        """Every recorded decision, reopened ones included (they keep who, when and the note)."""
+        rows = self.db.conn.execute(
+            "SELECT id, status, updated_at, decided_by, note FROM recommendation_state"
+        )
+        return {
+            rec_id: Decision(status, _parse(at), by, note) for rec_id, status, at, by, note in rows
+        }
+
+    def set_decision(
+        self,
+        rec_id: str,
+        status: str,
+        *,
+        note: str | None = None,
+        by: str | None = None,
+        at: dt.datetime | None = None,
+    ) -> Decision:
+        """Record ``accepted``, ``dismissed`` or ``open`` (reopen) for a recommendation id.
+
+        ``note=None`` keeps the note already recorded ("" clears it); ``by`` defaults to the OS
+        user; ``at`` to now. The TUI's note field and ``stacktrack decide`` both call this.
+        """
         if status not in ("accepted", "dismissed", "open"):
             raise ValueError(f"unknown recommendation status {status!r}")
+        when = at or dt.datetime.now(dt.UTC)
+        who = by or os_user()
         with self._write() as conn:
-            if status == "open":
-                conn.execute("DELETE FROM recommendation_state WHERE id = ?", (rec_id,))
-            else:
-                conn.execute(
-                    "INSERT OR REPLACE INTO recommendation_state (id, status, updated_at)"
-                    " VALUES (?, ?, ?)",
-                    (rec_id, status, _ts(dt.datetime.now(dt.UTC))),
-                )
+            if note is None:
+                row = conn.execute(
+                    "SELECT note FROM recommendation_state WHERE id = ?", (rec_id,)
+                ).fetchone()
+                note = row[0] if row else None
+            conn.execute(
+                "INSERT OR REPLACE INTO recommendation_state"
+                " (id, status, updated_at, decided_by, note) VALUES (?, ?, ?, ?, ?)",
+                (rec_id, status, _ts(when), who, note or None),
+            )
+        return Decision(status, _parse(_ts(when)), who, note or None)
+
+    def set_recommendation_state(self, rec_id: str, status: str) -> None:
+        """``set_decision`` without a note (kept for callers that only switch the status)."""
+        self.set_decision(rec_id, status)
+
+    def import_decisions(self, decisions: dict[str, Decision]) -> None:
+        """Copy decisions as they are (a rebuilt demo keeps the decisions made on the old one)."""
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO recommendation_state"
+                " (id, status, updated_at, decided_by, note) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (
+                        rec_id,
+                        d.status,
+                        _ts(d.decided_at or dt.datetime.now(dt.UTC)),
+                        d.decided_by,
+                        d.note,
+                    )
+                    for rec_id, d in decisions.items()
+                ],
+            )
 
     def integrity_ok(self) -> bool:
         return bool(self.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
@@ -589,6 +646,14 @@ def _run_status(status: str, wall_started_at: str) -> str:
     if status == "running" and started < dt.datetime.now(dt.UTC) - ABANDONED_AFTER:
         return "abandoned"
     return status
+
+
+def os_user() -> str | None:
+    """The login name of whoever runs stacktrack (``decided_by`` when no ``--by`` is given)."""
+    try:
+        return getpass.getuser() or None
+    except (OSError, KeyError):  # no passwd entry (some containers) and no USER variable
+        return None
 
 
 def _check_not_newer(db: Database) -> None:

@@ -278,12 +278,14 @@ def test_salesforce(tools: dict[str, dict[str, Any]]) -> None:
     #     is not a success), heidi (SSO 7 d but no longer assigned: activity, no seat).
     #   Google SAML: alice 3 d, olga 8 d (not in the Directory: activity, no seat); bob's
     #     login_failure is not activity.
-    # active (last_active >= T - 30 d, assignment not required by SPEC §6):
-    #   ana, dee, hal, alice, frank, heidi, olga = 7 (bo 45 d out, cy and grace none)
+    # active (holding a seat at T and last_active >= T - 30 d):
+    #   ana, dee, hal, alice, frank = 5 (bo 45 d out, cy and grace none); heidi and olga were
+    #   active without a seat: departed_active, not counted
     # assigned: ana, bo, cy, dee, hal + alice, frank = 7 (alice once across Okta and Google)
     # never active: cy = 1
     # purchased: no contract.seats -> UserLicense "Salesforce" TotalLicenses = 10
-    # utilization 7/10 = 0.7; cost per active 30000/7 = 4285.71; idle (10-7)*30000/10 = 9000
+    # utilization 5/10 = 0.5 (not below 0.5); cost per active 30000/5 = 6000;
+    # idle (10-5)*30000/10 = 15000
     # integrations: OAuth HubSpot (last used 1 d: live), Segment source+destination "Salesforce"
     #   (no date: live), Slack app "Salesforce" (updated: present, no date: live) -> connected;
     #   OAuth Outreach unused for 200 d (> 30 d integration window): stale -> stale_integration.
@@ -292,11 +294,12 @@ def test_salesforce(tools: dict[str, dict[str, Any]]) -> None:
     assert tool["annual_cost"] == 30000
     assert tool["seats_purchased"] == 10
     assert tool["seats_assigned"] == 7
-    assert tool["active_users"] == 7
+    assert tool["active_users"] == 5
+    assert tool["departed_active"] == ["heidi@acme.example", "olga@acme.example"]
     assert tool["never_active_users"] == 1
-    assert tool["utilization"] == pytest.approx(0.7)
-    assert tool["cost_per_active_user"] == pytest.approx(round(30000 / 7, 2))
-    assert tool["idle_spend"] == pytest.approx(9000)
+    assert tool["utilization"] == pytest.approx(0.5)
+    assert tool["cost_per_active_user"] == pytest.approx(6000)
+    assert tool["idle_spend"] == pytest.approx(15000)
     assert tool["integration_status"] == "connected"
     assert tool["integrations"] == ["hubspot", "segment", "slack"]
     assert tool["flags"] == ["stale_integration"]
@@ -319,23 +322,25 @@ def test_hubspot(tools: dict[str, dict[str, Any]], world: dict[str, Any]) -> Non
     #     (not a seat; his SSO is after the run clock). seatCount 25.
     #   Google SAML: grace 5 d, bob 4 d (success next to a failure in one activity), dave 60 d
     #     (suspended).
-    # active: ana, bo, alice, bob (4 d, via Google), grace, dave (20 d, suspended now) = 6
+    # active: ana, bo, alice, bob (4 d, via Google), grace = 5; dave (20 d, suspended now) holds
+    #   no seat: departed_active
     # assigned: ana, bo, cy, dee, eve + alice, bob, carol + grace = 9
     # never active: cy, dee, carol = 3 (eve has a login on record, 30 d ago)
     # purchased: contract.seats 20 (wins over Okta's seatCount 25)
-    # utilization 6/20 = 0.3 (< 0.5: low_utilization); cost per active 24000/6 = 4000;
-    # idle (20-6)*24000/20 = 16800
+    # utilization 5/20 = 0.25 (< 0.5: low_utilization); cost per active 24000/5 = 4800;
+    # idle (20-5)*24000/20 = 18000
     # integrations: Salesforce OAuth (1 d), Segment (source + destinations), Slack app, Google
     #   token grants (alice 10 d, bob 40 d: latest 10 d, live; alice's revoke is not a grant).
     # renewal in 90 days, notice 60 -> deadline in 30 days (<= 90): renewal_soon
     tool = tools["hubspot"]
     assert tool["seats_purchased"] == 20
     assert tool["seats_assigned"] == 9
-    assert tool["active_users"] == 6
+    assert tool["active_users"] == 5
+    assert tool["departed_active"] == ["dave@acme.example"]
     assert tool["never_active_users"] == 3
-    assert tool["utilization"] == pytest.approx(0.3)
-    assert tool["cost_per_active_user"] == pytest.approx(4000)
-    assert tool["idle_spend"] == pytest.approx(16800)
+    assert tool["utilization"] == pytest.approx(0.25)
+    assert tool["cost_per_active_user"] == pytest.approx(4800)
+    assert tool["idle_spend"] == pytest.approx(18000)
     assert tool["integration_status"] == "connected"
     assert tool["integrations"] == ["google_workspace", "salesforce", "segment", "slack"]
     assert tool["flags"] == ["low_utilization", "renewal_soon"]
@@ -350,24 +355,25 @@ def test_slack(tools: dict[str, dict[str, Any]]) -> None:
     #   heidi (no e-mail -> "slack:U10HEIDI"; her only login is after the run clock: none).
     #   Not humans, not counted: the Zapier bot (its login 1 d ago is ignored), Slackbot, the
     #   workflow app user.
-    # active: alice, dave, frank (deleted now, but active 20 d ago), grace = 4
+    # active: alice, dave, grace = 3; frank (deleted now, but active 20 d ago): departed_active
     # assigned: alice, bob, carol, dave, erin, grace, heidi = 7 (guests count; frank deleted)
     # never active: carol, erin, heidi = 3
-    # purchased unknown (flat contract, no seats; Slack reports none) -> utilization 4/7 (assigned)
-    # cost per active 8000/4 = 2000; idle spend null (flat)
+    # purchased unknown (flat contract, no seats; Slack reports none) -> utilization 3/7 (assigned,
+    # < 0.5: low_utilization); cost per active 8000/3 = 2666.67; idle spend null (flat)
     # integrations: apps HubSpot (added), Salesforce (updated), Google Calendar (no tool: unmatched);
     #   Jasper added then removed, Airbrake only disabled: none.
     tool = tools["slack"]
     assert tool["seats_purchased"] is None
     assert tool["seats_assigned"] == 7
-    assert tool["active_users"] == 4
+    assert tool["active_users"] == 3
+    assert tool["departed_active"] == ["frank@acme.example"]
     assert tool["never_active_users"] == 3
-    assert tool["utilization"] == pytest.approx(round(4 / 7, 4))
-    assert tool["cost_per_active_user"] == pytest.approx(2000)
+    assert tool["utilization"] == pytest.approx(round(3 / 7, 4))
+    assert tool["cost_per_active_user"] == pytest.approx(round(8000 / 3, 2))
     assert tool["idle_spend"] is None
     assert tool["integration_status"] == "connected"
     assert tool["integrations"] == ["hubspot", "salesforce"]
-    assert tool["flags"] == []
+    assert tool["flags"] == ["low_utilization"]
 
 
 def test_segment(tools: dict[str, dict[str, Any]]) -> None:
@@ -500,13 +506,15 @@ def test_unmatched_apps(report: dict[str, Any]) -> None:
 
 
 def test_recommendations(report: dict[str, Any], tools: dict[str, dict[str, Any]]) -> None:
-    # SPEC §7, at most one per tool (the highest savings), earliest deadline first, then savings:
-    # * hubspot right_size: keep ceil(6 x 1.1) = 7 of 20, drop 13 x (24000/20) = 15600, high; the
-    #   only tool with a notice deadline, so first.
+    # docs/methodology.md: one plan, at most one per tool (the highest savings), earliest deadline
+    # first, then savings:
     # * salesforce consolidate into hubspot: capabilities crm + analytics all covered by HubSpot,
     #   which is not pilot theatre and has 4 live edges to Salesforce's 3. Active users already in
-    #   HubSpot: ana@acme.test, alice = 2 of 7 (< 50%: medium). Savings 30000 - 5 x 1200 = 24000
-    #   (beats right_size: keep ceil(7.7) = 8 of 10, drop 2 x 3000 = 6000).
+    #   HubSpot: ana@acme.test, alice = 2 of 5 (40%: proposed, medium). The 3 others (dee, hal,
+    #   frank) take 3 of HubSpot's 15 idle seats: no seat to buy, savings 30000 (beats right_size:
+    #   keep ceil(5.5) = 6 of 10, drop 4 x 3000 = 12000).
+    # * hubspot right_size, sized for its 5 active + 3 moving in = 8: keep ceil(8.8) = 9 of 20,
+    #   drop 11 x (24000/20) = 13200, high; the only tool with a notice deadline, so first.
     # * outreach integrate_or_retire (pilot theatre, usage unknown so no retire): 15000, medium.
     # * jasper retire (0 active, usage known): 6000, high.
     # * google_workspace right_size: keep ceil(2.2) = 3 of 10, drop 7 x 180 = 1260, high.
@@ -517,14 +525,17 @@ def test_recommendations(report: dict[str, Any], tools: dict[str, dict[str, Any]
         for r in report["recommendations"]
     ]
     assert got == [
-        ("right_size", "hubspot", None, 15600, "high"),
-        ("consolidate", "salesforce", "hubspot", 24000, "medium"),
+        ("right_size", "hubspot", None, 13200, "high"),
+        ("consolidate", "salesforce", "hubspot", 30000, "medium"),
         ("integrate_or_retire", "outreach", None, 15000, "medium"),
         ("retire", "jasper", None, 6000, "high"),
         ("right_size", "google_workspace", None, 1260, "high"),
         ("retire", "canva", None, 600, "high"),
     ]
     assert report["recommendations"][0]["deadline"] == tools["hubspot"]["notice_deadline"]
+    assert report["totals"]["net_savings"] == 13200 + 30000 + 15000 + 6000 + 1260 + 600
+    assert tools["segment"]["verdict"] == "needs_data"  # usage unknown: never "keep"
+    assert tools["slack"]["verdict"] == "keep"
 
 
 def test_user_rows_and_history_horizons(world: dict[str, Any]) -> None:
@@ -544,7 +555,7 @@ def test_user_rows_and_history_horizons(world: dict[str, Any]) -> None:
     assert hubspot["dee@acme.test"] == ("never_active", True)  # failed logins only
     assert hubspot["carol@acme.example"] == ("never_active", True)  # failed Okta SSO only
     assert hubspot["eve@acme.test"] == ("inactive", True)  # 30 d + 1 h ago
-    assert hubspot["dave@acme.example"] == ("active", False)  # suspended in Okta
+    assert hubspot["dave@acme.example"] == ("departed_active", False)  # suspended in Okta
     assert hubspot["frank@acme.example"] == ("never_active", False)  # staged, future SSO ignored
     assert "gone@acme.test" not in hubspot
     # Salesforce keeps LastLoginDate forever: cy is plainly never active.
@@ -568,7 +579,7 @@ def test_user_rows_and_history_horizons(world: dict[str, Any]) -> None:
         "erin@partner.example",
     }
     assert (slack["frank@acme.example"].status, slack["frank@acme.example"].assigned) == (
-        "active",
+        "departed_active",
         False,
     )
     assert slack["slack:U10HEIDI"].status == "never_active"

@@ -14,8 +14,9 @@ Figures by hand, from stacktrack_microsoft_graph/testkit.py:
   active 1; bob never, erin only after the report's refresh date -> never 2. Utilization 1 / 5.
 * salesforce (enterprise app): assigned alice, bob, carol and the Marketing group (carol again,
   erin; dave is blocked) = 4 (+ grace signed in unassigned); successful SSO in the 30-day retention:
-  alice 2 d, grace 4 d -> active 2; bob (a failure, and a success 40 d ago that Entra no longer
-  keeps), carol, erin -> never 3.
+  alice 2 d, grace 4 d -> active 1 (alice: active users hold a seat; grace is departed_active,
+  listed not counted); bob (a failure, and a success 40 d ago that Entra no longer keeps), carol,
+  erin -> never 3.
 * hubspot (no assignment required): alice 5 d, erin 6 d -> assigned 2, active 2, never 0.
 * Integrations: OAuth grants on the suite: Jasper (a tool here) -> m365 connected to jasper;
   Zapier (alice, bob consented) matches no tool -> unmatched app with 2 users.
@@ -225,7 +226,8 @@ def test_copilot_utilization(tools: dict[str, dict[str, Any]]) -> None:
 
 def test_sso_activity_for_two_enterprise_apps(tools: dict[str, dict[str, Any]]) -> None:
     salesforce, hubspot = tools["salesforce"], tools["hubspot"]
-    assert (salesforce["seats_assigned"], salesforce["active_users"]) == (4, 2)
+    assert (salesforce["seats_assigned"], salesforce["active_users"]) == (4, 1)
+    assert salesforce["departed_active"] == ["grace@contoso.example"]
     assert salesforce["never_active_users"] == 3
     assert (hubspot["seats_assigned"], hubspot["active_users"], hubspot["never_active_users"]) == (
         2,

@@ -4,7 +4,7 @@
 ``state.as_of`` (T), no formatting. The CLI's ``report``/``export`` and the TUI call it on
 what ``store.Store.current_state()`` returns; tests call it on hand-built states. The pieces live in
 ``stacktrack.analysis``: ``matching`` (apps -> tools), ``figures`` (per-tool numbers),
-``graph`` (integration edges), ``recommend``. docs/methodology.md explains every rule.
+``graph`` (integration edges), ``recommend`` (the plan). docs/methodology.md explains every rule.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import datetime as dt
 import gc
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import partial
 
 from stacktrack.analysis.features import stack_capability, tool_features
@@ -45,7 +46,7 @@ from stacktrack.analysis.models import (
     UnmatchedApp,
     UserRow,
 )
-from stacktrack.analysis.recommend import recommend, recommendation_id
+from stacktrack.analysis.recommend import Decision, plan, recommendation_id
 from stacktrack.catalog import Catalog, load_catalog
 from stacktrack.config_models import ConfigFile, ToolConfig
 from stacktrack.plugin_api import AppUsage
@@ -54,6 +55,7 @@ from stacktrack.state import StackState
 __all__ = [
     "FLAGS",
     "Analysis",
+    "Decision",
     "Edge",
     "Recommendation",
     "ToolFigures",
@@ -74,12 +76,21 @@ def analyze(
     config: ConfigFile,
     state: StackState,
     catalog: Catalog | None = None,
-    rec_states: dict[str, str] | None = None,
+    rec_states: Mapping[str, str | Decision] | None = None,
+    *,
+    today: dt.date | None = None,
 ) -> Analysis:
-    """Every figure, flag, edge and recommendation for the state's latest run."""
+    """Every figure, flag, edge and recommendation for the state's latest run.
+
+    ``rec_states``: recommendation id -> decision (``Store.decisions()``) or bare status.
+    ``today``: the date ``days_to_notice`` counts from; the wall-clock date when not given (a
+    deadline is about the calendar, not the data's date).
+    """
     check_fx(config)
     with _gc_paused():
-        return _analyze(config, state, catalog, rec_states)
+        return _analyze(
+            config, state, catalog, rec_states, today or dt.datetime.now().astimezone().date()
+        )
 
 
 @contextmanager
@@ -103,7 +114,8 @@ def _analyze(
     config: ConfigFile,
     state: StackState,
     catalog: Catalog | None,
-    rec_states: dict[str, str] | None,
+    rec_states: Mapping[str, str | Decision] | None,
+    today: dt.date,
 ) -> Analysis:
     catalog = catalog if catalog is not None else load_catalog()
     general = config.stacktrack
@@ -147,13 +159,21 @@ def _analyze(
             sources,
             integration_aware_ran,
             usages.get(tool.id, []),
+            today,
         )
         tools.append(figures)
         # Confidence drops with the data's age, not with a failed attempt: the figures rest on
         # the latest successful observation either way.
         stale[tool.id] = "stale_data" in figures.flags
 
-    recs = recommend(tools, active_keys, live_degree, stale, general.currency, rec_states)
+    the_plan = plan(tools, active_keys, live_degree, stale, general.currency, rec_states)
+    recs = list(the_plan.recommendations)
+    tools = [
+        replace(tool, verdict=verdict, verdict_reason=reason)
+        for tool, (verdict, reason) in zip(
+            tools, (the_plan.verdicts[tool.id] for tool in tools), strict=True
+        )
+    ]
     return Analysis(
         run_id=state.run_id,
         as_of=state.as_of,
@@ -164,6 +184,8 @@ def _analyze(
         recommendations=tuple(recs),
         totals=_totals(tools, recs),
         integration_aware_ran=integration_aware_ran,
+        today=today,
+        overlaps=the_plan.overlaps,
     )
 
 
@@ -179,6 +201,7 @@ def _tool_figures(
     sources: tuple[SourceStatusRow, ...],
     integration_aware_ran: bool,
     tool_usages: list[tuple[str, AppUsage]],
+    today: dt.date,
 ) -> ToolFigures:
     general = config.stacktrack
     product = catalog.get(tool.product)
@@ -232,12 +255,11 @@ def _tool_figures(
         status = "unknown"
         evidence["integration_status"] = "no integration-aware source has succeeded yet"
 
-    today = state.as_of.date()
     first_seen = state.tool_first_seen.get(tool.id)
     start = contract.start_date if contract else None
     age: int | None = None
     if start is not None:
-        age = (today - start).days
+        age = (state.as_of.date() - start).days
     elif first_seen is not None:
         age = (state.as_of - first_seen).days
     deadline = contract.notice_deadline if contract else None
@@ -249,10 +271,15 @@ def _tool_figures(
         flags.append("pilot_theatre")
     if util is not None and util < LOW_UTILIZATION:
         flags.append("low_utilization")
-    if util is not None and util > 1:
+    if (util is not None and util > 1) or (purchased == 0 and active):
         flags.append("over_deployed")
-    if deadline is not None and 0 <= (deadline - today).days <= general.renewal_window_days:
+        if purchased == 0:
+            evidence["utilization"] = f"0 seats purchased, {active} active: over-deployed"
+    days_to_notice = None if deadline is None else (deadline - today).days
+    if days_to_notice is not None and 0 <= days_to_notice <= general.renewal_window_days:
         flags.append("renewal_soon")
+    if days_to_notice is not None and days_to_notice < 0:
+        flags.append("overdue")
     if active is None:
         flags.append("no_usage_data")
     if any(not row.live for row in tool_rows):
@@ -269,6 +296,7 @@ def _tool_figures(
         evidence["notice_deadline"] = (
             f"contract.renewal_date {renewal} - notice_days {contract.notice_days if contract else 0}"
         )
+        evidence["days_to_notice"] = f"from today's date, {today.isoformat()}"
 
     notes = tuple(note for row in sources for note in row.notes)
     feature_figures = tool_features(catalog, tool, tool_usages, state.as_of, window, cost.fx_rate)
@@ -311,6 +339,8 @@ def _tool_figures(
         notes=notes,
         feature_figures=feature_figures,
         data_as_of=data_as_of,
+        days_to_notice=days_to_notice,
+        departed_active=usage.departed_active,
         user_rows_factory=partial(build_user_rows, usage),
     )
 
@@ -362,11 +392,18 @@ def _money_sum(values: Iterable[float | None]) -> float:
 
 def _totals(tools: list[ToolFigures], recs: list[Recommendation]) -> Totals:
     capability = stack_capability(tools)
+    measured = [t for t in tools if t.utilization is not None and t.active_users is not None]
+    seats = sum((t.seats_purchased or t.seats_assigned or 0) for t in measured)
+    active = sum(t.active_users or 0 for t in measured)
     return Totals(
         annual_spend=_money_sum(t.annual_cost for t in tools),
         idle_spend=_money_sum(t.idle_spend for t in tools),
         savings_on_table=_money_sum(r.annual_savings for r in recs if r.status == "open"),
         savings_accepted=_money_sum(r.annual_savings for r in recs if r.status == "accepted"),
+        net_savings=_money_sum(r.annual_savings for r in recs if r.status != "dismissed"),
+        utilization=active / seats if seats else None,
+        utilization_tools=len(measured),
+        overdue=sum(1 for t in tools if t.overdue),
         tools=len(tools),
         tools_flagged=sum(1 for t in tools if t.flags),
         tools_without_cost=sum(1 for t in tools if t.annual_cost is None),

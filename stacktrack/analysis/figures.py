@@ -1,4 +1,4 @@
-"""Per-tool usage and cost figures, exactly as SPEC §6 defines them.
+"""Per-tool usage and cost figures, exactly as docs/methodology.md defines them.
 
 Pure functions over the apps ``matching.assign_apps`` attached to a tool. The per-user merge is the
 hot loop of the whole analysis (300 tools x 50,000 users in the benchmark), so it reduces each app to
@@ -56,7 +56,7 @@ def summarize(source: str, usage: AppUsage) -> UsageSummary | None:
     accounts = usage.accounts
     if accounts is None:
         return None
-    # SPEC §6: users are keyed by lowercased e-mail (Account lowercases it), else source:id.
+    # Users are keyed by lowercased e-mail (Account lowercases it), else source:id.
     keys = [a.email or f"{source}:{a.id}" for a in accounts]
     lasts = [a.last_active for a in accounts]
     last = dict(zip(keys, lasts, strict=True))
@@ -93,11 +93,13 @@ class UsageFigures:
     """The shortest horizon among the never-active users' own horizons, when all are finite."""
     features: tuple[FeatureRow, ...]
     evidence: dict[str, str]
+    departed_active: tuple[str, ...]
+    """Users active in the window who hold no seat at T (listed, never counted as active)."""
     summaries: tuple[UsageSummary, ...] = field(repr=False)
     cutoff: dt.datetime
 
     def merged_last(self) -> dict[str, dt.datetime | None]:
-        """User key -> latest activity across the tool's sources (SPEC §6 ``last_active``)."""
+        """User key -> latest activity across the tool's sources (``last_active``)."""
         if len(self.summaries) == 1:
             return self.summaries[0].last
         last: dict[str, dt.datetime | None] = {}
@@ -145,7 +147,7 @@ def merge_users(
     window_days: int,
     summary_cache: dict[int, UsageSummary | None] | None = None,
 ) -> UsageFigures:
-    """Merge accounts across sources by e-mail and compute the user-based figures of SPEC §6.
+    """Merge accounts across sources by e-mail and compute the user-based figures in docs/methodology.md.
 
     A user's ``last_active`` is the latest activity any source reports, so "active in the window"
     is "active in the window in at least one source": a union of per-app sets, no per-user merge.
@@ -189,8 +191,15 @@ def merge_users(
     never: int | None = None
     never_horizon: int | None = None
     assigned_keys = _union([s.assigned for s in summaries])
+    departed: frozenset[str] = frozenset()
     if activity_known:
         active_keys = _union([s.active_since(cutoff) for s in summaries])
+        if assigned_keys:
+            # Active users hold a seat at T; where no source reports assignment, activity alone
+            # counts. Someone active in the window who has since lost the seat is listed apart.
+            departed = active_keys - assigned_keys
+            if departed:
+                active_keys = active_keys - departed
         active = len(active_keys)
         never_keys = assigned_keys - _union([s.dated for s in summaries])
         never = len(never_keys)
@@ -203,9 +212,14 @@ def merge_users(
                 never_horizon = min(h for h in horizons if h is not None)
         where = ", ".join(dict.fromkeys(s.source for s in activity))
         evidence["active_users"] = (
-            f"users with activity since {cutoff.date().isoformat()} ({window_days}-day window) "
-            f"in {where}"
+            f"users holding a seat with activity since {cutoff.date().isoformat()} "
+            f"({window_days}-day window) in {where}"
         )
+        if departed:
+            evidence["departed_active"] = (
+                f"{len(departed)} active in the window without a seat at {as_of.date().isoformat()}"
+                " (not counted)"
+            )
         evidence["never_active_users"] = f"assigned users with no activity on record in {where}"
     elif reported:
         # Count-only sources (the ``manual`` plugin): a number, no names, so no never-active
@@ -242,6 +256,7 @@ def merge_users(
         never_active_horizon_days=never_horizon,
         features=tuple(features),
         evidence=evidence,
+        departed_active=tuple(sorted(departed)),
         summaries=frozen,
         cutoff=cutoff,
     )
@@ -255,6 +270,7 @@ def build_user_rows(figures: UsageFigures) -> tuple[UserRow, ...]:
     cutoff = figures.cutoff
     tool_horizon = figures.history_horizon_days
     last_by_key = figures.merged_last()
+    departed = frozenset(figures.departed_active)
     merged: dict[str, list[Any]] = {}
     for summary in figures.summaries:
         source = summary.source
@@ -284,7 +300,7 @@ def build_user_rows(figures: UsageFigures) -> tuple[UserRow, ...]:
         elif last is None:
             status = "never_active"
         elif last >= cutoff:
-            status = "active"
+            status = "departed_active" if key in departed else "active"
         else:
             status = "inactive"
         horizon = None
@@ -313,7 +329,7 @@ def build_user_rows(figures: UsageFigures) -> tuple[UserRow, ...]:
 
 
 def history_note(horizon_days: int | None, activity_known: bool) -> str | None:
-    """How never-active users should be described (SPEC §6: the UI states the horizon)."""
+    """How never-active users should be described (the UI states the horizon)."""
     if not activity_known:
         return None
     if horizon_days is None:
@@ -338,7 +354,7 @@ def fx_rate(config: ConfigFile, currency: str | None) -> float | None:
 
 
 def check_fx(config: ConfigFile) -> None:
-    """Raise ``ConfigError`` for a contract currency with no ``[stacktrack.fx]`` rate (SPEC §6)."""
+    """Raise ``ConfigError`` for a contract currency with no ``[stacktrack.fx]`` rate."""
     general = config.stacktrack
     for index, tool in enumerate(config.tools):
         contract = tool.contract
@@ -373,11 +389,17 @@ def cost_figures(config: ConfigFile, tool: ToolConfig) -> CostFigures:
 
 
 def utilization(active: int | None, purchased: int | None, assigned: int | None) -> float | None:
-    """``active / purchased``, else ``active / assigned``, else ``None``; not capped (SPEC §6)."""
+    """``active / purchased``, else ``active / assigned``, else ``None``; not capped.
+
+    Zero purchased seats is a known figure, not a missing one: no ratio can be stated, but a tool
+    with active users on zero seats is flagged ``over_deployed`` by the analysis (never "unknown").
+    """
     if active is None:
         return None
     if purchased:
         return active / purchased
+    if purchased == 0:
+        return None
     if assigned:
         return active / assigned
     return None

@@ -13,9 +13,15 @@ from functools import cached_property
 from typing import Any, Literal
 
 IntegrationStatus = Literal["connected", "isolated", "unknown"]
-UserStatus = Literal["active", "inactive", "never_active", "unknown"]
-"""``unknown``: no source of the tool reports activity."""
-Action = Literal["retire", "integrate_or_retire", "consolidate", "right_size"]
+UserStatus = Literal["active", "inactive", "never_active", "unknown", "departed_active"]
+"""``unknown``: no source of the tool reports activity; ``departed_active``: active in the window
+but holding no seat at T (listed, not counted as active)."""
+Action = Literal["retire", "integrate_or_retire", "consolidate", "right_size", "downgrade"]
+Verdict = Literal[
+    "keep", "right_size", "consolidate", "integrate_or_retire", "retire", "downgrade", "needs_data"
+]
+"""A tool's verdict: the action of its recommendation in the plan, else ``keep`` when its usage is
+known, else ``needs_data`` (docs/methodology.md, "Verdicts")."""
 Confidence = Literal["high", "medium", "low"]
 RecStatus = Literal["open", "accepted", "dismissed"]
 
@@ -24,6 +30,7 @@ FLAGS = (
     "low_utilization",
     "over_deployed",
     "renewal_soon",
+    "overdue",
     "no_usage_data",
     "stale_integration",
     "stale_data",
@@ -280,6 +287,14 @@ class ToolFigures:
     data_as_of: dt.datetime | None = None
     """The age of the data the figures rest on: the oldest of the sources' latest successful
     observations (``None`` when no source has succeeded yet)."""
+    days_to_notice: int | None = None
+    """Days from today's wall-clock date to ``notice_deadline``; negative once it has passed."""
+    departed_active: tuple[str, ...] = ()
+    """Users active in the window who no longer hold a seat (listed, not counted as active)."""
+    verdict: Verdict = "keep"
+    """Set by the plan (``analysis.plan``) once every recommendation is settled."""
+    verdict_reason: str | None = None
+    """Why: for ``needs_data``, which source would tell; else the plan's one-line reason."""
     user_rows_factory: Callable[[], tuple[UserRow, ...]] | None = field(
         default=None, repr=False, compare=False
     )
@@ -295,6 +310,11 @@ class ToolFigures:
     def users(self) -> tuple[UserRow, ...]:
         """Every user, most recently active first; never-active users last."""
         return self.user_rows_factory() if self.user_rows_factory is not None else ()
+
+    @property
+    def overdue(self) -> bool:
+        """The notice deadline has passed (by today's wall-clock date)."""
+        return self.days_to_notice is not None and self.days_to_notice < 0
 
     @property
     def inactive_users(self) -> tuple[UserRow, ...]:
@@ -320,6 +340,30 @@ class Recommendation:
     status: RecStatus
     reason: str
     evidence: dict[str, Any] = field(default_factory=dict)
+    seats_after: int | None = None
+    """Seats the tool keeps if the recommendation is carried out (0 when it goes away)."""
+    depends_on: tuple[str, ...] = ()
+    """Ids of the other recommendations this one was sized with (a consolidation and its target's
+    right-size depend on each other); ``evidence["depends_on"]`` says it in words."""
+    decided_at: dt.datetime | None = None
+    decided_by: str | None = None
+    decision_note: str | None = None
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """How far another tool could absorb this one (docs/methodology.md, "Consolidation")."""
+
+    target_tool_id: str
+    coverage: float
+    """Share of this tool's capabilities the other one has."""
+    shared_users: int | None
+    """This tool's active users already active in the other one; ``None`` = unknown (counts only)."""
+    share: float | None
+    """``shared_users / active_users``; ``None`` when unknown or nobody is active."""
+    proposed: bool
+    """A consolidation into the other tool is a candidate (it may still lose to a better action)."""
+    why_not: str | None = None
 
 
 @dataclass(frozen=True)
@@ -331,6 +375,16 @@ class Totals:
     savings_on_table: float
     """Sum of the savings of open recommendations (accepted and dismissed ones are decided)."""
     savings_accepted: float
+    net_savings: float
+    """The plan's total: the savings of every recommendation not dismissed (open and accepted),
+    each already net of the seats a consolidation target must add; no money is counted twice."""
+    utilization: float | None
+    """Stack-wide seat utilization: sum of active users / sum of seats (purchased, else assigned)
+    over the tools whose utilization is known; ``None`` when none is."""
+    utilization_tools: int
+    """How many tools the stack-wide utilization covers."""
+    overdue: int
+    """Tools whose notice deadline has passed."""
     tools: int
     tools_flagged: int
     tools_without_cost: int
@@ -357,6 +411,11 @@ class Analysis:
     totals: Totals
     integration_aware_ran: bool
     """At least one integration-aware source succeeded in the latest run."""
+    today: dt.date | None = None
+    """The wall-clock date ``days_to_notice`` counts from."""
+    overlaps: dict[str, tuple[Overlap, ...]] = field(default_factory=dict)
+    """Tool id -> the tools covering its capabilities and how many of its users already use them
+    (shown as information even when no consolidation is proposed)."""
 
     def tool(self, tool_id: str) -> ToolFigures:
         for figures in self.tools:

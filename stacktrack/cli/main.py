@@ -154,7 +154,7 @@ def _analysis(obj: Context) -> tuple[Any, Any, Any]:
         )
     with Store.open(config.db_path) as store:
         state = store.current_state()
-        rec_states = store.recommendation_states()
+        rec_states = store.decisions()
     if state.run_id is None:
         raise UsageError(f"{config.db_path} holds no run yet: run `stacktrack snapshot` first.")
     analysis = analyze(config.file, state, load_catalog(), rec_states)
@@ -181,7 +181,7 @@ def report(obj: Context, as_json: bool) -> None:
 
 @main.group()
 def export() -> None:
-    """Write recommendations or per-tool figures to CSV or JSON."""
+    """Write the recommendations, per-tool figures, the notice calendar or the decision brief."""
 
 
 @export.command("recommendations")
@@ -224,6 +224,42 @@ def export_tools(obj: Context, output: str) -> None:
     _write_output(output, lambda stream: exporter.write_tools_csv(analysis.tools, currency, stream))
 
 
+@export.command("calendar")
+@click.option("-o", "--output", default="-", show_default=True, help="File to write; - for stdout.")
+@click.pass_obj
+@handle_errors
+def export_calendar(obj: Context, output: str) -> None:
+    """Notice deadlines as an iCalendar (.ics) file: one event per tool with money at stake."""
+    from stacktrack.report.calendar import write_calendar
+
+    _config, _state, analysis = _analysis(obj)
+    now = dt.datetime.now(dt.UTC)
+
+    def write(stream: Any) -> None:
+        write_calendar(analysis, stream, generated_at=now)
+
+    _write_output(output, write)
+
+
+@export.command("report")
+@click.option("-o", "--output", default="-", show_default=True, help="File to write; - for stdout.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["html", "md"]), default="html", show_default=True
+)
+@click.pass_obj
+@handle_errors
+def export_report(obj: Context, output: str, fmt: str) -> None:
+    """The decision brief for the CMO and finance: one self-contained HTML page, or Markdown."""
+    from stacktrack.report.brief import build_brief
+    from stacktrack.report.brief_html import render_html
+    from stacktrack.report.brief_md import render_markdown
+
+    _config, _state, analysis = _analysis(obj)
+    brief = build_brief(analysis, generated_at=dt.datetime.now(dt.UTC))
+    text = render_html(brief) if fmt == "html" else render_markdown(brief)
+    _write_output(output, lambda stream: stream.write(text))
+
+
 def _write_output(output: str, write: Callable[[Any], None]) -> None:
     from stacktrack.report.export import atomic_write
 
@@ -240,6 +276,53 @@ def _write_output(output: str, write: Callable[[Any], None]) -> None:
     except OSError as exc:
         raise UsageError(f"-o {output}: cannot write the file ({exc.strerror}).") from None
     click.echo(f"Wrote {target}", err=True)
+
+
+# -- decisions --------------------------------------------------------------------------------
+
+_DECISIONS = {"accept": "accepted", "dismiss": "dismissed", "reopen": "open"}
+
+
+@main.command()
+@click.argument("rec_id", metavar="ID")
+@click.argument("decision", type=click.Choice(sorted(_DECISIONS)))
+@click.option("--note", help="Why; kept with the decision and written into every export.")
+@click.option("--by", "by", metavar="NAME", help="Who decided (default: your OS user name).")
+@click.pass_obj
+@handle_errors
+def decide(obj: Context, rec_id: str, decision: str, note: str | None, by: str | None) -> None:
+    """Accept, dismiss or reopen a recommendation (ID as in the report; a unique prefix will do).
+
+    The decision is kept across runs (ids are stable) and appears in the CSV, JSON and brief.
+    """
+    from stacktrack.store import Store
+
+    config, _state, analysis = _analysis(obj)
+    matches = [rec for rec in analysis.recommendations if rec.id.startswith(rec_id)]
+    exact = [rec for rec in matches if rec.id == rec_id]
+    if len(exact) == 1 or len(matches) == 1:
+        rec = (exact or matches)[0]
+    elif matches:
+        raise UsageError(
+            f"{rec_id} matches {len(matches)} recommendations ("
+            + ", ".join(r.id for r in matches)
+            + "); give more of the id."
+        )
+    else:
+        raise UsageError(
+            f"no recommendation {rec_id} in the latest run; `stacktrack report` lists the ids."
+        )
+    with Store.open(config.db_path) as store:
+        recorded = store.set_decision(rec.id, _DECISIONS[decision], note=note, by=by)
+    tools = analysis.tools_by_id()
+    what = f"{rec.action.replace('_', ' ')} {tools[rec.tool_id].name}"
+    if rec.target_tool_id:
+        what += f" into {tools[rec.target_tool_id].name}"
+    word = {"accepted": "Accepted", "dismissed": "Dismissed", "open": "Reopened"}[recorded.status]
+    who = f" by {recorded.decided_by}" if recorded.decided_by else ""
+    click.echo(f"{word} {rec.id} ({what}){who}.")
+    if recorded.note:
+        click.echo(f"  note: {recorded.note}")
 
 
 # -- setup ------------------------------------------------------------------------------------

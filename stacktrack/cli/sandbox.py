@@ -85,9 +85,14 @@ def demo(
         _print_report(result.config_path, result.db_path, as_json=as_json)
         return
     from stacktrack.config import load_config
+    from stacktrack.sandbox.demo import DemoSnapshots
     from stacktrack.tui.app import run_tui
 
-    run_tui(load_config(result.config_path, db=result.db_path), result.db_path)
+    run_tui(
+        load_config(result.config_path, db=result.db_path),
+        result.db_path,
+        snapshot_runner=DemoSnapshots(seed, idp=idp),  # `s`: a real snapshot, a week later
+    )
 
 
 def _reopen(folder: Path) -> None:
@@ -131,7 +136,7 @@ def _print_report(config_path: Path, db_path: Path, *, as_json: bool) -> None:
     config = load_config(config_path, db=db_path, need_secrets=False)
     with Store.open(db_path) as store:
         state = store.current_state()
-        analysis = analyze(config.file, state, load_catalog(), store.recommendation_states())
+        analysis = analyze(config.file, state, load_catalog(), store.decisions())
     if as_json:
         document = build_report(analysis, run_id=state.run_id, generated_at=dt.datetime.now(dt.UTC))
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))

@@ -6,9 +6,11 @@ neutralised against spreadsheet formula injection: a cell that starts with ``=``
 names from vendor data, and both can be hostile. Numbers are written as numbers; unknown is an empty
 cell.
 
-Recommendations CSV columns (in order): ``id, action, tool_id, tool_name, target_tool_id,
-target_tool_name, annual_savings, currency, confidence, deadline, status, reason, evidence``
-(``evidence`` is a compact JSON object).
+Recommendations CSV columns (in order): ``id, action, tool_id, tool_name,
+target_tool_id, target_tool_name, annual_savings, currency, confidence, deadline, status, reason,
+evidence`` (``evidence`` is a compact JSON object), then the finance columns ``annual_cost,
+seats_purchased, seats_after, owner, renewal_date, notice_deadline, decided_at, decided_by,
+decision_note`` (appended, so readers of the first 13 keep working).
 
 Tools CSV columns (mirroring the ``report --json`` tool fields, in order): ``id, name, owner,
 category, annual_cost, currency, seats_purchased, seats_assigned, active_users,
@@ -52,6 +54,15 @@ RECOMMENDATION_COLUMNS = (
     "status",
     "reason",
     "evidence",
+    "annual_cost",
+    "seats_purchased",
+    "seats_after",
+    "owner",
+    "renewal_date",
+    "notice_deadline",
+    "decided_at",
+    "decided_by",
+    "decision_note",
 )
 TOOL_COLUMNS = (
     "id",

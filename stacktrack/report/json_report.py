@@ -1,7 +1,7 @@
 """``stacktrack report --json``: the ``stacktrack.report/1`` object built from an ``Analysis``.
 
-Field names and order are the public contract (docs/reference.md); unknown is ``null``, dates and
-times are ISO 8601. The CLI serialises the returned dict with ``json.dumps``; nothing here prints.
+Field names and order are the public contract (docs/reference.md); fields are only ever added, never
+renamed or removed within ``/1``. Unknown values are ``null``, dates and times are ISO 8601. The CLI serialises the returned dict with ``json.dumps``; nothing here prints.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from stacktrack.analysis.models import (
     AddonFigures,
     Analysis,
     FeatureUse,
+    Overlap,
     Recommendation,
     ToolFigures,
 )
@@ -36,8 +37,19 @@ def _num(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def tool_dict(tool: ToolFigures) -> dict[str, Any]:
-    """One tool, with exactly the documented fields (docs/reference.md) in order."""
+def overlap_dict(overlap: Overlap) -> dict[str, Any]:
+    return {
+        "target_tool_id": overlap.target_tool_id,
+        "capability_coverage": overlap.coverage,
+        "shared_users": overlap.shared_users,
+        "share": overlap.share,
+        "proposed": overlap.proposed,
+        "why_not": overlap.why_not,
+    }
+
+
+def tool_dict(tool: ToolFigures, overlaps: tuple[Overlap, ...] = ()) -> dict[str, Any]:
+    """One tool, with the documented fields (docs/reference.md) in order, then the added ones."""
     return {
         "id": tool.id,
         "name": tool.name,
@@ -70,6 +82,11 @@ def tool_dict(tool: ToolFigures) -> dict[str, Any]:
         "features": [feature_dict(row) for row in _feature_rows(tool)],
         "addons": [addon_dict(addon) for addon in _addons(tool)],
         "data_as_of": iso(tool.data_as_of),
+        "verdict": tool.verdict,
+        "verdict_reason": tool.verdict_reason,
+        "days_to_notice": tool.days_to_notice,
+        "departed_active": list(tool.departed_active),
+        "overlaps": [overlap_dict(overlap) for overlap in overlaps],
     }
 
 
@@ -126,6 +143,17 @@ def recommendation_dict(rec: Recommendation, tools: dict[str, ToolFigures]) -> d
     """A recommendation with the same fields, in the same order, as the CSV export."""
     tool = tools.get(rec.tool_id)
     target = tools.get(rec.target_tool_id) if rec.target_tool_id else None
+    contract = {
+        "annual_cost": _num(tool.annual_cost) if tool else None,
+        "seats_purchased": tool.seats_purchased if tool else None,
+        "seats_after": rec.seats_after,
+        "owner": tool.owner if tool else None,
+        "renewal_date": iso(tool.renewal_date) if tool else None,
+        "notice_deadline": iso(tool.notice_deadline) if tool else None,
+        "decided_at": iso(rec.decided_at),
+        "decided_by": rec.decided_by,
+        "decision_note": rec.decision_note,
+    }
     return {
         "id": rec.id,
         "action": rec.action,
@@ -140,6 +168,30 @@ def recommendation_dict(rec: Recommendation, tools: dict[str, ToolFigures]) -> d
         "status": rec.status,
         "reason": rec.reason,
         "evidence": rec.evidence,
+    } | contract
+
+
+def totals_dict(analysis: Analysis) -> dict[str, Any]:
+    """The headline: spend, idle spend, the plan's net savings, stack-wide utilization."""
+    totals = analysis.totals
+    return {
+        "annual_spend": totals.annual_spend,
+        "idle_spend": totals.idle_spend,
+        "net_savings": totals.net_savings,
+        "savings_on_table": totals.savings_on_table,
+        "savings_accepted": totals.savings_accepted,
+        "utilization": _num(totals.utilization, 4),
+        "utilization_tools": totals.utilization_tools,
+        "tools": totals.tools,
+        "tools_flagged": totals.tools_flagged,
+        "tools_without_cost": totals.tools_without_cost,
+        "overdue": totals.overdue,
+        "today": iso(analysis.today),
+        # Stack-wide capability utilization over "tools_measured of tools" tools.
+        "capability_utilization": _num(totals.capability_utilization, 4),
+        "tools_measured": totals.tools_measured,
+        "features_used": totals.features_used,
+        "features_measured": totals.features_measured,
     }
 
 
@@ -153,22 +205,11 @@ def build_report(
         "generated_at": iso(generated_at),
         "run_id": run_id,
         "currency": analysis.currency,
-        "tools": [tool_dict(tool) for tool in analysis.tools],
+        "tools": [tool_dict(tool, analysis.overlaps.get(tool.id, ())) for tool in analysis.tools],
         "recommendations": [recommendation_dict(rec, tools) for rec in analysis.recommendations],
         "unmatched_apps": [
             {"source": app.source, "app": app.app, "active_users": app.active_users}
             for app in analysis.unmatched_apps
         ],
         "totals": totals_dict(analysis),
-    }
-
-
-def totals_dict(analysis: Analysis) -> dict[str, Any]:
-    """Stack-wide figures: capability utilization over "tools_measured of len(tools)" tools."""
-    totals = analysis.totals
-    return {
-        "capability_utilization": _num(totals.capability_utilization, 4),
-        "tools_measured": totals.tools_measured,
-        "features_used": totals.features_used,
-        "features_measured": totals.features_measured,
     }

@@ -23,15 +23,16 @@ VERDICTS = {
     "integrate_or_retire": ("integrate or retire", "magenta"),
     "consolidate": ("consolidate", "yellow"),
     "right_size": ("right-size", "cyan"),
+    "downgrade": ("downgrade", "cyan"),
+    "keep": ("keep", "green"),
+    "needs_data": ("needs data", "dim"),
 }
 UNKNOWN = Text("unknown", style="dim")
 
 
-def verdict(rec: Recommendation | None) -> tuple[str, str]:
-    """The one-word decision for a tool: its recommendation's action, else keep."""
-    if rec is None:
-        return "keep", "green"
-    return VERDICTS[rec.action]
+def verdict(tool: ToolFigures) -> tuple[str, str]:
+    """The tool's verdict from the plan (keep only when its usage is known)."""
+    return VERDICTS[tool.verdict]
 
 
 def money(value: float | None, currency: str) -> Text:
@@ -64,6 +65,7 @@ def render_report(analysis: Analysis, state: StackState, *, width: int | None = 
         f"Annual spend [bold]{totals.annual_spend:,.0f} {currency}[/]   "
         f"Idle spend [bold red]{totals.idle_spend:,.0f} {currency}[/]   "
         f"Savings on the table [bold green]{totals.savings_on_table:,.0f} {currency}[/]   "
+        f"Plan net savings [bold green]{totals.net_savings:,.0f} {currency}[/]   "
         f"Tools flagged [bold]{totals.tools_flagged} of {totals.tools}[/]"
     )
     if totals.capability_utilization is not None:
@@ -113,8 +115,8 @@ def _tools_table(analysis: Analysis) -> Table:
         table.add_column(header, justify=justify)  # type: ignore[arg-type]
     for tool in analysis.tools:
         rec = analysis.recommendation_for(tool.id)
-        word, style = verdict(rec)
-        at_stake = rec.annual_savings if rec else tool.idle_spend
+        word, style = verdict(tool)
+        at_stake = rec.annual_savings if rec and rec.status != "dismissed" else tool.idle_spend
         table.add_row(
             Text(tool.name) + Text(f"\n{tool.owner or ''}", style="dim"),
             Text(word, style=style),
@@ -124,7 +126,7 @@ def _tools_table(analysis: Analysis) -> Table:
             money(tool.cost_per_active_user, analysis.currency),
             features_fraction(tool) or Text("—", style="dim"),
             Text(tool.integration_status, style=_integration_style(tool.integration_status)),
-            _deadline(tool.notice_deadline, analysis.as_of),
+            _deadline(tool.notice_deadline, tool.days_to_notice),
             ", ".join(tool.flags),
         )
     return table
@@ -142,12 +144,12 @@ def _integration_style(status: str) -> str:
     return {"connected": "green", "isolated": "red"}.get(status, "dim")
 
 
-def _deadline(deadline: dt.date | None, as_of: dt.datetime) -> Text:
-    if deadline is None:
+def _deadline(deadline: dt.date | None, days: int | None) -> Text:
+    """Counted from today's date (the calendar), not from the data's date."""
+    if deadline is None or days is None:
         return UNKNOWN
-    days = (deadline - as_of.date()).days
     style = "bold red" if days < 0 else "yellow" if days <= 90 else ""
-    when = f"{-days} days ago" if days < 0 else f"in {days} days"
+    when = f"OVERDUE by {-days} days" if days < 0 else f"in {days} days"
     return Text(f"{deadline.isoformat()} ({when})", style=style)
 
 
@@ -158,6 +160,11 @@ def _recommendations_table(recs: tuple[Recommendation, ...], analysis: Analysis)
         table.add_column(header)
     for rec in recs:
         word, style = VERDICTS[rec.action]
+        status: str = rec.status
+        if rec.decided_by or rec.decision_note:
+            status += f"\n{rec.decided_by or ''}" + (
+                f": {rec.decision_note}" if rec.decision_note else ""
+            )
         tool = names.get(rec.tool_id, rec.tool_id)
         if rec.target_tool_id:
             tool += f" → {names.get(rec.target_tool_id, rec.target_tool_id)}"
@@ -167,7 +174,7 @@ def _recommendations_table(recs: tuple[Recommendation, ...], analysis: Analysis)
             money(rec.annual_savings, rec.currency),
             rec.confidence,
             rec.deadline.isoformat() if rec.deadline else UNKNOWN,
-            rec.status,
+            status,
             rec.reason,
         )
     return table

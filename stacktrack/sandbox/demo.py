@@ -3,8 +3,13 @@
 ``run_demo(directory, seed=..., weeks=...)`` generates the world of ``seed``, writes its config
 (``stacktrack.toml``) and a fresh database (``stacktrack.db``) into ``directory``, then runs the real
 ``snapshot.run_snapshot`` once per simulated week, each against in-process emulators serving the world
-as of that week (no sockets, no credentials). The last run is the world's end date, derived from the
-seed, never from the wall clock: the same seed gives the same database and the same report.
+as of that week (no sockets, no credentials). The last run is on today's date (midnight UTC of the
+wall-clock date), so notice deadlines and "days ago" read as they would for a real team; the same seed
+on the same day gives the same database and the same report. Decisions made on an earlier demo in the
+same folder are carried over (recommendation ids are stable).
+
+``DemoSnapshots`` is the demo TUI's ``s``: a real snapshot against the in-process sandbox, one
+simulated week after the latest run.
 
 The click command calls ``run_demo`` with an ``on_progress`` callback for its progress bar, then
 opens the TUI (or prints the report) on ``result.config_path`` / ``result.db_path``.
@@ -18,6 +23,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from stacktrack.sandbox import participants
 from stacktrack.sandbox.configfile import config_text
@@ -67,6 +73,12 @@ def demo_config(world: World, *, idp: str, sources: list[str]) -> str:
     return config_text(world, base_urls=base_urls, idp=idp, database=DB_NAME, header=header)
 
 
+def demo_end(today: dt.date | None = None) -> dt.datetime:
+    """The demo's last run clock: midnight UTC of ``today`` (default: the wall-clock date)."""
+    day = today or dt.datetime.now(dt.UTC).date()
+    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=dt.UTC)
+
+
 def run_demo(
     directory: Path,
     *,
@@ -76,6 +88,7 @@ def run_demo(
     faults: FaultPlan | str | None = None,
     on_progress: ProgressCallback | None = None,
     only: list[str] | None = None,
+    end: dt.datetime | None = None,
 ) -> DemoResult:
     """Build the demo in ``directory`` (created if needed; an earlier demo database there is replaced).
 
@@ -95,6 +108,7 @@ def run_demo(
             faults=faults,
             on_progress=on_progress,
             only=only,
+            end=end,
         )
     )
 
@@ -108,8 +122,12 @@ async def run_demo_async(
     faults: FaultPlan | str | None = None,
     on_progress: ProgressCallback | None = None,
     only: list[str] | None = None,
+    end: dt.datetime | None = None,
 ) -> DemoResult:
-    """``run_demo`` for callers that already run an event loop."""
+    """``run_demo`` for callers that already run an event loop.
+
+    ``end``: the clock of the last run (default: ``demo_end()``, midnight UTC of today); tests pin it.
+    """
     from stacktrack.config import load_config
     from stacktrack.errors import UsageError
     from stacktrack.snapshot import run_snapshot
@@ -125,7 +143,7 @@ async def run_demo_async(
         else parse_faults(faults, participants.all_sources())
     )
     progress(0, weeks, f"generating {COMPANY} (seed {seed})")
-    world = World.generate(seed, tools=participants.company_tools(sources))
+    world = World.generate(seed, end=end or demo_end(), tools=participants.company_tools(sources))
 
     config_path, db_path = _prepare(directory, demo_config(world, idp=idp, sources=sources))
     for source in sources:
@@ -156,11 +174,69 @@ async def run_demo_async(
 
 
 def _prepare(directory: Path, config: str) -> tuple[Path, Path]:
-    """Write the config; remove an earlier demo database (and its WAL files) from ``directory``."""
+    """Write the config; replace an earlier demo database in ``directory``, keeping its decisions."""
+    from stacktrack.store import Store
+
     directory.mkdir(parents=True, exist_ok=True)
     config_path = directory / CONFIG_NAME
     db_path = directory / DB_NAME
+    decisions = {}
+    if db_path.exists():
+        with Store.open(db_path) as old:
+            decisions = old.decisions()
     for stale in (db_path, *(db_path.with_name(db_path.name + s) for s in ("-wal", "-shm"))):
         stale.unlink(missing_ok=True)
+    if decisions:
+        with Store.open(db_path) as new:
+            new.import_decisions(decisions)
     config_path.write_text(config, encoding="utf-8")
     return config_path, db_path
+
+
+class DemoSnapshots:
+    """The demo TUI's snapshot runner: each call stores one real snapshot, a simulated week on.
+
+    Passed to the TUI as ``snapshot_runner``; called like ``snapshot.run_snapshot(config,
+    on_event=...)``. The world is generated again with its "today" a week after the latest run
+    (the same company, its activity simulated up to that day) and served in-process, so no
+    socket is opened and the sources succeed as they did while the demo was built.
+    """
+
+    def __init__(
+        self,
+        seed: int,
+        *,
+        idp: str | None = None,
+        only: list[str] | None = None,
+        faults: FaultPlan | None = None,
+    ) -> None:
+        self.seed = seed
+        self.idp = idp or participants.default_idp()
+        self.sources = participants.sources_for(self.idp, only)
+        self.only = only
+        self.faults = faults or parse_faults(None, participants.all_sources())
+
+    def next_clock(self, db_path: Path) -> dt.datetime:
+        from stacktrack.store import Store
+
+        with Store.open(db_path) as store:
+            latest = store.latest_run()
+        base = latest.started_at if latest is not None else demo_end()
+        return base + dt.timedelta(weeks=1)
+
+    async def __call__(self, config: Any, *, on_event: Any = None, **_options: Any) -> Any:
+        from stacktrack.snapshot import run_snapshot
+
+        instant = self.next_clock(config.db_path)
+        tools = participants.company_tools(self.sources)
+        world = World.generate(self.seed, end=instant, tools=tools)
+        for source in self.sources:
+            os.environ.setdefault(
+                participants.env_name(source), participants.token_for(self.seed, source)
+            )
+        return await run_snapshot(
+            config,
+            now=instant,
+            transports=transports(world, instant, self.faults, idp=self.idp, only=self.only),
+            on_event=on_event,
+        )

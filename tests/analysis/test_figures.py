@@ -26,7 +26,7 @@ def one_tool(accounts, *, contract=None, horizon=None, activity_known=True, wind
         entry["active_window_days"] = window
     cfg = config([entry], **general)
     st = state(source("vendor", [usage(accounts, horizon=horizon, activity_known=activity_known)]))
-    return analyze(cfg, st).tool("crm")
+    return analyze(cfg, st, today=T.date()).tool("crm")
 
 
 def test_null_last_activity_is_counted_as_never_active_not_dropped():
@@ -110,8 +110,9 @@ def test_suspended_and_deactivated_accounts_do_not_hold_seats():
     )
     assert figures.seats_assigned == 2  # a and the invited b
     assert figures.never_active_users == 1  # b
-    # Activity counts whoever used it in the window: a, d, e.
-    assert figures.active_users == 3
+    # Active users hold a seat: a only; d and e were active without one (listed, not counted).
+    assert figures.active_users == 1
+    assert figures.departed_active == ("d@acme.test", "e@acme.test")
 
 
 @pytest.mark.parametrize(
@@ -307,7 +308,7 @@ def test_count_only_sources_give_active_users_without_names():
     assert "no_usage_data" not in figures.flags
 
 
-def test_count_only_consolidation_moves_every_active_user():
+def test_count_only_usage_is_no_evidence_for_consolidation():
     a = usage(None).model_copy(update={"active_users_reported": 2, "activity_known": True})
     b = usage([account("x", days_ago=1), account("y", days_ago=1)])
     cfg = config(
@@ -319,7 +320,8 @@ def test_count_only_consolidation_moves_every_active_user():
         ]
     )  # fmt: skip
     analysis = analyze(cfg, state(source("sa", [a]), source("sb", [b])))
-    rec = analysis.recommendation_for("a")
-    # Both of A's users need a B seat at 400: 1000 - 800; overlap unknown -> medium.
-    assert (rec.action, rec.annual_savings, rec.confidence) == ("consolidate", 200.0, "medium")
-    assert rec.evidence["users_to_move"] == 2
+    # A count without names cannot show shared use: no consolidation, the overlap says why.
+    assert analysis.recommendation_for("a") is None
+    (overlap,) = analysis.overlaps["a"]
+    assert (overlap.target_tool_id, overlap.proposed, overlap.share) == ("b", False, None)
+    assert "shared use cannot be measured" in (overlap.why_not or "")

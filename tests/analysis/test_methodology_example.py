@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from stacktrack.analysis.analyze import analyze
-from tests.analysis.builders import account, config, integration, source, state, usage
+from tests.analysis.builders import T, account, config, integration, source, state, usage
 
 
 def example():
@@ -85,7 +85,7 @@ def example():
             ],
         ),
     )
-    return analyze(config(tools, fx={"EUR": 1.08}), st)
+    return analyze(config(tools, fx={"EUR": 1.08}), st, today=T.date())
 
 
 def test_hubspot_figures():
@@ -127,12 +127,20 @@ def test_recommendations_and_totals():
         for r in analysis.recommendations
     ]
     assert got == [
-        ("hubspot", "right_size", None, 19008.0, "high"),
-        ("mailchimp", "consolidate", "hubspot", 3024.0, "high"),
+        ("hubspot", "right_size", None, 15552.0, "high"),
+        ("mailchimp", "consolidate", "hubspot", 6480.0, "high"),
         ("jasper", "integrate_or_retire", None, 12000.0, "medium"),
     ]
-    assert analysis.recommendations[0].evidence["keep_seats"] == 14
-    assert analysis.recommendations[1].evidence["usage_overlap"] == 0.75
+    hubspot, mailchimp, _jasper = analysis.recommendations
+    # HubSpot is sized for its 12 active users plus Mailchimp's 2 newcomers: ceil(14 x 1.1) = 16.
+    assert (hubspot.evidence["keep_seats"], hubspot.evidence["users_moving_in"]) == (16, 2)
+    assert hubspot.seats_after == 16
+    # The 2 newcomers take 2 of HubSpot's 13 idle seats: no seat to buy.
+    assert mailchimp.evidence["usage_overlap"] == 0.75
+    assert mailchimp.evidence["target_seats_to_add"] == 0
+    assert hubspot.depends_on == (mailchimp.id,) and mailchimp.depends_on == (hubspot.id,)
+    # Cost after the plan: HubSpot's 16 seats at 1,728, nothing else.
+    assert analysis.totals.net_savings == pytest.approx(61680.0 - 16 * 1728.0)
     totals = analysis.totals
     assert (totals.annual_spend, totals.idle_spend, totals.savings_on_table) == (
         61680.0,

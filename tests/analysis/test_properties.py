@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -200,3 +201,60 @@ def test_csv_round_trips_through_dictreader(specs):
     check_roundtrip(
         stream.getvalue(), TOOL_COLUMNS, [tool_row(tool, "USD") for tool in analysis.tools]
     )
+
+
+def _active(figures):
+    """Active users by the rule of docs/methodology.md, from the user rows (not the plan)."""
+    rows = figures.users
+    holders = [u for u in rows if u.assigned]
+    return {u.key for u in (holders if holders else rows) if u.status == "active"}
+
+
+@relaxed
+@given(stacks)
+def test_the_plan_adds_up_to_what_the_stack_costs_after_it(specs):
+    """The plan's net savings = cost before - cost after carrying it out, worked out tool by tool
+    from the figures (who is active, who moves where), and no two open recommendations conflict."""
+    cfg, sources = build(specs)
+    analysis = analyze(cfg, state(*sources))
+    tools = analysis.tools_by_id()
+    plan = [r for r in analysis.recommendations if r.status == "open"]
+    by_tool = {r.tool_id: r for r in plan}
+    assert len(by_tool) == len(plan), "at most one open recommendation per tool"
+    leaves = {
+        r.tool_id for r in plan if r.action in {"retire", "consolidate", "integrate_or_retire"}
+    }
+    for first in plan:
+        for second in plan:
+            if first is not second:
+                assert first.target_tool_id not in leaves or first.target_tool_id is None
+                assert first.tool_id != second.tool_id
+    if any(tools[r.tool_id].annual_cost is None or r.annual_savings is None for r in plan):
+        return
+    saved = 0.0
+    for tool_id, figures in tools.items():
+        cost = figures.annual_cost
+        rec = by_tool.get(tool_id)
+        if cost is None or (rec is None and not any(r.target_tool_id == tool_id for r in plan)):
+            continue
+        if rec is not None and rec.tool_id in leaves:
+            saved += cost
+            continue
+        incoming = set()
+        for move in plan:
+            if move.target_tool_id == tool_id:
+                incoming |= _active(tools[move.tool_id]) - _active(figures)
+        after = cost
+        purchased, assigned = figures.seats_purchased, figures.seats_assigned
+        if figures.pricing == "per_seat" and purchased:
+            people = len(_active(figures)) + len(incoming)
+            if rec is not None and rec.action == "right_size":
+                assert rec.seats_after == max(1, -(-people * 11 // 10))
+                seats = rec.seats_after
+            else:
+                seats = max(purchased, people)
+            after = seats * cost / purchased
+        elif figures.pricing == "per_seat" and incoming:
+            after = cost + len(incoming) * cost / assigned
+        saved += cost - after
+    assert analysis.totals.net_savings == pytest.approx(saved, abs=0.05)

@@ -7,7 +7,8 @@ import hashlib
 import pytest
 
 from stacktrack.analysis.analyze import analyze, recommendation_id
-from tests.analysis.builders import account, config, integration, source, state, usage
+from stacktrack.report.json_report import build_report
+from tests.analysis.builders import T, account, config, integration, source, state, usage
 
 
 def people(prefix, n, days_ago=1):
@@ -104,9 +105,9 @@ def test_no_right_size_for_flat_pricing_or_unknown_purchased():
     assert unknown.recommendations == ()
 
 
-def two_email_tools(sendgrid_pricing="per_seat", overlap=3):
+def two_email_tools(sendgrid_pricing="per_seat", overlap=3, sendgrid_active=16):
     # mailchimp: 6000/yr for 10 seats, 4 active (a0..a3)
-    # sendgrid: 12000/yr for 20 seats (600 per seat), 16 active; `overlap` of them are a0..
+    # sendgrid: 12000/yr for 20 seats (600 per seat); `overlap` of its active users are a0..
     mailchimp = vendor_tool("mailchimp", caps=["email", "forms"], annual_cost=6000, seats=10)
     sendgrid = vendor_tool(
         "sendgrid",
@@ -119,7 +120,7 @@ def two_email_tools(sendgrid_pricing="per_seat", overlap=3):
         [mailchimp, sendgrid],
         {
             "mailchimp": people("a", 4),
-            "sendgrid": people("a", overlap) + people("s", 16 - overlap),
+            "sendgrid": people("a", overlap) + people("s", sendgrid_active - overlap),
         },
     )
 
@@ -128,23 +129,111 @@ def test_two_overlapping_email_tools_consolidate_the_covered_one():
     analysis = two_email_tools()
     (rec,) = analysis.recommendations
     assert (rec.action, rec.tool_id, rec.target_tool_id) == ("consolidate", "mailchimp", "sendgrid")
-    # 1 of mailchimp's 4 active users is new to sendgrid: 6000 - 1 * 600
-    assert rec.annual_savings == pytest.approx(5400.0)
+    # 1 of mailchimp's 4 active users is new to sendgrid, and sendgrid has 4 idle seats: no seat
+    # to buy, the whole 6000 is saved; sendgrid then holds 17 of 20 (85%): not right-sized.
+    assert rec.annual_savings == pytest.approx(6000.0)
+    assert rec.evidence["target_seats_to_add"] == 0
     assert rec.confidence == "high"  # 3/4 already active in sendgrid
     assert rec.evidence["capability_coverage"] == 1.0
     assert rec.evidence["usage_overlap"] == 0.75
     assert rec.id == "rec-" + hashlib.sha256(b"consolidate:mailchimp:sendgrid").hexdigest()[:10]
+    assert analysis.tool("sendgrid").verdict == "keep"
 
 
-def test_consolidation_on_capabilities_alone_is_medium():
-    # 1/4 already in sendgrid: 3 newcomers -> 6000 - 3 * 600 = 4200; right-size would save 3000.
-    (rec,) = two_email_tools(overlap=1).recommendations
-    assert (rec.action, rec.annual_savings, rec.confidence) == ("consolidate", 4200.0, "medium")
+def test_seats_the_target_must_add_are_netted():
+    # sendgrid: 19 of 20 active, one idle seat; 3 of mailchimp's 4 are new: 2 seats to buy at 600.
+    (rec,) = two_email_tools(overlap=1, sendgrid_active=19).recommendations
+    assert (rec.action, rec.confidence) == ("consolidate", "medium")  # 1/4 = 25% shared use
+    assert rec.evidence["target_seats_to_add"] == 2
+    assert rec.annual_savings == pytest.approx(6000.0 - 2 * 600.0)
 
 
-def test_consolidation_into_a_flat_tool_costs_no_seats():
-    (rec,) = two_email_tools(sendgrid_pricing="flat", overlap=0).recommendations
-    assert rec.annual_savings == 6000.0
+@pytest.mark.parametrize(
+    ("shared", "proposed", "confidence"),
+    [
+        (0, False, None),
+        (1, False, None),
+        (2, True, "medium"),
+        (5, True, "high"),
+        (4, True, "medium"),
+    ],
+)
+def test_shared_use_thresholds(shared, proposed, confidence):
+    # a: 10 active; b covers a and is flat-priced; `shared` of a's users are active in b.
+    a = vendor_tool("a", caps=["email"], annual_cost=1000, pricing="flat")
+    b = vendor_tool("b", caps=["email", "sms"], annual_cost=9000, pricing="flat")
+    analysis = run([a, b], {"a": people("u", 10), "b": people("u", shared) + people("v", 3)})
+    rec = analysis.recommendation_for("a")
+    (overlap,) = analysis.overlaps["a"]
+    assert overlap.shared_users == shared and overlap.share == shared / 10
+    (shown,) = build_report(analysis, run_id=1, generated_at=T)["tools"][0]["overlaps"]
+    assert (shown["target_tool_id"], shown["shared_users"], shown["proposed"]) == (
+        "b",
+        shared,
+        proposed,
+    )
+    if not proposed:  # below 20%: not proposed, shown as information
+        assert rec is None and overlap.why_not == "below 20% shared use"
+        assert analysis.tool("a").verdict == "keep"
+        return
+    assert (rec.action, rec.target_tool_id, rec.confidence) == ("consolidate", "b", confidence)
+
+
+def test_a_target_is_right_sized_for_its_users_plus_those_moving_in():
+    # notion: 100 seats at 100 each, 40 active. asana: flat 5000, 30 active, 10 of them in notion.
+    notion = vendor_tool(
+        "notion", caps=["docs", "project-management"], annual_cost=10000, seats=100
+    )
+    asana = vendor_tool("asana", caps=["project-management"], annual_cost=5000, pricing="flat")
+    analysis = run(
+        [notion, asana],
+        {"notion": people("n", 30) + people("a", 10), "asana": people("a", 30)},
+    )
+    by_tool = {r.tool_id: r for r in analysis.recommendations}
+    move, resize = by_tool["asana"], by_tool["notion"]
+    assert (move.action, move.target_tool_id, move.annual_savings) == (
+        "consolidate",
+        "notion",
+        5000,
+    )
+    # 40 own + 20 newcomers = 60 people: keep ceil(66.0) = 66, not the 44 of notion alone.
+    assert (resize.action, resize.seats_after) == ("right_size", 66)
+    assert resize.annual_savings == pytest.approx(34 * 100.0)
+    assert resize.evidence["users_moving_in"] == 20
+    assert resize.depends_on == (move.id,) and move.depends_on == (resize.id,)
+    # The plan's total is the money that really goes: asana, and 34 of notion's 100 seats.
+    assert analysis.totals.net_savings == pytest.approx(5000 + 34 * 100.0)
+
+
+def test_nothing_is_retired_that_something_moves_into():
+    # b is over-covered by c and a moves into b; b is kept since a's saving is the larger one.
+    a = vendor_tool("a", caps=["email"], annual_cost=8000, pricing="flat")
+    b = vendor_tool("b", caps=["email"], annual_cost=1000, pricing="flat")
+    c = vendor_tool("c", caps=["email", "sms"], annual_cost=500, pricing="flat")
+    analysis = run(
+        [a, b, c],
+        {"a": people("u", 4), "b": people("u", 4), "c": people("x", 1)},
+    )
+    leaving = {r.tool_id for r in analysis.recommendations if r.status == "open"}
+    for rec in analysis.recommendations:
+        assert rec.target_tool_id not in leaving
+
+
+def test_a_dismissed_consolidation_frees_the_plan():
+    notion = vendor_tool(
+        "notion", caps=["docs", "project-management"], annual_cost=10000, seats=100
+    )
+    asana = vendor_tool("asana", caps=["project-management"], annual_cost=5000, pricing="flat")
+    accounts = {"notion": people("n", 30) + people("a", 10), "asana": people("a", 30)}
+    first = run([notion, asana], accounts)
+    move = first.recommendation_for("asana")
+    second = run([notion, asana], accounts, rec_states={move.id: "dismissed"})
+    (dismissed,) = [r for r in second.recommendations if r.status == "dismissed"]
+    assert dismissed.id == move.id
+    (resize,) = [r for r in second.recommendations if r.status == "open"]
+    # Without the move, notion is sized for its own 40: keep 44, drop 56.
+    assert (resize.tool_id, resize.seats_after, resize.depends_on) == ("notion", 44, ())
+    assert second.totals.net_savings == pytest.approx(56 * 100.0)
 
 
 def test_coverage_below_80_percent_is_no_consolidation():

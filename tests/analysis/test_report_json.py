@@ -18,6 +18,10 @@ REC_FIELDS = [
     "id", "action", "tool_id", "tool_name", "target_tool_id", "target_tool_name",
     "annual_savings", "currency", "confidence", "deadline", "status", "reason", "evidence",
 ]  # fmt: skip
+FINANCE_FIELDS = [
+    "annual_cost", "seats_purchased", "seats_after", "owner", "renewal_date", "notice_deadline",
+    "decided_at", "decided_by", "decision_note",
+]  # fmt: skip
 
 
 def sample():
@@ -50,7 +54,7 @@ def sample():
             ],
         )
     )
-    return analyze(config(tools, fx={"EUR": 1.1}), st)
+    return analyze(config(tools, fx={"EUR": 1.1}), st, today=T.date())
 
 
 def test_report_shape_and_order():
@@ -67,10 +71,11 @@ def test_report_shape_and_order():
     for tool in report["tools"]:
         assert list(tool)[: len(TOOL_FIELDS)] == TOOL_FIELDS
         assert {"capability_utilization", "features", "addons", "data_as_of"} <= set(tool)
+        assert {"verdict", "days_to_notice", "departed_active"} <= set(tool)
         for row in tool["sources"]:
             assert list(row) == ["source", "status", "error", "data_as_of"]
     for rec in report["recommendations"]:
-        assert list(rec) == REC_FIELDS
+        assert list(rec) == REC_FIELDS + FINANCE_FIELDS
     assert report["unmatched_apps"] == [{"source": "hubspot", "app": "Zapier", "active_users": 2}]
     json.dumps(report)  # serialisable as is
 
@@ -154,9 +159,44 @@ def test_report_features_and_stack_capability():
         }
     ]
     assert wiki["capability_utilization"] is None and wiki["features"] == []
-    assert report["totals"] == {
+    capability = ("capability_utilization", "tools_measured", "features_used", "features_measured")
+    assert {key: report["totals"][key] for key in capability} == {
         "capability_utilization": round(2 / 3, 4),
         "tools_measured": 1,
         "features_used": 2,
         "features_measured": 3,
     }
+
+
+def test_plan_fields_days_to_notice_and_totals():
+    analysis = sample()
+    report = build_report(analysis, run_id=7, generated_at=T)
+    hs = report["tools"][0]
+    # Deadline 2026-07-03 counted from the analysis' "today" (T's date, 2026-06-01): 32 days.
+    assert hs["days_to_notice"] == 32 and "overdue" not in hs["flags"]
+    later = analyze(
+        config(
+            [
+                {
+                    "id": "x",
+                    "name": "X",
+                    "sources": ["s"],
+                    "contract": {
+                        "annual_cost": 10,
+                        "renewal_date": "2026-07-01",
+                        "notice_days": 30,
+                    },
+                },
+            ]
+        ),
+        state(source("s", [usage([account("a", days_ago=1)])])),
+        today=dt.date(2026, 6, 5),
+    )
+    x = build_report(later, run_id=1, generated_at=T)["tools"][0]
+    assert (x["notice_deadline"], x["days_to_notice"]) == ("2026-06-01", -4)
+    assert "overdue" in x["flags"] and x["verdict"] == "keep"
+    totals = report["totals"]
+    assert totals["net_savings"] == sum(
+        r["annual_savings"] for r in report["recommendations"] if r["status"] != "dismissed"
+    )
+    assert totals["today"] == "2026-06-01"

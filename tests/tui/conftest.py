@@ -7,18 +7,28 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from stacktrack.config import LoadedConfig, load_config
 from stacktrack.sandbox import participants
 from stacktrack.sandbox.demo import run_demo
+from stacktrack.sandbox.world import end_date
 from stacktrack.tui.app import StacktrackApp, make_app
 
 SEED = 7
 WEEKS = 3
 CLOCK = dt.datetime(2026, 4, 1, 12, 0, tzinfo=dt.UTC)
 """The injected "now": nothing on screen may depend on the real clock."""
+
+
+def pinned_analyzer(config: LoadedConfig, state: Any, rec_states: Any) -> Any:
+    """The analysis with "today" at ``CLOCK`` (days to notice, overdue), not the real date."""
+    from stacktrack.analysis.analyze import analyze
+    from stacktrack.catalog import load_catalog
+
+    return analyze(config.file, state, load_catalog(), rec_states, today=CLOCK.date())
 
 
 @dataclass(frozen=True)
@@ -41,7 +51,10 @@ def _tokens(monkeypatch: pytest.MonkeyPatch) -> None:
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     directory = tmp_path_factory.mktemp("tui-demo")
     # Only stacktrack's own plugins: installing a third-party one must not change the pictures.
-    result = run_demo(directory, seed=SEED, weeks=WEEKS, only=participants.shipped_with())
+    # The demo ends on the wall-clock date by default; pinned here so pictures never drift.
+    result = run_demo(
+        directory, seed=SEED, weeks=WEEKS, only=participants.shipped_with(), end=end_date(SEED)
+    )
     assert not result.failures
     return Demo(directory, result.config_path, result.db_path, result.last_run_at)
 
@@ -63,6 +76,7 @@ def demo(demo_template: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 @pytest.fixture
 def app_factory(demo: Demo) -> Callable[..., StacktrackApp]:
     def build(**kwargs: object) -> StacktrackApp:
+        kwargs.setdefault("analyzer", pinned_analyzer)
         return make_app(demo.config(), demo.db_path, clock=lambda: CLOCK, **kwargs)  # type: ignore[arg-type]
 
     return build
