@@ -16,15 +16,26 @@ Pure: no I/O, no clock. ``analyze`` calls ``plan`` with the figures of every too
 
 from __future__ import annotations
 
-import hashlib
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
+from stacktrack.analysis.candidates import (
+    LEAVES,
+    RIGHT_SIZE_BELOW,
+    RIGHT_SIZE_HEADROOM,
+    Candidate,
+    downgrade,
+    integrate_or_retire,
+    keep_seats,
+    money,
+    recommendation_id,
+    retire,
+    right_size,
+    seat_price,
+)
 from stacktrack.analysis.models import (
-    Action,
     Confidence,
     Overlap,
     Recommendation,
@@ -34,7 +45,18 @@ from stacktrack.analysis.models import (
 )
 from stacktrack.state import Decision
 
-__all__ = ["Candidate", "Decision", "Plan", "plan", "recommendation_id", "right_size"]
+__all__ = [
+    "LEAVES",
+    "RIGHT_SIZE_BELOW",
+    "RIGHT_SIZE_HEADROOM",
+    "Candidate",
+    "Decision",
+    "Plan",
+    "keep_seats",
+    "plan",
+    "recommendation_id",
+    "right_size",
+]
 
 # Thresholds as exact fractions: 4/5 of 5 capabilities must be exactly 80%, and ceil(10 x 1.1) must
 # be 11, not the 12 that binary floating point gives.
@@ -44,48 +66,6 @@ OVERLAP_FOR_HIGH_CONFIDENCE = Fraction(1, 2)
 """Share of A's active users already active in B that makes a consolidation high-confidence."""
 OVERLAP_TO_PROPOSE = Fraction(1, 5)
 """Below this shared use, a consolidation is not proposed (the overlap is shown as information)."""
-RIGHT_SIZE_BELOW = Fraction(4, 5)
-"""Per-seat tools below this utilization of purchased seats are right-sized."""
-RIGHT_SIZE_HEADROOM = Fraction(11, 10)
-"""Right-sizing keeps ``ceil(active x 1.1)`` seats."""
-
-_PRIORITY: dict[str, int] = {
-    "retire": 0,
-    "consolidate": 1,
-    "integrate_or_retire": 2,
-    "downgrade": 3,
-    "right_size": 4,
-}
-LEAVES = frozenset({"retire", "consolidate", "integrate_or_retire"})
-"""Actions after which the tool is gone."""
-
-
-def recommendation_id(action: str, tool_id: str, target_tool_id: str | None = None) -> str:
-    """Stable id: the same action on the same tools gives the same id in every run."""
-    text = f"{action}:{tool_id}" + (f":{target_tool_id}" if target_tool_id else "")
-    return "rec-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
-
-
-@dataclass
-class Candidate:
-    action: Action
-    tool_id: str
-    target: str | None
-    savings: float | None
-    confidence: Confidence
-    reason: str
-    evidence: dict[str, Any] = field(default_factory=dict)
-    seats_after: int | None = None
-    depends_on: tuple[str, ...] = ()
-
-    @property
-    def id(self) -> str:
-        return recommendation_id(self.action, self.tool_id, self.target)
-
-    def sort_key(self) -> tuple[int, float, int, str]:
-        # A downgrade with unknown savings still shows, ranked after those with a figure.
-        known = 0 if self.savings is not None else 1
-        return (known, -(self.savings or 0.0), _PRIORITY[self.action], self.target or "")
 
 
 @dataclass(frozen=True)
@@ -97,122 +77,10 @@ class Plan:
     """Tool id -> (verdict, reason)."""
 
 
-def _money(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
-
-
-def _base_evidence(tool: ToolFigures) -> dict[str, Any]:
-    return {
-        "annual_cost": tool.annual_cost,
-        "pricing": tool.pricing,
-        "seats_purchased": tool.seats_purchased,
-        "seats_assigned": tool.seats_assigned,
-        "active_users": tool.active_users,
-        "active_window_days": tool.active_window_days,
-        "utilization": None if tool.utilization is None else round(tool.utilization, 4),
-        "integration_status": tool.integration_status,
-    }
-
-
-def seat_price(tool: ToolFigures) -> float | None:
-    """Annual cost of one seat: per purchased seat, else per assigned seat."""
-    if tool.annual_cost is None:
-        return None
-    seats = tool.seats_purchased or tool.seats_assigned
-    return tool.annual_cost / seats if seats else None
-
-
-def keep_seats(people: int) -> int:
-    """``ceil(people x 1.1)``, at least 1."""
-    return max(1, math.ceil(people * RIGHT_SIZE_HEADROOM))
-
-
-# -- candidates of one tool -----------------------------------------------------------------------
-
-
-def _retire(tool: ToolFigures) -> Candidate | None:
-    if tool.active_users != 0:
-        return None
-    assigned = "" if tool.seats_assigned is None else f" ({tool.seats_assigned} assigned)"
-    return Candidate(
-        "retire",
-        tool.id,
-        None,
-        _money(tool.annual_cost),
-        "high",
-        f"No user was active in the last {tool.active_window_days} days{assigned}.",
-        _base_evidence(tool),
-        seats_after=0,
-    )
-
-
-def _integrate_or_retire(tool: ToolFigures) -> Candidate | None:
-    if "pilot_theatre" not in tool.flags:
-        return None
-    stale = sorted({row.tool_id for row in tool.integration_rows if not row.live})
-    evidence = _base_evidence(tool) | {
-        "age_days": tool.age_days,
-        "live_integrations": [],
-        "stale_integrations": stale,
-    }
-    return Candidate(
-        "integrate_or_retire",
-        tool.id,
-        None,
-        _money(tool.annual_cost),
-        "medium",
-        f"Connected to nothing after {tool.age_days} days: wire it into the stack or retire it.",
-        evidence,
-        seats_after=0,
-    )
-
-
-def right_size(
-    tool: ToolFigures, source_failed: bool, incoming: int = 0, depends_on: tuple[str, ...] = ()
-) -> Candidate | None:
-    """Keep ``ceil((active + incoming) x 1.1)`` seats when below 80% of purchased seats."""
-    purchased, active, cost = tool.seats_purchased, tool.active_users, tool.annual_cost
-    if tool.pricing != "per_seat" or not purchased or active is None:
-        return None
-    people = active + incoming
-    if Fraction(people, purchased) >= RIGHT_SIZE_BELOW:
-        return None
-    keep = keep_seats(people)
-    removed = purchased - keep
-    if removed <= 0:
-        return None
-    price = None if cost is None else cost / purchased
-    savings = None if price is None or cost is None else min(cost, removed * price)
-    evidence = _base_evidence(tool) | {
-        "keep_seats": keep,
-        "removed_seats": removed,
-        "seat_price": _money(price),
-    }
-    if incoming:
-        evidence["users_moving_in"] = incoming
-        reason = (
-            f"{active} active + {incoming} moving in = {people} of {purchased} seats: keep {keep} "
-            f"(+10%), drop {removed}."
-        )
-    else:
-        reason = (
-            f"{active} of {purchased} seats active: keep {keep} (active + 10%), drop {removed}."
-        )
-    return Candidate(
-        "right_size",
-        tool.id,
-        None,
-        _money(savings),
-        "medium" if source_failed else "high",
-        reason,
-        evidence,
-        seats_after=keep,
-        depends_on=depends_on,
-    )
-
-
 def _covers(covered: int, total: int) -> bool:
-    return Fraction(covered, total) >= CONSOLIDATION_COVERAGE
+    # Integer cross-multiplication: the same exact test as the Fraction, ~20x faster (300 tools
+    # make 90,000 pairs).
+    return covered * CONSOLIDATION_COVERAGE.denominator >= total * CONSOLIDATION_COVERAGE.numerator
 
 
 def _overlap(
@@ -282,9 +150,9 @@ def _consolidation(
         if price is None:
             return None  # the cost of the seats B would need is unknown
         extra = extra_seats * price
-        evidence["target_seat_price"] = _money(price)
+        evidence["target_seat_price"] = money(price)
         evidence["target_seats_to_add"] = extra_seats
-        evidence["target_extra_cost"] = _money(extra)
+        evidence["target_extra_cost"] = money(extra)
     else:
         extra = 0.0
         evidence["target_seats_to_add"] = 0
@@ -301,7 +169,7 @@ def _consolidation(
         f"{overlap.share:.0%} of its active users already use it{added}."
     )
     return Candidate(
-        "consolidate", a.id, b.id, _money(savings), confidence, reason, evidence, 0, depends_on
+        "consolidate", a.id, b.id, money(savings), confidence, reason, evidence, 0, depends_on
     )
 
 
@@ -342,10 +210,14 @@ def plan(
     by_id = {tool.id: tool for tool in tools}
 
     overlaps: dict[str, tuple[Overlap, ...]] = {}
-    for a in tools:
-        if not a.capabilities:
-            continue
-        found = [_overlap(a, b, active_keys, live_degree) for b in tools if b is not a]
+    with_caps = [tool for tool in tools if tool.capabilities]
+    for a in with_caps:
+        caps, need = a.capabilities, len(a.capabilities)
+        found = [
+            _overlap(a, b, active_keys, live_degree)
+            for b in with_caps
+            if b is not a and _covers(len(caps & b.capabilities), need)
+        ]
         rows = [o for o in found if o is not None]
         if rows:
             overlaps[a.id] = tuple(
@@ -354,9 +226,10 @@ def plan(
 
     def singles(tool: ToolFigures) -> list[Candidate]:
         found = [
-            _retire(tool),
-            _integrate_or_retire(tool),
+            retire(tool),
+            integrate_or_retire(tool),
             right_size(tool, failed_sources.get(tool.id, False)),
+            downgrade(tool),
         ]
         out = [c for c in found if c is not None]
         out += (extra_candidates or {}).get(tool.id, [])
