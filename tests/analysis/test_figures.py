@@ -325,3 +325,15 @@ def test_count_only_usage_is_no_evidence_for_consolidation():
     (overlap,) = analysis.overlaps["a"]
     assert (overlap.target_tool_id, overlap.proposed, overlap.share) == ("b", False, None)
     assert "shared use cannot be measured" in (overlap.why_not or "")
+
+
+def test_zero_purchased_seats_with_active_users_is_over_deployed_not_unknown():
+    figures = one_tool(
+        [account("a", days_ago=1), account("b", days_ago=2)],
+        contract={"annual_cost": 100, "seats": 0},
+    )
+    assert figures.active_users == 2
+    assert figures.utilization is None  # no ratio can be written on zero seats...
+    assert "over_deployed" in figures.flags  # ...but the tool is plainly over-deployed
+    assert figures.evidence["utilization"] == "0 seats purchased, 2 active: over-deployed"
+    assert figures.verdict == "keep"
