@@ -31,6 +31,7 @@ from stacktrack.tui.messages import (
     SnapshotFinished,
     SnapshotProgressed,
 )
+from stacktrack.tui.screens.dialogs import NoteScreen
 from stacktrack.tui.screens.help import HelpScreen
 from stacktrack.tui.screens.map import IntegrationMapScreen
 from stacktrack.tui.screens.overview import QUICK, OverviewScreen
@@ -172,8 +173,8 @@ class StacktrackApp(App[None]):
         self.push_screen(ToolScreen(tool_id))
 
     @work(thread=True, group="recommendation")
-    def set_recommendation_state(self, rec_id: str, status: str) -> None:
-        self.data.set_recommendation_state(rec_id, status)
+    def set_recommendation_state(self, rec_id: str, status: str, note: str | None = None) -> None:
+        self.data.set_recommendation_state(rec_id, status, note)
         self.post_message(RecommendationStateChanged(rec_id, status))
 
     def on_recommendation_state_changed(self, message: RecommendationStateChanged) -> None:
@@ -287,7 +288,25 @@ class StacktrackApp(App[None]):
             self.switch_mode("recommendations")
             self.notify("Pick a recommendation, then a accept · d dismiss · u reopen.")
             return
-        self.set_recommendation_state(rec_id, status)
+        self.ask_and_decide(rec_id, status)
+
+    def ask_and_decide(self, rec_id: str, status: str) -> None:
+        """Accept or dismiss after asking for an optional note (kept with who and when);
+        reopening asks nothing and keeps the note."""
+        if status == "open":
+            self.set_recommendation_state(rec_id, status)
+            return
+        recs = self.overview.recommendations if self.overview else ()
+        rec = next((r for r in recs if r.id == rec_id), None)
+        current = rec.decision_note if rec else None
+        verb = "Accept" if status == "accepted" else "Dismiss"
+        title = f"{verb} {rec_id}: a note for whoever reads the decision (optional)"
+
+        def answered(note: str | None) -> None:
+            if note is not None:  # None: cancelled
+                self.set_recommendation_state(rec_id, status, note)
+
+        self.push_screen(NoteScreen(title, current or ""), answered)
 
     def quick_filter(self, key: str) -> None:
         self.switch_mode("overview")
@@ -308,11 +327,12 @@ def make_app(
     """Build the app. ``clock`` is "now" for every relative time shown (tests pin it);
     ``snapshot_options`` are passed to ``run_snapshot`` (``now``, ``transports`` for emulators);
     ``prefs_path`` keeps the theme across restarts (``None``: nothing is read or written)."""
+    now = clock or (lambda: dt.datetime.now(dt.UTC))
     return StacktrackApp(
         config,
         Path(store_path),
-        clock=clock or (lambda: dt.datetime.now(dt.UTC)),
-        data=StackData(config, Path(store_path), analyzer),
+        clock=now,
+        data=StackData(config, Path(store_path), analyzer, today=lambda: now().astimezone().date()),
         snapshot_runner=snapshot_runner,
         snapshot_options=dict(snapshot_options or {}),
         theme=theme,

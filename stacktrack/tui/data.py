@@ -11,7 +11,7 @@ here only derives view facts the analysis does not state (a tool's verdict word,
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,18 +26,21 @@ from stacktrack.analysis.models import (
     UserRow,
 )
 from stacktrack.config import LoadedConfig
-from stacktrack.state import StackState
+from stacktrack.state import Decision, StackState
 from stacktrack.store import Store, TrendPoint
 
 _EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 VERDICTS = {
+    "keep": "keep",
     "retire": "retire",
     "integrate_or_retire": "integrate-or-retire",
     "consolidate": "consolidate",
     "right_size": "right-size",
+    "downgrade": "downgrade",
+    "needs_data": "needs data",
 }
-"""Recommendation action -> the verdict word shown beside a tool; no recommendation means keep."""
+"""The analysis's verdict (or a recommendation's action) -> the word shown."""
 
 
 def verdict_word(rec: Recommendation | None) -> str:
@@ -114,7 +117,11 @@ class Overview:
         return self._recs.get(tool_id)
 
     def verdict(self, tool_id: str) -> str:
-        return verdict_word(self._recs.get(tool_id))
+        """The analysis's verdict for the tool, in words (``needs data`` when usage is unknown)."""
+        tool = self._tools.get(tool_id)
+        if tool is None:
+            return verdict_word(self._recs.get(tool_id))
+        return VERDICTS.get(tool.verdict, tool.verdict.replace("_", "-"))
 
     def money_at_stake(self, tool_id: str) -> float | None:
         rec = self._recs.get(tool_id)
@@ -177,27 +184,42 @@ class ShadowUser:
     source: str
 
 
-Analyzer = Callable[[LoadedConfig, StackState, dict[str, str]], Analysis]
+Analyzer = Callable[[LoadedConfig, StackState, Mapping[str, Decision]], Analysis]
 
 
 def default_analyzer(
-    config: LoadedConfig, state: StackState, rec_states: dict[str, str]
+    config: LoadedConfig,
+    state: StackState,
+    decisions: Mapping[str, Decision],
+    today: dt.date | None = None,
 ) -> Analysis:
+    """``today`` is the date notice deadlines count from (the app's clock; the wall clock if not
+    given)."""
     from stacktrack.analysis.analyze import analyze
     from stacktrack.catalog import load_catalog
 
-    return analyze(config.file, state, load_catalog(), rec_states)
+    return analyze(config.file, state, load_catalog(), decisions, today=today)
 
 
 class StackData:
     """Reads the store and runs the analysis; every method is meant to run in a worker thread."""
 
     def __init__(
-        self, config: LoadedConfig | None, db_path: Path, analyzer: Analyzer | None = None
+        self,
+        config: LoadedConfig | None,
+        db_path: Path,
+        analyzer: Analyzer | None = None,
+        today: Callable[[], dt.date] | None = None,
     ) -> None:
         self.config = config
         self.db_path = db_path
-        self.analyzer = analyzer or default_analyzer
+        self.today = today
+        self.analyzer: Analyzer = analyzer or self._analyze
+
+    def _analyze(
+        self, config: LoadedConfig, state: StackState, decisions: Mapping[str, Decision]
+    ) -> Analysis:
+        return default_analyzer(config, state, decisions, self.today() if self.today else None)
         self._overview: Overview | None = None
 
     def _open(self) -> Store:
@@ -216,13 +238,13 @@ class StackData:
         store = self._open()
         try:
             state = store.current_state()
-            rec_states = store.recommendation_states()
+            decisions = store.decisions()
         finally:
             store.close()
         if state.run_id is None:
             self._overview = Overview(None, currency)
             return self._overview
-        self._overview = Overview(self.analyzer(self.config, state, rec_states), currency)
+        self._overview = Overview(self.analyzer(self.config, state, decisions), currency)
         return self._overview
 
     # -- tool detail ---------------------------------------------------------------------------
@@ -273,10 +295,12 @@ class StackData:
 
     # -- actions -------------------------------------------------------------------------------
 
-    def set_recommendation_state(self, rec_id: str, status: str) -> None:
+    def set_recommendation_state(self, rec_id: str, status: str, note: str | None = None) -> None:
+        """Record a decision (who: the OS user; when: now); ``note=None`` keeps the recorded
+        note, ``""`` clears it."""
         store = self._open()
         try:
-            store.set_recommendation_state(rec_id, status)
+            store.set_decision(rec_id, status, note=note)
         finally:
             store.close()
 

@@ -95,7 +95,10 @@ async def test_palette_finds_actions_from_any_screen(app_factory: Any, demo: Dem
         assert rec is not None and rec.status == "open"
         accept = next(c for c in app.get_system_commands(overview) if c.title.startswith("Accept"))
         accept.callback()
+        await wait_for(pilot, lambda: app.screen.query("#note"))
+        await pilot.press(*"from the palette", "enter")
         await wait_for(pilot, lambda: app.overview.recommendation(first).status == "accepted")
+        assert app.overview.recommendation(first).decision_note == "from the palette"
         pilot_filter = next(
             c for c in app.get_system_commands(overview) if "pilot theatre" in c.title
         )
@@ -273,3 +276,18 @@ async def test_stale_data_shows_its_age_in_the_data_column(demo: Demo) -> None:
         assert cell == "⚠ 9d old, stale"
         others = [str(table.get_cell(t.id, "freshness")) for t in app.overview.tools[1:]]
         assert "stale" not in " ".join(others)
+
+
+async def test_verdicts_come_from_the_analysis_including_needs_data(app_factory: Any) -> None:
+    app = app_factory()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        table = app.screen.query_one("#tools", DataTable)
+        shown = {
+            str(r.key.value): str(table.get_cell(r.key, "verdict")) for r in table.ordered_rows
+        }
+        for tool in app.overview.tools:
+            assert shown[tool.id] == tool.verdict.replace(
+                "_", " " if tool.verdict == "needs_data" else "-"
+            )
+        assert "needs data" in shown.values(), "the demo has a tool without usage data"

@@ -174,14 +174,29 @@ async def test_accept_and_dismiss_are_persisted(app_factory: Any, demo: Demo) ->
         assert len(screen.rows) >= 2
         first, second = screen.rows[0], screen.rows[1]
         table.focus()
-        await pilot.press("a")
+        await pilot.press("a")  # asks for a note first
+        await wait_for(pilot, lambda: app.screen.query("#note"))
+        await pilot.press(*"agreed with finance", "enter")
         await wait_for(pilot, lambda: screen.rows[0].status == "accepted")
         await pilot.press("down", "d")
+        await wait_for(pilot, lambda: app.screen.query("#note"))
+        await pilot.press("escape")  # cancelled: nothing recorded
+        await pilot.pause()
+        assert screen.rows[1].status == "open"
+        await pilot.press("d")
+        await wait_for(pilot, lambda: app.screen.query("#note"))
+        await pilot.press("enter")  # no note
         await wait_for(pilot, lambda: screen.rows[1].status == "dismissed")
+        detail = screen.query_one("#rec-detail", Static)
+        await pilot.press("up")
+        await wait_for(pilot, lambda: "agreed with finance" in str(detail.content))
     with Store.open(demo.db_path) as store:
         states = store.recommendation_states()
+        decisions = store.decisions()
     assert states[first.id] == "accepted"
     assert states[second.id] == "dismissed"
+    assert decisions[first.id].note == "agreed with finance"
+    assert not decisions[second.id].note
 
     reopened = app_factory()  # a new session shows the stored state
     async with reopened.run_test(size=(160, 48)) as pilot:

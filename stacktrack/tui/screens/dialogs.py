@@ -1,4 +1,4 @@
-"""Small modal dialogs: ask for a path, confirm a question."""
+"""Small modal dialogs: ask for a path or a note, confirm a question."""
 
 from __future__ import annotations
 
@@ -30,6 +30,34 @@ class PathScreen(ModalScreen[str | None]):
     @on(Button.Pressed, "#ok")
     def _ok(self) -> None:
         self.dismiss(self.query_one("#path", Input).value.strip() or None)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class NoteScreen(ModalScreen[str | None]):
+    """Ask for a free-text note; enter saves (empty = no note), esc cancels (``None``)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, default: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.default = default
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Input(self.default, placeholder="why (enter to save, esc to cancel)", id="note")
+            with Horizontal(classes="buttons"):
+                yield Button("Save (enter)", variant="primary", id="ok")
+                yield Button("Cancel (esc)", id="cancel")
+
+    @on(Input.Submitted, "#note")
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self.dismiss(self.query_one("#note", Input).value.strip())
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -72,8 +72,9 @@ class RecommendationsScreen(AreaScreen):
                 tool,
                 cells.money(rec.annual_savings, overview.currency, compact=not wide),
                 rec.confidence,
-                Text(rec.status, style=STATUS_STYLES.get(rec.status, "")),
-            ]
+                Text(rec.status + (" ✎" if rec.decision_note else ""),
+                     style=STATUS_STYLES.get(rec.status, "")),
+            ]  # fmt: skip
             if wide:
                 row.append(rec.reason)
             rows.append((row, rec.id))
@@ -90,7 +91,8 @@ class RecommendationsScreen(AreaScreen):
         summary.append("  accepted ", style="dim")
         summary.append(cells.money(accepted, overview.currency).plain, style="bold green")
         summary.append(
-            "   a accept · d dismiss · u reopen · e export · enter open tool", style="dim"
+            "   a accept · d dismiss (each with a note) · u reopen · e export · enter open tool",
+            style="dim",
         )
         self.query_one("#rec-summary", Static).update(summary)
 
@@ -107,6 +109,14 @@ class RecommendationsScreen(AreaScreen):
             text.append(f" into {overview.name(rec.target_tool_id)}", style="bold")
         text.append(f"  ({rec.id})\n", style="dim")
         text.append(rec.reason)
+        if rec.decided_at is not None or rec.decision_note:
+            text.append(f"\n{rec.status}", style="bold")
+            if rec.decided_by:
+                text.append(f" by {rec.decided_by}")
+            if rec.decided_at is not None:
+                text.append(f" on {rec.decided_at:%Y-%m-%d %H:%M} UTC")
+            if rec.decision_note:
+                text.append(f": {rec.decision_note}", style="italic")
         if rec.evidence:
             text.append("\n")
             text.append_text(cells.evidence(rec.evidence, overview.currency))
@@ -131,7 +141,7 @@ class RecommendationsScreen(AreaScreen):
     def action_mark(self, status: str) -> None:
         rec = self.selected()
         if rec is not None:
-            self.stack_app.set_recommendation_state(rec.id, status)
+            self.stack_app.ask_and_decide(rec.id, status)
 
     # -- export: ask for a path, confirm, write in a worker, notify -----------------------------
 

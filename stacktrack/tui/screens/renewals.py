@@ -54,8 +54,8 @@ class RenewalsScreen(AreaScreen):
         rows: list[tuple[list[Cell], str]] = []
         for tool in self.rows:
             days = (tool.notice_deadline - today).days if tool.notice_deadline else None
-            days_text = Text("—" if days is None else ("passed" if days < 0 else f"{days}"),
-                             style="red" if days is not None and days <= 30 else "")  # fmt: skip
+            days_text = Text("—" if days is None else ("overdue" if days < 0 else f"{days}"),
+                             style="bold red" if days is not None and days <= 30 else "")  # fmt: skip
             rec = overview.recommendation(tool.id)
             verdict = cells.verdict(overview.verdict(tool.id), compact=not wide)
             if rec and rec.target_tool_id and wide:

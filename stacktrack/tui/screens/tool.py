@@ -258,7 +258,11 @@ def _recommendation(detail: ToolDetail, overview: Overview) -> Text:
     rec = overview.recommendation(detail.figures.id)
     text = Text("Recommendation  ", style="bold")
     if rec is None:
-        text.append("keep — nothing to change on the current figures", style="green")
+        if detail.figures.verdict == "needs_data":
+            text.append("needs data", style="dim italic")
+            text.append(f" — {detail.figures.verdict_reason or 'usage is unknown'}")
+        else:
+            text.append("keep — nothing to change on the current figures", style="green")
         return text
     text.append_text(cells.verdict(verdict_word(rec)))
     if rec.target_tool_id:
@@ -269,6 +273,10 @@ def _recommendation(detail: ToolDetail, overview: Overview) -> Text:
         f"/yr · {rec.confidence} confidence · deadline {rec.deadline or '—'} · {rec.status}"
     )
     text.append(f"\n  {rec.reason}", style="italic")
+    if rec.decision_note or rec.decided_by:
+        text.append(f"\n  {rec.status}" + (f" by {rec.decided_by}" if rec.decided_by else ""))
+        if rec.decision_note:
+            text.append(f": {rec.decision_note}", style="italic")
     if rec.evidence:
         text.append("\n  ")
         text.append_text(cells.evidence(rec.evidence, overview.currency))

@@ -15,6 +15,8 @@ VERDICT_STYLES = {
     "consolidate": "cyan",
     "integrate-or-retire": "magenta",
     "retire": "bold red",
+    "downgrade": "blue",
+    "needs data": "dim italic",
 }
 STATUS_STYLES = {"connected": "green", "isolated": "bold red", "unknown": "dim"}
 _BLOCKS = " ▏▎▍▌▋▊▉█"
@@ -128,6 +130,7 @@ FLAG_LABELS = {
     "low_utilization": "low utilization",
     "over_deployed": "over-deployed",
     "renewal_soon": "renewal soon",
+    "overdue": "notice overdue",
     "no_usage_data": "no usage data",
     "stale_integration": "stale integration",
     "stale_data": "stale data",
