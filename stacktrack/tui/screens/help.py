@@ -12,7 +12,8 @@ HELP = """\
 # stacktrack
 
 Which tools you pay for are really used, what each costs per active user, and what to cut before
-renewal. Every number leads to a verdict: **keep, right-size, consolidate, integrate-or-retire, retire**.
+renewal. Every number leads to a verdict: **keep, right-size, downgrade, consolidate,
+integrate-or-retire, retire**, or **needs data** when usage is unknown.
 *Unknown* is shown as unknown, never as 0. **Press `esc` (or `?`, `q`) to close this help.**
 
 ## Anywhere
@@ -38,7 +39,9 @@ renewal. Every number leads to a verdict: **keep, right-size, consolidate, integ
 - *no seat*: not active and holding no seat (suspended, deactivated): not counted as inactive
 
 ## Recommendations
-- `a` accept · `d` dismiss · `u` reopen (kept across runs) · `e` export to CSV (path, then confirm)
+- `a` accept · `d` dismiss, each asking for an optional note (`esc` cancels) · `u` reopen; kept
+  across runs with who and when, shown under the table (✎ = has a note)
+- `e` export to CSV (path, then confirm)
 - `enter` opens the tool
 
 ## Renewals
