@@ -300,7 +300,7 @@ class StacktrackApp(App[None]):
         rec = next((r for r in recs if r.id == rec_id), None)
         current = rec.decision_note if rec else None
         verb = "Accept" if status == "accepted" else "Dismiss"
-        title = f"{verb} {rec_id}: a note for whoever reads the decision (optional)"
+        title = f"{verb} {rec_id}: note (optional)"
 
         def answered(note: str | None) -> None:
             if note is not None:  # None: cancelled
