@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from stacktrack.testing import Emulator, json_response
+from stacktrack.testing import Emulator, ToolSpec, WorldView, json_response
 
 WIDTHS = {"1m": 60, "1h": 3600, "1d": 86_400}
 BUCKET_LIMITS = {"1m": (60, 1440), "1h": (24, 168), "1d": (7, 31)}
@@ -90,6 +90,18 @@ def rfc3339(when: dt.datetime) -> str:
 
 class AnthropicEmulator(Emulator[AnthropicData]):
     vendor: ClassVar[str] = "anthropic"
+
+    @classmethod
+    def world_data(cls, view: WorldView) -> AnthropicData:
+        from .world import world_data  # the world builders import this module's data class
+
+        return world_data(view)
+
+    @classmethod
+    def world_tools(cls) -> tuple[ToolSpec, ...]:
+        from .world import TOOL
+
+        return (TOOL,)
 
     def __init__(self, data: AnthropicData, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)

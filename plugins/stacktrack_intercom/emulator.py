@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Literal
 
 import httpx
 
-from stacktrack.testing import Emulator, json_response
+from stacktrack.testing import Emulator, ToolSpec, WorldView, json_response
 
 RATE_LIMIT = 167  # per 10-second window (10,000 a minute spread evenly)
 
@@ -62,6 +62,18 @@ def _offset(cursor: str) -> int | None:
 
 class IntercomEmulator(Emulator[IntercomData]):
     vendor: ClassVar[str] = "intercom"
+
+    @classmethod
+    def world_data(cls, view: WorldView) -> IntercomData:
+        from .world import world_data  # the world builders import this module's data class
+
+        return world_data(view)
+
+    @classmethod
+    def world_tools(cls) -> tuple[ToolSpec, ...]:
+        from .world import TOOL
+
+        return (TOOL,)
 
     def unauthorized(self, request: httpx.Request) -> httpx.Response:
         return _errors(401, "unauthorized", "Access Token Invalid")

@@ -22,7 +22,7 @@ from urllib.parse import unquote
 
 import httpx
 
-from stacktrack.testing import Emulator, json_response
+from stacktrack.testing import Emulator, ToolSpec, WorldView, json_response
 
 USERS_PREFIX = "/userservice/management/v1/users/"
 
@@ -57,6 +57,26 @@ def _failure(code: str, message: str) -> httpx.Response:
 
 class MarketoEmulator(Emulator[MarketoData]):
     vendor: ClassVar[str] = "marketo"
+
+    @classmethod
+    def world_data(cls, view: WorldView) -> MarketoData:
+        from .world import world_data  # the world builders import this module's data class
+
+        return world_data(view)
+
+    @classmethod
+    def world_tools(cls) -> tuple[ToolSpec, ...]:
+        from .world import TOOL
+
+        return (TOOL,)
+
+    @classmethod
+    def world_settings(cls, *, base_url: str, secret_env: str) -> dict[str, Any]:
+        """A LaunchPoint custom service's client id and secret (the Identity URL is derived)."""
+        return {
+            "client_id": MarketoData().client_id,
+            "client_secret": {"env": secret_env},
+        }
 
     def __init__(self, data: MarketoData, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from stacktrack.testing import Emulator, json_response
+from stacktrack.testing import Emulator, ToolSpec, WorldView, json_response
 
 WIDTHS = {"1m": 60, "1h": 3600, "1d": 86_400}
 BUCKET_LIMITS = {"1m": (60, 1440), "1h": (24, 168), "1d": (7, 31)}
@@ -93,6 +93,18 @@ def _list_values(params: httpx.QueryParams, name: str) -> list[str]:
 
 class OpenAIEmulator(Emulator[OpenAIData]):
     vendor: ClassVar[str] = "openai"
+
+    @classmethod
+    def world_data(cls, view: WorldView) -> OpenAIData:
+        from .world import world_data  # the world builders import this module's data class
+
+        return world_data(view)
+
+    @classmethod
+    def world_tools(cls) -> tuple[ToolSpec, ...]:
+        from .world import TOOL
+
+        return (TOOL,)
 
     def __init__(self, data: OpenAIData, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from stacktrack.testing import Emulator, json_response
+from stacktrack.testing import Emulator, ToolSpec, WorldView, json_response
 
 
 @dataclass
@@ -62,6 +62,29 @@ def _months_after(day: dt.date, months: int) -> dt.date:
 
 class ZoomEmulator(Emulator[ZoomData]):
     vendor: ClassVar[str] = "zoom"
+
+    @classmethod
+    def world_data(cls, view: WorldView) -> ZoomData:
+        from .world import world_data  # the world builders import this module's data class
+
+        return world_data(view)
+
+    @classmethod
+    def world_tools(cls) -> tuple[ToolSpec, ...]:
+        from .world import TOOL
+
+        return (TOOL,)
+
+    @classmethod
+    def world_settings(cls, *, base_url: str, secret_env: str) -> dict[str, Any]:
+        """Server-to-Server OAuth credentials, and the token endpoint under the same mount."""
+        defaults = ZoomData()
+        return {
+            "account_id": defaults.account_id,
+            "client_id": defaults.client_id,
+            "client_secret": {"env": secret_env},
+            "oauth_url": f"{base_url.rstrip('/')}/oauth/token",
+        }
 
     def __init__(self, data: ZoomData, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)

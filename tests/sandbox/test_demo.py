@@ -115,6 +115,28 @@ def test_ai_writing_tools_are_pilot_theatre(report: dict[str, Any]) -> None:
     assert jasper is not None and jasper["action"] in ("integrate_or_retire", "retire")
 
 
+def test_ai_seats_are_judged_on_their_own_api(report: dict[str, Any]) -> None:
+    """The AI tools are not behind SSO: seats, activity and integrations come from their Admin APIs."""
+    pilot = tool(report, "openai_api")
+    assert [(s["source"], s["status"]) for s in pilot["sources"]] == [("openai", "ok")]
+    assert pilot["seats_assigned"] and pilot["active_users"] is not None
+    assert pilot["active_users"] < pilot["seats_assigned"] / 2
+    # Its only machine integration (a service account) stopped calling months ago.
+    assert pilot["integration_status"] == "isolated" and "pilot_theatre" in pilot["flags"]
+    assert recommendation(report, "openai_api")["action"] in ("integrate_or_retire", "retire")
+    claude = tool(report, "claude_console")
+    assert [(s["source"], s["status"]) for s in claude["sources"]] == [("anthropic", "ok")]
+    assert claude["utilization"] is not None and claude["utilization"] > 0.5
+    assert "pilot_theatre" not in claude["flags"]
+
+
+def test_legacy_marketing_automation_consolidates_into_hubspot(report: dict[str, Any]) -> None:
+    marketo = tool(report, "marketo")
+    assert "salesforce" in marketo["integrations"]  # its API-only sync user still calls daily
+    rec = recommendation(report, "marketo")
+    assert rec is not None and rec["action"] == "consolidate" and rec["target_tool_id"] == "hubspot"
+
+
 def test_overlapping_email_tools_consolidate(report: dict[str, Any]) -> None:
     rec = recommendation(report, "mailchimp")
     assert rec is not None

@@ -94,7 +94,8 @@ def test_nothing_is_ahead_of_the_instant(world: World, weeks_back: int) -> None:
 
 
 def test_stack_size_and_two_contracts_in_eur(world: World) -> None:
-    assert 22 <= len(world.tools) <= 28
+    # The base stack plus the tools installed plugins bring (AI seats, support, legacy MAP, ...).
+    assert 22 <= len(world.tools) <= 34
     assert sum(1 for spec in world.tools if spec.contract.currency == "EUR") >= 2
 
 
