@@ -1,0 +1,1 @@
+"""stacktrack plugin for a Mailchimp account: the applications connected to it."""

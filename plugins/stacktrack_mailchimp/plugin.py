@@ -1,0 +1,124 @@
+"""The ``mailchimp`` plugin: which applications are connected to a Mailchimp account.
+
+Mailchimp's Marketing API lists no users or seats (docs/plugins/mailchimp.md explains how the tool is
+observed instead: SSO sign-ins, OAuth grants, ``integrates_with``). What it does list is the
+account's authorized applications, ``GET /3.0/authorized-apps`` (``count`` up to 1000, ``offset``,
+``total_items``), reported here as integrations.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+import httpx
+from pydantic import model_validator
+
+from stacktrack.plugin_api import (
+    AppUsage,
+    BadResponse,
+    Capability,
+    CollectContext,
+    Integration,
+    Observation,
+    Plugin,
+    PluginSettings,
+    SecretStr,
+    get_json,
+    header_auth,
+    parse_model,
+)
+from stacktrack_mailchimp.models import AuthorizedApp, AuthorizedApps
+
+APPS_PATH = "/authorized-apps"
+COUNT = 1000  # the documented maximum
+MAX_PAGES = 10_000
+
+
+class MailchimpSettings(PluginSettings):
+    """``[sources.<name>]`` for ``plugin = "mailchimp"``."""
+
+    token: SecretStr
+    """A Marketing API key (``...-us6``) or an OAuth access token, given as ``{ env = "NAME" }``."""
+    auth: Literal["api_key", "oauth"] = "api_key"
+    """``api_key``: HTTP Basic with the key as password; ``oauth``: ``Authorization: Bearer``."""
+    server_prefix: str | None = None
+    """The data center (``us6``): taken from an API key's suffix when not set; needed with OAuth."""
+
+    @model_validator(mode="after")
+    def _host(self) -> MailchimpSettings:
+        if self.base_url is None:
+            prefix = self.server_prefix
+            key = self.token.get_secret_value()
+            if prefix is None and self.auth == "api_key" and "-" in key:
+                prefix = key.rsplit("-", 1)[1]
+            if not prefix or not prefix.isalnum():
+                raise ValueError(
+                    "set server_prefix (the data center, e.g. us6) or base_url: it cannot be "
+                    "taken from this token"
+                )
+            self.base_url = f"https://{prefix}.api.mailchimp.com/3.0"
+        return self
+
+
+class MailchimpPlugin(Plugin):
+    name: ClassVar[str] = "mailchimp"
+    title: ClassVar[str] = "Mailchimp (connected apps)"
+    settings_model: ClassVar[type[PluginSettings]] = MailchimpSettings
+    default_base_url: ClassVar[str | None] = None
+    observes: ClassVar[frozenset[Capability]] = frozenset({Capability.INTEGRATIONS})
+    product: ClassVar[str | None] = "mailchimp"
+
+    def auth(self) -> httpx.Auth | None:
+        settings = self.settings
+        assert isinstance(settings, MailchimpSettings)
+        secret = settings.token.get_secret_value()
+        if settings.auth == "oauth":
+            return header_auth("Authorization", f"Bearer {secret}")
+        return httpx.BasicAuth("stacktrack", secret)
+
+    @classmethod
+    def emulator(cls) -> Any:
+        from stacktrack_mailchimp.emulator import MailchimpEmulator
+
+        return MailchimpEmulator
+
+    async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
+        apps: dict[str, AuthorizedApp] = {}
+        offset = 0
+        for page in range(1, MAX_PAGES + 1):
+            body = await get_json(
+                client, APPS_PATH, source=self.source, params={"count": COUNT, "offset": offset}
+            )
+            ctx.progress(f"authorized apps page {page}")
+            listing = parse_model(AuthorizedApps, body, source=self.source, what="the app list")
+            batch = [
+                parse_model(AuthorizedApp, item, source=self.source, what="an authorized app")
+                for item in listing.apps
+            ]
+            fresh = [app for app in batch if str(app.id) not in apps]
+            if batch and not fresh:
+                raise BadResponse(self.source, "pagination loop: the app list repeated a page")
+            apps.update((str(app.id), app) for app in fresh)
+            offset += len(batch)
+            if not batch or offset >= listing.total_items:
+                break
+        else:
+            raise BadResponse(self.source, f"the app list returned more than {MAX_PAGES} pages")
+        return Observation(
+            apps=[
+                AppUsage(
+                    app=None,
+                    accounts=None,  # the Marketing API lists no users
+                    integrations=[
+                        Integration(
+                            app=app.name,
+                            kind="mailchimp_authorized_app",
+                            direction="both",
+                            last_used=None,  # not reported: a connected app counts as live
+                            active_users=len(app.users) or None,
+                        )
+                        for app in apps.values()
+                    ],
+                )
+            ]
+        )
