@@ -30,14 +30,7 @@ def _kits() -> dict[str, ModuleType]:
 
 KITS = _kits()
 
-KNOWN_FAILURES: dict[str, dict[str, str]] = {
-    "marketo": {
-        "test_rate_limit_that_never_ends_is_exhausted": (
-            "the emulator answers a throttled /identity/oauth/token with the REST API's 606 body, "
-            "which the plugin reads as a bad shape, not a rate limit: one of them is wrong"
-        ),
-    },
-}
+KNOWN_FAILURES: dict[str, dict[str, str]] = {}
 """Disagreements the suite found that the plugin's owner has yet to settle (strict xfail)."""
 
 for _name, _kit in KITS.items():

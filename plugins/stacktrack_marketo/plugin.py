@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from stacktrack.plugin_api import (
     Account,
@@ -44,6 +44,7 @@ from stacktrack.plugin_api import (
     PluginSettings,
     RateLimitExhausted,
     SecretStr,
+    check_base_url,
     gather_first_error,
     parse_model,
     request_json,
@@ -90,6 +91,16 @@ class MarketoSettings(PluginSettings):
     """The instance's daily API quota (50,000 unless Adobe raised it)."""
     quota_reserve: int = Field(default=1_000, ge=0)
     """Calls to leave for the instance's other integrations."""
+
+    @model_validator(mode="after")
+    def _identity_url_security(self) -> MarketoSettings:
+        # The client secret goes to the Identity endpoint: the same cleartext rule as base_url.
+        if self.identity_url is not None:
+            try:
+                check_base_url(self.identity_url, allow_insecure_http=self.allow_insecure_http)
+            except ValueError as exc:
+                raise ValueError(str(exc).replace("base_url", "identity_url")) from None
+        return self
 
 
 class _ClientCredentialsAuth(httpx.Auth):
@@ -138,6 +149,12 @@ class _ClientCredentialsAuth(httpx.Auth):
             body = response.json()
         except ValueError:
             raise BadResponse(source, "Marketo's Identity endpoint answered invalid JSON") from None
+        codes = error_codes(body)
+        if QUOTA_CODE in codes or any(code in RATE_CODES for code in codes):
+            # A limit answer the retries could not wait out (606/615), or the daily quota (607).
+            raise RateLimitExhausted(
+                source, f"Marketo's Identity endpoint kept answering {', '.join(codes)}"
+            )
         return parse_model(
             TokenResponse, body, source=source, what="the Identity endpoint"
         ).access_token
@@ -254,7 +271,7 @@ class MarketoPlugin(Plugin):
             login = None
         return Account(
             id=row.userid,
-            email=row.emailAddress or (row.userid if "@" in row.userid else None),
+            email=row.emailAddress or _email_like(row.userid),
             name=row.display_name,
             status=AccountStatus.DEACTIVATED if expired else AccountStatus.ACTIVE,
             assigned=not expired,
@@ -323,6 +340,13 @@ class MarketoPlugin(Plugin):
                 self.source, f"Marketo refused {what} (codes {', '.join(codes) or 'none'})"
             )
         return body
+
+
+def _email_like(userid: str) -> str | None:
+    """A ``userid`` that is an e-mail address; Adobe IMS ids (``...@AdobeID``) are not."""
+    if "@" not in userid or userid.lower().endswith("@adobeid"):
+        return None
+    return userid
 
 
 def _integrations(

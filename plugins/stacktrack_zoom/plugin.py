@@ -21,6 +21,7 @@ from collections.abc import Generator
 from typing import Any, ClassVar
 
 import httpx
+from pydantic import model_validator
 
 from stacktrack.plugin_api import (
     Account,
@@ -38,6 +39,7 @@ from stacktrack.plugin_api import (
     PluginSettings,
     RateLimitExhausted,
     SecretStr,
+    check_base_url,
     gather_first_error,
     paginate_body_cursor,
     parse_model,
@@ -87,6 +89,15 @@ class ZoomSettings(PluginSettings):
     """The app's client secret, given as ``{ env = "NAME" }``."""
     oauth_url: str = TOKEN_URL
     """Where to get access tokens; change it only for a proxy or the sandbox."""
+
+    @model_validator(mode="after")
+    def _oauth_url_security(self) -> ZoomSettings:
+        # The client secret goes to the token endpoint: the same cleartext rule as base_url.
+        try:
+            check_base_url(self.oauth_url, allow_insecure_http=self.allow_insecure_http)
+        except ValueError as exc:
+            raise ValueError(str(exc).replace("base_url", "oauth_url")) from None
+        return self
 
 
 class _ServerToServerAuth(httpx.Auth):

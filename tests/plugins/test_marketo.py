@@ -157,3 +157,18 @@ def test_marketo_date_forms() -> None:
     assert marketo_time("20200205T01:02:23.000t+0000") == expected
     assert marketo_time("2020-02-05T03:02:23.000t+0200") == expected
     assert marketo_time(None) is None
+
+
+def test_identity_url_in_cleartext_to_a_remote_host_is_refused() -> None:
+    from pydantic import ValidationError
+
+    table = {**testkit.settings(SECRET), "base_url": BASE}
+    with pytest.raises(ValidationError, match="identity_url uses plain http://"):
+        MarketoSettings.model_validate({**table, "identity_url": "http://proxy.example/identity"})
+
+
+async def test_an_ims_user_id_is_not_taken_for_an_e_mail(emulator: MarketoEmulator) -> None:
+    emulator.data.users[-1] = {**emulator.data.users[-1], "emailAddress": None}
+    (app,) = (await collect(emulator.transport())).apps
+    account = next(a for a in app.accounts or [] if a.id == "0222ABC@AdobeID")
+    assert account.email is None

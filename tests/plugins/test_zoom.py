@@ -201,3 +201,12 @@ def test_emulator_enforces_the_report_limits(
     response = get(emulator, path)
     assert response.status_code == 400
     assert reason in response.json()["message"]
+
+
+def test_oauth_url_in_cleartext_to_a_remote_host_is_refused() -> None:
+    from pydantic import ValidationError
+
+    table = {**testkit.settings(SECRET), "oauth_url": "http://proxy.example/oauth/token"}
+    with pytest.raises(ValidationError, match="oauth_url uses plain http://"):
+        ZoomSettings.model_validate(table)
+    ZoomSettings.model_validate({**table, "oauth_url": "http://127.0.0.1:8765/zoom/oauth/token"})
