@@ -5,8 +5,9 @@ fades after the first months, and the only machine integration (a service accoun
 HubSpot) stopped calling months ago. It is not behind SSO, so every piece of evidence about it
 comes from its own Admin API: members, each member's last API use, per-capability use and spend.
 
-A seat is an organization member. What a member used on their latest active day is derived from
-their employee key, so the same person always uses the same capabilities.
+A seat is an organization member. Per-capability use follows the sandbox's feature-use model
+(``ToolSpec.features``): completions for most members, images for a few who stopped after the first
+months, embeddings for nearly nobody; each day of use is one daily usage bucket result.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from stacktrack.testing.world import ContractSpec, LinkSpec, ToolSpec, WorldView, stable_id
+from stacktrack.testing.world import (
+    ContractSpec,
+    FeatureSpec,
+    LinkSpec,
+    ToolSpec,
+    WorldView,
+    stable_id,
+)
 
 from .emulator import OpenAIData, day_start
 
@@ -25,24 +33,28 @@ TOOL = ToolSpec(
     "OpenAI API Platform (content pilot)",
     "openai_api",
     "Content",
-    ContractSpec(24_000, start=240, renewal=110, notice_days=30, pricing="flat"),
+    ContractSpec(
+        24_000,
+        start=240,
+        renewal=110,
+        notice_days=30,
+        pricing="flat",
+        features=("ai-api", "ai-image"),
+    ),
     {"Content": 0.45, "Demand Gen": 0.2, "Product Marketing": 0.15},
     mix=(0.15, 0.3, 0.25, 0.3),
     curve=((240, 1.2), (160, 0.7), (90, 0.25), (30, 0.08), (0, 0.05)),
     ramp_days=20,
     pattern="pilot_theatre",
     links=(LinkSpec("HubSpot", 230, kind="service_account", tracks_use=True, stale_days=100),),
+    features=(
+        FeatureSpec("completions", share=0.8, frequency=0.7, events=6, name="Completions"),
+        FeatureSpec("images", share=0.25, frequency=0.2, events=2, stops=120, name="Images"),
+        FeatureSpec("embeddings", share=0.05, frequency=0.3, events=20, name="Embeddings"),
+    ),
 )
 
 PROJECT = "proj_contentpilot01"
-
-# Capability -> which members use it besides completions (by employee key) and the result's
-# object name.
-_EXTRA_USE = {
-    "images": (3, "images"),
-    "embeddings": (5, "embeddings"),
-    "audio_transcriptions": (7, "audio_transcriptions"),
-}
 
 
 def _epoch(when: dt.datetime) -> int:
@@ -64,6 +76,7 @@ def world_data(view: WorldView) -> OpenAIData:
     users: list[dict[str, Any]] = []
     usage: dict[str, dict[int, list[dict[str, Any]]]] = {}
     spend: dict[int, float] = {}
+    ids: dict[int, str] = {}
 
     def use(capability: str, when: dt.datetime, user_id: str | None, count: int) -> None:
         start = day_start(when)
@@ -97,12 +110,13 @@ def world_data(view: WorldView) -> OpenAIData:
                 },
             }
         )
-        if seat.last_active is None:
-            continue
-        use("completions", seat.last_active, uid, 3 + person.key % 17)
-        for capability, (every, _) in _EXTRA_USE.items():
-            if person.key % every == 0:
-                use(capability, seat.last_active, uid, 1 + person.key % 4)
+        ids[person.key] = uid
+
+    for capability, feature in view.features(TOOL_ID).items():
+        for user in feature.users:
+            member = ids.get(user.employee.key)
+            for when in user.uses:
+                use(capability, when, member, user.events_per_use)
 
     accounts: list[dict[str, Any]] = []
     keys: list[dict[str, Any]] = []

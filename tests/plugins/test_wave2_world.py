@@ -51,6 +51,10 @@ async def collect(vendor: str, view: WorldView) -> Observation:
         return await plugin.collect(client, ctx)
 
 
+def day_start(when: dt.datetime) -> dt.datetime:
+    return when.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def seats(view: WorldView, tool: str) -> dict[str, Any]:
     return {seat.employee.email: seat for seat in view.seats(tool)}
 
@@ -80,9 +84,13 @@ async def test_openai_pilot_seats_last_use_capabilities_and_a_stale_integration(
         )
     (app,) = observation.apps
     features = {f.feature: f for f in app.features or []}
-    users_in_window = {e for e, s in world_seats.items() if recent(view, s.last_active)}
-    assert set(features["completions"].users or []) == users_in_window
-    assert features["completions"].active_users == len(users_in_window)
+    start = day_start(view.instant - dt.timedelta(days=LOOKBACK))
+    end = view.instant + dt.timedelta(seconds=1)
+    for capability, used in view.features("openai_api").items():
+        expected = {u.employee.email for u in used.users if u.days_between(start, end)}
+        assert set(features[capability].users or []) == expected, capability
+        assert features[capability].events == used.events(start, end), capability
+    assert features["completions"].active_users
     (link,) = view.links("openai_api", "service_account")
     (edge,) = app.integrations or []
     assert edge.app == link.app and link.last_used is not None
@@ -96,18 +104,32 @@ async def test_claude_console_members_and_claude_code_use(view: WorldView) -> No
     world_seats = {e: s for e, s in seats(view, "claude_console").items() if not s.suspended}
     accounts = by_email(observation)
     assert set(accounts) == set(world_seats)
-    for email, seat in world_seats.items():
-        expected = seat.last_active if recent(view, seat.last_active) else None
-        day = expected.replace(hour=0, minute=0, second=0, microsecond=0) if expected else None
-        assert accounts[email].last_active == day, email
+    used = view.features("claude_console")
+    end = view.instant + dt.timedelta(seconds=1)
+    windows = {
+        "messages_api": day_start(view.instant - dt.timedelta(days=LOOKBACK)),
+        "claude_code": day_start(view.instant - dt.timedelta(days=29)),  # 30 days, today included
+    }
+    latest: dict[str, dt.datetime] = {}
+    for key, start in windows.items():
+        for user in used[key].users:
+            days = [when for when in user.uses if start <= when < end]
+            if days and user.employee.email in world_seats:
+                latest[user.employee.email] = max(
+                    latest.get(user.employee.email, day_start(days[-1])), day_start(days[-1])
+                )
+    assert {e: a.last_active for e, a in accounts.items()} == {
+        e: latest.get(e) for e in world_seats
+    }
     features = {f.feature: f for f in observation.apps[0].features or []}
     coders = {
-        e
-        for e, s in world_seats.items()
-        if s.employee.key % 2 == 0 and recent(view, s.last_active, days=30)
+        u.employee.email
+        for u in used["claude_code"].users
+        if u.employee.email in world_seats and u.days_between(windows["claude_code"], end)
     }
-    assert set(features["claude_code"].users or []) == coders
+    assert coders and set(features["claude_code"].users or []) == coders
     assert set(features["claude_code_accepted_edits"].users or []) == coders
+    assert features["claude_code"].events == used["claude_code"].events(windows["claude_code"], end)
     assert any("accepted" in note for note in observation.notes)
 
 
