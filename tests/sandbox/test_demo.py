@@ -266,3 +266,32 @@ def test_the_demo_command(tmp_path: Path) -> None:
     document = json.loads(as_json.stdout)
     assert document["schema"] == "stacktrack.report/1"
     assert (tmp_path / "j" / CONFIG_NAME).exists() and (tmp_path / "j" / DB_NAME).exists()
+
+
+def test_feature_patterns(report: dict[str, Any]) -> None:
+    """The demo's feature use (docs/sandbox.md): paid features some tools leave unused, add-ons with
+    their own seats, feature use Slack's plan cannot show, and a stack-wide figure that adds up."""
+    used = measured = counted = 0
+    for entry in report["tools"]:
+        if entry["capability_utilization"] is None:
+            continue
+        counted += 1
+        rows = [f for f in entry["features"] if f["entitled"] and f["measured"]]
+        used += sum(1 for f in rows if f["used"])
+        measured += len(rows)
+        assert entry["capability_utilization"] == round(sum(f["used"] for f in rows) / len(rows), 4)
+    totals = report["totals"]
+    assert totals["tools_measured"] == counted >= 1
+    assert (totals["features_used"], totals["features_measured"]) == (used, measured)
+    assert 0 < totals["capability_utilization"] < 1  # some paid features carry no use
+    slack = tool(report, "slack")
+    assert slack["capability_utilization"] is None  # Business+: unknown, never 0
+    assert slack["features"] and all(f["used"] is None for f in slack["features"])
+    addons = {addon["feature"]: addon for addon in tool(report, "salesforce")["addons"]}
+    assert (
+        addons["ai-assistant"]["seats_purchased"],
+        addons["bi-analytics"]["seats_purchased"],
+    ) == (
+        50,
+        20,
+    )
