@@ -12,6 +12,11 @@ Error bodies use Google's standard envelope ``{"error": {"code", "message", "err
 "status"}}`` (documented: standard, UNCERTAIN for this API). The rate-limit answer is the documented 403 with
 reason ``rateLimitExceeded`` by default; set ``rate_limit_status`` to 429 or 503 for the other two.
 
+``POST /token`` is Google's OAuth token endpoint for the service-account (RFC 7523 jwt-bearer)
+grant: it verifies the assertion's RS256 signature against the account's public key, that ``sub``
+is an admin of the Directory and that every scope asked for was authorised for the account
+(else ``unauthorized_client``); the body shapes are RFC 6749's.
+
 Reports keeps 180 days: an older ``startTime`` is a 400 (third-party evidence for the status; the
 discovery document states the 180 days) and older activities are never returned.
 """
@@ -51,6 +56,10 @@ class GoogleWorkspaceData:
     now: dt.datetime | None = None
     """The customer's clock, for the Reports API's 180 days; ``None`` = the request's ``endTime``,
     else the wall clock."""
+    service_accounts: dict[str, str] = field(default_factory=dict)
+    """Service-account e-mail -> its public key (PEM): whose signed assertions ``POST /token`` takes."""
+    delegated_scopes: dict[str, list[str]] = field(default_factory=dict)
+    """Service-account e-mail -> the scopes an admin authorised for it (domain-wide delegation)."""
 
 
 REPORTS_RETENTION_DAYS = 180
@@ -76,6 +85,20 @@ class GoogleWorkspaceEmulator(Emulator[GoogleWorkspaceData]):
     data: GoogleWorkspaceData
     rate_limit_status: int = 403
     """The throttling answer: 403 ``rateLimitExceeded`` (default), 429 or 503."""
+
+    def __init__(self, data: Any, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.issued: dict[str, str] = {}
+        """Access tokens minted by ``POST /token`` -> the admin they act as."""
+        self.grants: list[dict[str, Any]] = []
+        """The verified claims of every accepted assertion (tests read them)."""
+
+    def authorized(self, request: httpx.Request) -> bool:
+        if request.method == "POST" and self.path(request).rstrip("/") == "/token":
+            return True  # the token endpoint authenticates the assertion, not a header
+        header = request.headers.get("authorization") or ""
+        token = header.removeprefix("Bearer ")
+        return header == f"Bearer {self.token}" or token in self.issued
 
     _STATUS_TEXT: ClassVar[dict[int, str]] = {
         400: "INVALID_ARGUMENT",
@@ -106,6 +129,8 @@ class GoogleWorkspaceEmulator(Emulator[GoogleWorkspaceData]):
         return self._error(403, "Rate Limit Exceeded", "rateLimitExceeded")
 
     def route(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and self.path(request).rstrip("/") == "/token":
+            return self._token(request)
         if request.method != "GET":
             return self._error(405, "Method not allowed.", "methodNotAllowed")
         path = self.path(request)
@@ -143,6 +168,48 @@ class GoogleWorkspaceEmulator(Emulator[GoogleWorkspaceData]):
             extra = {"kind": "licensing#licenseAssignmentList", "etag": '"emulated"'}
             return self._page(params, items, "items", 1000, 100, extra)
         return self._error(404, "Not Found", "notFound")
+
+    # -- the OAuth token endpoint (oauth2.googleapis.com/token) --------------------------------
+
+    def _token(self, request: httpx.Request) -> httpx.Response:
+        """RFC 7523 jwt-bearer grant: verify the assertion's signature, then the delegation."""
+        from google.auth import jwt
+
+        form = httpx.QueryParams(request.content.decode("utf-8", "replace"))
+        if form.get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            return _oauth_error("unsupported_grant_type", "Invalid grant_type.")
+        assertion = form.get("assertion") or ""
+        try:
+            unverified = jwt.decode(assertion, verify=False)  # type: ignore[no-untyped-call]
+            issuer = str(unverified.get("iss"))
+            public_key = self.data.service_accounts.get(issuer)
+            if public_key is None:
+                return _oauth_error("invalid_client", "The OAuth client was not found.", 401)
+            claims = jwt.decode(  # type: ignore[no-untyped-call]
+                assertion, certs=public_key, clock_skew_in_seconds=60
+            )
+        except (ValueError, TypeError):
+            return _oauth_error("invalid_grant", "Invalid JWT Signature.")
+        subject = str(claims.get("sub") or "")
+        admins = {
+            str(user.get("primaryEmail", "")).lower()
+            for user in self.data.users
+            if user.get("isAdmin") and not user.get("suspended")
+        }
+        if subject.lower() not in admins:
+            return _oauth_error("invalid_grant", "Invalid email or User ID")
+        asked = str(claims.get("scope") or "").split()
+        allowed = set(self.data.delegated_scopes.get(issuer, []))
+        if not asked or not set(asked) <= allowed:
+            return _oauth_error(
+                "unauthorized_client",
+                "Client is unauthorized to retrieve access tokens using this method, or client "
+                "not authorized for any of the scopes requested.",
+            )
+        access = f"ya29.emulated-{len(self.issued) + 1}"
+        self.issued[access] = subject
+        self.grants.append(claims)
+        return json_response({"access_token": access, "expires_in": 3599, "token_type": "Bearer"})
 
     def _activities(
         self, application: str, user_key: str, params: httpx.QueryParams
@@ -236,6 +303,11 @@ class GoogleWorkspaceEmulator(Emulator[GoogleWorkspaceData]):
             }
         }
         return json_response(body, status=status, headers=headers)
+
+
+def _oauth_error(code: str, description: str, status: int = 400) -> httpx.Response:
+    """The OAuth token endpoint's error body (RFC 6749 section 5.2)."""
+    return json_response({"error": code, "error_description": description}, status=status)
 
 
 def _encode(offset: int) -> str:

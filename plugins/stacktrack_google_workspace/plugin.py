@@ -23,20 +23,23 @@ degrades to a note; the Directory listing is required. Rate limits: 429, 503 and
 ``rateLimitExceeded``/``userRateLimitExceeded``/``quotaExceeded`` reason are retried with exponential
 backoff by the core (Google sends no wait hint); still limited afterwards is ``RateLimitExhausted``.
 
-Only a ready OAuth access token is supported (``token``); a service-account key with domain-wide
-delegation (the ``google`` extra, google-auth) is not wired in yet.
+Auth: a service account with domain-wide delegation (``credentials_file`` or ``credentials`` +
+``subject`` + ``scopes``; see ``service_account.py``) for unattended runs, or a ready OAuth access
+token (``token``), which lasts about an hour.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import AsyncIterator, Awaitable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from stacktrack.plugin_api import (
     Account,
@@ -49,6 +52,7 @@ from stacktrack.plugin_api import (
     Integration,
     Observation,
     Plugin,
+    PluginError,
     PluginSettings,
     RateLimitExhausted,
     SecretStr,
@@ -59,6 +63,7 @@ from stacktrack.plugin_api import (
 )
 
 from .models import ActivitiesPage, Activity, DirectoryUser, ErrorBody, LicensesPage, UsersPage
+from .service_account import ServiceAccountAuth, ServiceAccountKey, parse_key
 
 _M = TypeVar("_M", bound=BaseModel)
 _T = TypeVar("_T")
@@ -89,11 +94,29 @@ class LicenseSku(BaseModel):
     """SKU id, e.g. ``1010020028`` (Business Standard)."""
 
 
+DEFAULT_SCOPES = (
+    "https://www.googleapis.com/auth/admin.directory.user.readonly",
+    "https://www.googleapis.com/auth/admin.reports.audit.readonly",
+    "https://www.googleapis.com/auth/admin.reports.usage.readonly",
+    "https://www.googleapis.com/auth/apps.licensing",
+)
+"""What the plugin reads: Directory users, Reports activities and usage, License Manager."""
+
+
 class GoogleWorkspaceSettings(PluginSettings):
     """Settings of a ``google_workspace`` source."""
 
-    token: SecretStr
-    """An OAuth access token of a super-admin (or delegated) with the read-only scopes in the docs."""
+    token: SecretStr | None = None
+    """A ready OAuth access token (lasts about an hour: for a one-off run). Unattended runs use a
+    service account instead (``credentials_file`` or ``credentials``, with ``subject``)."""
+    credentials_file: Path | None = None
+    """A service-account JSON key file (relative paths: from the config file's folder)."""
+    credentials: SecretStr | None = None
+    """The same key's JSON content, given as ``{ env = "NAME" }``."""
+    subject: str | None = None
+    """The admin e-mail the service account acts as (domain-wide delegation)."""
+    scopes: list[str] = Field(default_factory=lambda: list(DEFAULT_SCOPES))
+    """The scopes asked for; each must be authorised for the account's client id."""
     customer: str = "my_customer"
     """Directory ``customer`` parameter: ``my_customer`` (the token's own account) or a customer id."""
     customer_id: str | None = None
@@ -107,6 +130,24 @@ class GoogleWorkspaceSettings(PluginSettings):
     activities_page_size: int = Field(default=1000, ge=1, le=1000)
     """Reports activities per page (``maxResults``, at most 1000)."""
 
+    @model_validator(mode="after")
+    def _one_way_to_authenticate(self) -> Self:
+        given = [
+            name
+            for name in ("token", "credentials_file", "credentials")
+            if getattr(self, name) is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of token, credentials_file or credentials"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        if self.token is None and not (self.subject and "@" in self.subject):
+            raise ValueError("a service account needs subject = the admin e-mail it acts as")
+        if self.token is None and not self.scopes:
+            raise ValueError("scopes must not be empty")
+        return self
+
 
 class GoogleWorkspacePlugin(Plugin):
     name = "google_workspace"
@@ -119,11 +160,53 @@ class GoogleWorkspacePlugin(Plugin):
 
     settings: GoogleWorkspaceSettings
 
+    _config_dir: Path | None = None
+
     @classmethod
     def emulator(cls) -> Any:
         from .emulator import GoogleWorkspaceEmulator
 
         return GoogleWorkspaceEmulator
+
+    def auth(self) -> httpx.Auth | None:
+        if self.settings.token is not None:
+            return super().auth()
+        return ServiceAccountAuth(
+            self.source,
+            self._key,
+            subject=self.settings.subject or "",
+            scopes=list(self.settings.scopes),
+        )
+
+    def secrets(self) -> list[str]:
+        """The token or key content, and a key file's private key (its content is never shown)."""
+        values = super().secrets()
+        if self.settings.token is None:
+            with contextlib.suppress(PluginError):  # unreadable: nothing of it can leak
+                values.append(self._key().private_key)
+        return values
+
+    def _key(self) -> ServiceAccountKey:
+        settings = self.settings
+        if settings.credentials is not None:
+            return parse_key(
+                settings.credentials.get_secret_value(),
+                source=self.source,
+                where="the `credentials` setting",
+            )
+        path = settings.credentials_file
+        if path is None:
+            raise PluginError(self.source, "no service-account key is configured")
+        if not path.is_absolute() and self._config_dir is not None:
+            path = self._config_dir / path
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "unreadable"
+            raise PluginError(
+                self.source, f"cannot read credentials_file {str(path)!r}: {reason}"
+            ) from None
+        return parse_key(text, source=self.source, where=f"credentials_file {str(path)!r}")
 
     def rate_limit_wait(self, response: httpx.Response) -> float | None:
         """429 (``Retry-After`` if sent), and 403 whose error reason is a rate or quota limit."""
@@ -137,6 +220,7 @@ class GoogleWorkspacePlugin(Plugin):
         return 0.0 if _rate_limited(body) else None
 
     async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
+        self._config_dir = ctx.config_dir
         notes: list[str] = []
         users, saml, grants = await gather_first_error(
             self._users(client, ctx),
