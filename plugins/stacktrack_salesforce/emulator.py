@@ -9,7 +9,10 @@
 It is a fake, not a SOQL engine: it reads the ``FROM`` object, projects the selected top-level
 fields and honours simple ``WHERE`` conditions joined by ``AND`` (``=``, ``!=``, ``IN``, ``NOT IN``
 on dotted field paths, with string, boolean, null and number literals; strings compare
-case-insensitively as in SOQL). Anything else answers Salesforce's ``MALFORMED_QUERY``. Used by the
+case-insensitively as in SOQL), one ``ORDER BY`` field (``ASC``/``DESC``) and ``LIMIT``. Anything
+else answers Salesforce's ``MALFORMED_QUERY``. Edition and permission refusals: an org without API
+access answers 403 ``API_DISABLED_FOR_ORG`` to every query; an object the edition lacks answers 400
+``INVALID_TYPE``; one the user may not read 403 ``INSUFFICIENT_ACCESS``. Used by the
 plugin tests, the conformance suite and the sandbox server (mounted under ``self.prefix``).
 """
 
@@ -37,12 +40,33 @@ class SalesforceData:
     user_licenses: list[dict[str, Any]] = field(default_factory=list)
     users: list[dict[str, Any]] = field(default_factory=list)
     oauth_tokens: list[dict[str, Any]] = field(default_factory=list)
+    permission_set_licenses: list[dict[str, Any]] = field(default_factory=list)
+    permission_set_license_assigns: list[dict[str, Any]] = field(default_factory=list)
+    perm_set_license_metrics: list[dict[str, Any]] = field(default_factory=list)
+    """``ActivePermSetLicenseMetric`` rows: one per licence per day (``MetricsDate``)."""
+    feature_license_metrics: list[dict[str, Any]] = field(default_factory=list)
+    """``ActiveFeatureLicenseMetric`` rows: one per ``FeatureType`` per day."""
+    package_licenses: list[dict[str, Any]] = field(default_factory=list)
+    user_package_licenses: list[dict[str, Any]] = field(default_factory=list)
+    api_enabled: bool = True
+    """False: the edition has no API (Professional without the add-on): every query answers 403
+    ``API_DISABLED_FOR_ORG``."""
+    hidden_objects: frozenset[str] = frozenset()
+    """Objects (lower case) this org does not expose: ``INVALID_TYPE``, as for an older edition."""
+    denied_objects: frozenset[str] = frozenset()
+    """Objects (lower case) the integration user may not read: 403 ``INSUFFICIENT_ACCESS``."""
 
     def objects(self) -> dict[str, list[dict[str, Any]]]:
         return {
             "userlicense": self.user_licenses,
             "user": self.users,
             "oauthtoken": self.oauth_tokens,
+            "permissionsetlicense": self.permission_set_licenses,
+            "permissionsetlicenseassign": self.permission_set_license_assigns,
+            "activepermsetlicensemetric": self.perm_set_license_metrics,
+            "activefeaturelicensemetric": self.feature_license_metrics,
+            "packagelicense": self.package_licenses,
+            "userpackagelicense": self.user_package_licenses,
         }
 
 
@@ -57,7 +81,9 @@ _MORE_PATH = re.compile(
 )
 _SOQL = re.compile(
     r"^\s*SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<object>\w+)"
-    r"(?:\s+WHERE\s+(?P<where>.+?))?(?:\s+ORDER\s+BY\s+[\w.,\s]+?)?(?:\s+LIMIT\s+(?P<limit>\d+))?\s*$",
+    r"(?:\s+WHERE\s+(?P<where>.+?))?"
+    r"(?:\s+ORDER\s+BY\s+(?P<order>[\w.]+)(?:\s+(?P<direction>ASC|DESC))?)?"
+    r"(?:\s+LIMIT\s+(?P<limit>\d+))?\s*$",
     re.IGNORECASE | re.DOTALL,
 )
 _STRING = r"'(?:[^'\\]|\\.)*'"
@@ -263,7 +289,18 @@ class SalesforceEmulator(Emulator[SalesforceData]):
         parsed = _SOQL.match(soql)
         if parsed is None:
             return _error(400, "MALFORMED_QUERY", "unexpected token in the query")
-        table = self.data.objects().get(parsed.group("object").lower())
+        if not self.data.api_enabled:
+            return _error(
+                403, "API_DISABLED_FOR_ORG", "The REST API is not enabled for this Organization."
+            )
+        name = parsed.group("object").lower()
+        table = None if name in self.data.hidden_objects else self.data.objects().get(name)
+        if name in self.data.denied_objects:
+            return _error(
+                403,
+                "INSUFFICIENT_ACCESS",
+                f"insufficient access rights on object {parsed.group('object')}",
+            )
         if table is None:
             return _error(
                 400, "INVALID_TYPE", f"sObject type '{parsed.group('object')}' is not supported."
@@ -273,7 +310,18 @@ class SalesforceEmulator(Emulator[SalesforceData]):
         except SoqlError as exc:
             return _error(400, "MALFORMED_QUERY", str(exc))
         fields = [name.strip() for name in parsed.group("fields").split(",") if name.strip()]
-        rows = [_project(record, fields) for record in table if _matches(record, conditions)]
+        matched = [record for record in table if _matches(record, conditions)]
+        if parsed.group("order"):
+            # SOQL sorts nulls first ascending and last descending; ISO dates sort as text.
+            order, descending = (
+                parsed.group("order"),
+                (parsed.group("direction") or "").upper() == "DESC",
+            )
+            present = [r for r in matched if _lookup(r, order) is not None]
+            absent = [r for r in matched if _lookup(r, order) is None]
+            present.sort(key=lambda r: _lookup(r, order), reverse=descending)
+            matched = present + absent if descending else absent + present
+        rows = [_project(record, fields) for record in matched]
         if parsed.group("limit"):
             rows = rows[: int(parsed.group("limit"))]
         with self._lock:

@@ -116,3 +116,61 @@ def error_message(body: Any) -> str | None:
         if isinstance(message, str):
             return message[:200]
     return None
+
+
+# -- add-on and feature licences (feature usage) ---------------------------------------------------
+
+
+class PermissionSetLicense(_Vendor):
+    """An add-on licence that carries its own seats (Sales Cloud Einstein, CRM Analytics, ...)."""
+
+    id: str = Field(min_length=1, alias="Id")
+    master_label: str | None = Field(default=None, alias="MasterLabel")
+    developer_name: str | None = Field(default=None, alias="DeveloperName")
+    status: str | None = Field(default=None, alias="Status")
+    total_licenses: int | None = Field(default=None, alias="TotalLicenses")
+    used_licenses: int | None = Field(default=None, alias="UsedLicenses")
+
+
+class PermissionSetLicenseAssign(_Vendor):
+    """Who holds a permission-set licence (``IsRevoked`` exists from API 58.0)."""
+
+    assignee_id: str | None = Field(default=None, alias="AssigneeId")
+    license_id: str | None = Field(default=None, alias="PermissionSetLicenseId")
+
+
+class ActivePermSetLicenseMetric(_Vendor):
+    """A daily snapshot: holders of a permission-set licence, and those who logged in in 30 days."""
+
+    license_id: str | None = Field(default=None, alias="PermissionSetLicenseId")
+    master_label: str | None = Field(default=None, alias="MasterLabel")
+    developer_name: str | None = Field(default=None, alias="DeveloperName")
+    metrics_date: dt.date | None = Field(default=None, alias="MetricsDate")
+    total_licenses: int | None = Field(default=None, alias="TotalLicenses")
+    assigned: int | None = Field(default=None, alias="AssignedUserCount")
+    active: int | None = Field(default=None, alias="ActiveUserCount")
+
+
+class ActiveFeatureLicenseMetric(_Vendor):
+    """A daily snapshot per feature licence (``FeatureType``: MarketingUser, KnowledgeUser, ...)."""
+
+    feature_type: str = Field(min_length=1, alias="FeatureType")
+    metrics_date: dt.date | None = Field(default=None, alias="MetricsDate")
+    total_licenses: int | None = Field(default=None, alias="TotalLicenseCount")
+    assigned: int | None = Field(default=None, alias="AssignedUserCount")
+    active: int | None = Field(default=None, alias="ActiveUserCount")
+
+
+class PackageLicense(_Vendor):
+    """AppExchange managed-package seats; ``AllowedLicenses = -1`` means site-wide."""
+
+    id: str = Field(min_length=1, alias="Id")
+    namespace: str | None = Field(default=None, alias="NamespacePrefix")
+    status: str | None = Field(default=None, alias="Status")
+    allowed: int | None = Field(default=None, alias="AllowedLicenses")
+    used: int | None = Field(default=None, alias="UsedLicenses")
+
+
+class UserPackageLicense(_Vendor):
+    license_id: str | None = Field(default=None, alias="PackageLicenseId")
+    user_id: str | None = Field(default=None, alias="UserId")

@@ -10,6 +10,24 @@ Everything is SOQL through ``GET /services/data/vNN.N/query`` (vendor notes, crm
 * ``OauthToken``: per-user OAuth grants to connected apps, aggregated per ``AppName`` into
   integrations.
 
+Feature usage (each an optional query: a refusal is a note, never a failed source):
+
+* ``PermissionSetLicense`` (active ones): add-on licences with their own seats (``TotalLicenses``
+  purchased, ``UsedLicenses`` assigned); ``PermissionSetLicenseAssign`` counts the holders when
+  ``UsedLicenses`` is missing.
+* ``ActivePermSetLicenseMetric`` and ``ActiveFeatureLicenseMetric``: Salesforce's daily snapshots,
+  latest ``MetricsDate`` per licence: ``ActiveUserCount`` = holders who logged in within 30 days
+  (``window_days = 30``). It is log-in activity of the licence's holders, the closest Salesforce
+  comes to "used the feature".
+* ``PackageLicense`` (not expired; ``AllowedLicenses = -1`` = site-wide, seats unknown) and
+  ``UserPackageLicense`` (holders): AppExchange package seats, named by namespace.
+
+Each becomes a ``FeatureUsage`` named as Salesforce names it (``MasterLabel``, ``FeatureType``,
+namespace); the catalog maps the names it knows to feature keys.
+
+An org without API access (Professional Edition without the API add-on) answers every query with
+``API_DISABLED_FOR_ORG``: the run then reports nothing but a note saying which editions have it.
+
 Salesforce signals its 24-hour API allocation with HTTP 403 ``REQUEST_LIMIT_EXCEEDED``. Waiting
 seconds does not help, so it is not retried; it becomes ``RateLimitExhausted`` with a sentence
 saying so.
@@ -18,8 +36,9 @@ saying so.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Iterable
-from typing import Any, ClassVar
+import datetime as dt
+from collections.abc import AsyncGenerator, Callable, Iterable
+from typing import Any, ClassVar, TypeVar
 
 import httpx
 from pydantic import Field, ValidationError, model_validator
@@ -33,6 +52,7 @@ from stacktrack.plugin_api import (
     BadResponse,
     Capability,
     CollectContext,
+    FeatureUsage,
     Integration,
     Observation,
     Plugin,
@@ -44,11 +64,17 @@ from stacktrack.plugin_api import (
     paginate_next_url,
 )
 from stacktrack_salesforce.models import (
+    ActiveFeatureLicenseMetric,
+    ActivePermSetLicenseMetric,
     OauthToken,
+    PackageLicense,
+    PermissionSetLicense,
+    PermissionSetLicenseAssign,
     QueryPage,
     TokenResponse,
     User,
     UserLicense,
+    UserPackageLicense,
     error_codes,
     error_message,
 )
@@ -64,6 +90,28 @@ USER_SOQL = (
 )
 # Never select AccessToken or DeleteToken (the notes warn against it): we only need usage evidence.
 OAUTH_SOQL = "SELECT AppName, UserId, CreatedDate, LastUsedDate, UseCount FROM OauthToken"
+API_DISABLED = "API_DISABLED_FOR_ORG"
+
+PSL_SOQL = (
+    "SELECT Id, MasterLabel, DeveloperName, Status, TotalLicenses, UsedLicenses"
+    " FROM PermissionSetLicense"
+)
+PSL_ASSIGN_SOQL = "SELECT AssigneeId, PermissionSetLicenseId FROM PermissionSetLicenseAssign"
+PSL_METRIC_SOQL = (
+    "SELECT PermissionSetLicenseId, MasterLabel, DeveloperName, MetricsDate, TotalLicenses,"
+    " AssignedUserCount, ActiveUserCount FROM ActivePermSetLicenseMetric"
+    " ORDER BY MetricsDate DESC LIMIT 2000"
+)
+FEATURE_METRIC_SOQL = (
+    "SELECT FeatureType, MetricsDate, TotalLicenseCount, AssignedUserCount, ActiveUserCount"
+    " FROM ActiveFeatureLicenseMetric ORDER BY MetricsDate DESC LIMIT 2000"
+)
+PACKAGE_SOQL = (
+    "SELECT Id, NamespacePrefix, Status, AllowedLicenses, UsedLicenses FROM PackageLicense"
+)
+PACKAGE_USER_SOQL = "SELECT PackageLicenseId, UserId FROM UserPackageLicense"
+METRIC_WINDOW_DAYS = 30
+"""``ActiveUserCount``: holders who logged in within the last 30 days (Salesforce's definition)."""
 
 
 class SalesforceSettings(PluginSettings):
@@ -184,7 +232,13 @@ class SalesforcePlugin(Plugin):
     settings_model: ClassVar[type[PluginSettings]] = SalesforceSettings
     default_base_url: ClassVar[str | None] = None  # the instance URL is per org: required
     observes: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.SEATS, Capability.ACCOUNTS, Capability.ACTIVITY, Capability.INTEGRATIONS}
+        {
+            Capability.SEATS,
+            Capability.ACCOUNTS,
+            Capability.ACTIVITY,
+            Capability.INTEGRATIONS,
+            Capability.FEATURES,
+        }
     )
     product: ClassVar[str | None] = "salesforce"
 
@@ -224,10 +278,11 @@ class SalesforcePlugin(Plugin):
         wanted = {name.casefold() for name in settings.license_names}
 
         ctx.progress("user licenses")
-        licenses = [
-            self._parse(UserLicense, record, "UserLicense")
-            for record in await self._query(client, LICENSE_SOQL, "UserLicense")
-        ]
+        try:
+            license_records = await self._query(client, LICENSE_SOQL, "UserLicense")
+        except _ApiDisabled as exc:
+            return Observation(apps=[AppUsage(app=None)], notes=[exc.message])
+        licenses = [self._parse(UserLicense, record, "UserLicense") for record in license_records]
         matching = [lic for lic in licenses if lic.name.casefold() in wanted]
         if matching:
             purchased = _total(lic.total_licenses for lic in matching)
@@ -265,6 +320,8 @@ class SalesforcePlugin(Plugin):
             self._parse(OauthToken, record, "OauthToken")
             for record in await self._query(client, OAUTH_SOQL, "OauthToken")
         ]
+        ctx.progress("feature and add-on licences")
+        features = await self._features(client, notes)
         return Observation(
             apps=[
                 AppUsage(
@@ -275,6 +332,7 @@ class SalesforcePlugin(Plugin):
                     activity_known=True,
                     history_horizon_days=None,  # LastLoginDate is kept for the account's lifetime
                     integrations=_integrations(tokens),
+                    features=features,
                 )
             ],
             notes=notes,
@@ -322,6 +380,142 @@ class SalesforcePlugin(Plugin):
             raise self._vendor_error(exc, what) from None
         return records
 
+    async def _features(
+        self, client: httpx.AsyncClient, notes: list[str]
+    ) -> list[FeatureUsage] | None:
+        """Add-on, feature and package licences; ``None`` when none of them could be read."""
+        results = await asyncio.gather(
+            *(
+                self._optional(client, soql, what, notes)
+                for soql, what in (
+                    (PSL_SOQL, "PermissionSetLicense"),
+                    (PSL_ASSIGN_SOQL, "PermissionSetLicenseAssign"),
+                    (PSL_METRIC_SOQL, "ActivePermSetLicenseMetric"),
+                    (FEATURE_METRIC_SOQL, "ActiveFeatureLicenseMetric"),
+                    (PACKAGE_SOQL, "PackageLicense"),
+                    (PACKAGE_USER_SOQL, "UserPackageLicense"),
+                )
+            )
+        )
+        psl_rows, assign_rows, psl_metric_rows, feature_rows, package_rows, package_user_rows = (
+            results
+        )
+        if all(rows is None for rows in (psl_rows, psl_metric_rows, feature_rows, package_rows)):
+            return None
+        features: list[FeatureUsage] = []
+        holders = _holders(
+            (
+                self._parse(PermissionSetLicenseAssign, r, "PermissionSetLicenseAssign")
+                for r in assign_rows
+            )
+            if assign_rows is not None
+            else None,
+            lambda row: (row.license_id, row.assignee_id),
+        )
+        metrics = _latest(
+            self._parse(ActivePermSetLicenseMetric, r, "ActivePermSetLicenseMetric")
+            for r in psl_metric_rows or []
+        )
+        listed: set[str] = set()
+        for record in psl_rows or []:
+            lic = self._parse(PermissionSetLicense, record, "PermissionSetLicense")
+            if (lic.status or "Active").casefold() != "active":
+                continue  # disabled: nobody can hold it
+            listed.add(lic.id)
+            metric = metrics.get(lic.id)
+            label = lic.master_label or lic.developer_name or lic.id
+            assigned = lic.used_licenses
+            if assigned is None and holders is not None:
+                assigned = holders.get(lic.id, 0)
+            features.append(
+                FeatureUsage(
+                    feature=label,
+                    name=label,
+                    seats_purchased=lic.total_licenses,
+                    seats_assigned=assigned,
+                    active_users=metric.active if metric else None,
+                    window_days=METRIC_WINDOW_DAYS if metric else None,
+                )
+            )
+        if psl_rows is None:  # the licence list was refused: the metrics still name each licence
+            for license_id, metric in metrics.items():
+                label = metric.master_label or metric.developer_name or license_id
+                features.append(
+                    FeatureUsage(
+                        feature=label,
+                        name=label,
+                        seats_purchased=metric.total_licenses,
+                        seats_assigned=metric.assigned,
+                        active_users=metric.active,
+                        window_days=METRIC_WINDOW_DAYS,
+                    )
+                )
+        latest_features: dict[str, ActiveFeatureLicenseMetric] = {}
+        for record in feature_rows or []:
+            row = self._parse(ActiveFeatureLicenseMetric, record, "ActiveFeatureLicenseMetric")
+            kept = latest_features.get(row.feature_type)
+            if kept is None or (row.metrics_date or dt.date.min) > (
+                kept.metrics_date or dt.date.min
+            ):
+                latest_features[row.feature_type] = row
+        for feature_type, row in sorted(latest_features.items()):
+            features.append(
+                FeatureUsage(
+                    feature=feature_type,
+                    name=feature_type,
+                    seats_purchased=row.total_licenses,
+                    seats_assigned=row.assigned,
+                    active_users=row.active,
+                    window_days=METRIC_WINDOW_DAYS,
+                )
+            )
+        package_holders = _holders(
+            (self._parse(UserPackageLicense, r, "UserPackageLicense") for r in package_user_rows)
+            if package_user_rows is not None
+            else None,
+            lambda row: (row.license_id, row.user_id),
+        )
+        for record in package_rows or []:
+            package = self._parse(PackageLicense, record, "PackageLicense")
+            if (package.status or "").casefold() == "expired":
+                continue
+            namespace = package.namespace or package.id
+            assigned = package.used
+            if assigned is None and package_holders is not None:
+                assigned = package_holders.get(package.id, 0)
+            features.append(
+                FeatureUsage(
+                    feature=namespace,
+                    name=f"{namespace} (AppExchange package)",
+                    # -1 = licensed site-wide: no seat count to compare with
+                    seats_purchased=package.allowed
+                    if package.allowed is not None and package.allowed >= 0
+                    else None,
+                    seats_assigned=assigned,
+                )
+            )
+        return features
+
+    async def _optional(
+        self, client: httpx.AsyncClient, soql: str, what: str, notes: list[str]
+    ) -> list[dict[str, Any]] | None:
+        """One feature query; an object this org or user may not read becomes a note."""
+        try:
+            return await self._query(client, soql, what)
+        except (RateLimitExhausted, BadResponse):
+            raise
+        except PluginError as exc:
+            if exc.status_code not in (400, 403, 404):
+                raise
+            codes = error_codes(exc.body)
+            code = codes[0] if codes else f"HTTP {exc.status_code}"
+            if code == "INVALID_TYPE":
+                hint = "this org's edition or API version does not expose it"
+            else:
+                hint = "the integration user needs View Setup and Configuration"
+            notes.append(f"Salesforce refused the {what} query ({code}): {hint}; its seats unknown")
+            return None
+
     def _vendor_error(self, exc: PluginError, what: str) -> PluginError:
         """Turn Salesforce error bodies (``[{"message", "errorCode"}]``) into clear typed errors."""
         if exc.status_code is None or isinstance(exc, BadResponse):
@@ -329,6 +523,15 @@ class SalesforcePlugin(Plugin):
         codes = error_codes(exc.body)
         message = error_message(exc.body)
         detail = f" ({codes[0]}{': ' + message if message else ''})" if codes else ""
+        if API_DISABLED in codes:
+            return _ApiDisabled(
+                self.source,
+                f"Salesforce API access is not enabled for this org ({API_DISABLED}): it needs "
+                "Enterprise, Unlimited, Performance or Developer Edition, or Professional Edition "
+                "with the API add-on; seats, activity, integrations and features are unknown",
+                status_code=exc.status_code,
+                body=exc.body,
+            )
         if LIMIT_CODE in codes:
             return RateLimitExhausted(
                 self.source,
@@ -370,6 +573,41 @@ class SalesforcePlugin(Plugin):
             raise BadResponse(
                 self.source, f"a {what} record has unexpected fields: {fields}"
             ) from None
+
+
+class _ApiDisabled(PluginError):
+    """The org has no API access at all (an edition limit, not a permission)."""
+
+
+_R = TypeVar("_R")
+
+
+def _holders(
+    rows: Iterable[_R] | None, key: Callable[[_R], tuple[str | None, str | None]]
+) -> dict[str, int] | None:
+    """Distinct holders per licence id; ``None`` when the assignments were not readable."""
+    if rows is None:
+        return None
+    seen: dict[str, set[str]] = {}
+    for row in rows:
+        license_id, holder = key(row)
+        if license_id and holder:
+            seen.setdefault(license_id, set()).add(holder)
+    return {license_id: len(users) for license_id, users in seen.items()}
+
+
+def _latest(
+    rows: Iterable[ActivePermSetLicenseMetric],
+) -> dict[str, ActivePermSetLicenseMetric]:
+    """The newest snapshot per licence id (the metric objects keep one row per day)."""
+    latest: dict[str, ActivePermSetLicenseMetric] = {}
+    for row in rows:
+        if not row.license_id:
+            continue
+        kept = latest.get(row.license_id)
+        if kept is None or (row.metrics_date or dt.date.min) > (kept.metrics_date or dt.date.min):
+            latest[row.license_id] = row
+    return latest
 
 
 def _total(values: Iterable[int | None]) -> int | None:

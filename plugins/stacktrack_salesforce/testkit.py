@@ -7,6 +7,11 @@ The sample org, with ``NOW`` as the run clock and the default ``license_names = 
   deactivated Salesforce user, one active Platform user and one Chatter Free user (neither counts);
 * OAuth grants: HubSpot (three tokens from two users, recent), Outreach (one token unused for 200
   days, a stale integration) and Data Loader (no recorded use: unknown last use).
+* feature licences (``FEATURES``): Sales Cloud Einstein 50 bought / 48 assigned / 6 active on the
+  latest metrics day (9 the day before); Salesforce CPQ 10 bought, ``UsedLicenses`` missing, held
+  by two users (three assignment rows); CRM Analytics Plus disabled (left out); feature licences
+  MarketingUser 10 / 4 / 1 and KnowledgeUser 5 / 0 / 0 on the latest day; packages ``dsfs`` 20 / 7,
+  ``mkto_si`` site-wide (-1) held by two users, ``pi`` expired (left out).
 """
 
 from __future__ import annotations
@@ -95,7 +100,7 @@ def _days_ago(days: float) -> dt.datetime:
 
 
 def sample_data() -> SalesforceData:
-    return SalesforceData(
+    data = SalesforceData(
         user_licenses=[
             user_license("100xx0000000001AAA", "Salesforce", 10, 5),
             user_license("100xx0000000002AAA", "Salesforce Platform", 5, 1),
@@ -137,6 +142,114 @@ def sample_data() -> SalesforceData:
             oauth_token("Data Loader", "005xx0000000008AAA", last_used=None, use_count=None),
         ],
     )
+    add_feature_licences(data)
+    return data
+
+
+def _row(kind: str, **fields: Any) -> dict[str, Any]:
+    return {"attributes": {"type": kind, "url": f"{_BASE}/{kind}/x"}, **fields}
+
+
+def _psl(lid: str, label: str, status: str, total: int, used: int | None) -> dict[str, Any]:
+    return _row(
+        "PermissionSetLicense",
+        Id=lid,
+        MasterLabel=label,
+        DeveloperName=label.replace(" ", ""),
+        Status=status,
+        TotalLicenses=total,
+        UsedLicenses=used,
+    )
+
+
+def _psl_metric(lid: str, label: str, day: str, total: int, assigned: int, active: int) -> Any:
+    return _row(
+        "ActivePermSetLicenseMetric",
+        PermissionSetLicenseId=lid,
+        MasterLabel=label,
+        DeveloperName=label.replace(" ", ""),
+        MetricsDate=day,
+        TotalLicenses=total,
+        AssignedUserCount=assigned,
+        ActiveUserCount=active,
+    )
+
+
+def _feature_metric(kind: str, day: str, total: int, assigned: int, active: int) -> Any:
+    return _row(
+        "ActiveFeatureLicenseMetric",
+        FeatureType=kind,
+        MetricsDate=day,
+        TotalLicenseCount=total,
+        AssignedUserCount=assigned,
+        ActiveUserCount=active,
+    )
+
+
+EINSTEIN, CPQ, ANALYTICS = "0PLxx0000000001AAA", "0PLxx0000000002AAA", "0PLxx0000000003AAA"
+DSFS, MKTO, PI = "050xx0000000001AAA", "050xx0000000002AAA", "050xx0000000003AAA"
+FEATURES: dict[str, tuple[int | None, int | None, int | None, int | None]] = {
+    # feature (vendor name): (seats purchased, seats assigned, active in 30 days, window days)
+    "Sales Cloud Einstein": (50, 48, 6, 30),
+    "Salesforce CPQ": (10, 2, None, None),
+    "KnowledgeUser": (5, 0, 0, 30),
+    "MarketingUser": (10, 4, 1, 30),
+    "dsfs": (20, 7, None, None),
+    "mkto_si": (None, 2, None, None),
+}
+"""What the plugin reports for ``sample_data()``'s licences, worked out by hand."""
+
+
+def add_feature_licences(data: SalesforceData) -> None:
+    latest, before = "2026-11-19", "2026-11-18"
+    data.permission_set_licenses = [
+        _psl(EINSTEIN, "Sales Cloud Einstein", "Active", 50, 48),
+        _psl(CPQ, "Salesforce CPQ", "Active", 10, None),
+        _psl(ANALYTICS, "CRM Analytics Plus", "Disabled", 5, 0),
+    ]
+    data.permission_set_license_assigns = [
+        _row("PermissionSetLicenseAssign", AssigneeId=uid, PermissionSetLicenseId=CPQ)
+        for uid in ("005xx0000000001AAA", "005xx0000000002AAA", "005xx0000000001AAA")
+    ]
+    data.perm_set_license_metrics = [
+        _psl_metric(EINSTEIN, "Sales Cloud Einstein", before, 50, 48, 9),
+        _psl_metric(EINSTEIN, "Sales Cloud Einstein", latest, 50, 48, 6),
+    ]
+    data.feature_license_metrics = [
+        _feature_metric("MarketingUser", before, 10, 4, 3),
+        _feature_metric("MarketingUser", latest, 10, 4, 1),
+        _feature_metric("KnowledgeUser", latest, 5, 0, 0),
+    ]
+    data.package_licenses = [
+        _row(
+            "PackageLicense",
+            Id=DSFS,
+            NamespacePrefix="dsfs",
+            Status="Active",
+            AllowedLicenses=20,
+            UsedLicenses=7,
+        ),
+        _row(
+            "PackageLicense",
+            Id=MKTO,
+            NamespacePrefix="mkto_si",
+            Status="Free",
+            AllowedLicenses=-1,
+            UsedLicenses=None,
+        ),
+        _row(
+            "PackageLicense",
+            Id=PI,
+            NamespacePrefix="pi",
+            Status="Expired",
+            AllowedLicenses=5,
+            UsedLicenses=5,
+        ),
+    ]
+    data.user_package_licenses = [
+        _row("UserPackageLicense", PackageLicenseId=MKTO, UserId=uid)
+        for uid in ("005xx0000000001AAA", "005xx0000000004AAA")
+    ]
 
 
 def settings(token: str) -> dict[str, Any]:

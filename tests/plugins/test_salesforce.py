@@ -102,11 +102,83 @@ async def test_oauth_tokens_become_integrations_per_app(emulator: SalesforceEmul
 async def test_every_query_follows_next_records_url(emulator: SalesforceEmulator) -> None:
     await collect(emulator)
     more = [path for _, path in emulator.log if "/query/" in path]
-    # 3 licenses -> 2 pages, 5 users -> 3 pages, 5 tokens -> 3 pages (page size 2)
-    assert len(more) == 1 + 2 + 2
+    # 3 licenses -> 2 pages, 5 users -> 3 pages, 5 tokens -> 3 pages (page size 2); feature
+    # licences 3 (2 pages), assigns 3 (2), PSL metrics 2 (1), feature metrics 3 (2), packages 3 (2),
+    # package users 2 (1)
+    assert len(more) == 1 + 2 + 2 + 1 + 1 + 0 + 1 + 1 + 0
     assert all(path.startswith("/salesforce/services/data/v60.0/query/") for path in more)
     objects = [urllib.parse.unquote_plus(q).split(" FROM ")[1].split()[0] for q in emulator.queries]
-    assert objects == ["UserLicense", "User", "OauthToken"]
+    assert objects[:3] == ["UserLicense", "User", "OauthToken"]
+    assert sorted(objects[3:]) == [
+        "ActiveFeatureLicenseMetric",
+        "ActivePermSetLicenseMetric",
+        "PackageLicense",
+        "PermissionSetLicense",
+        "PermissionSetLicenseAssign",
+        "UserPackageLicense",
+    ]
+
+
+async def test_feature_licences_become_features_with_their_own_seats(
+    emulator: SalesforceEmulator,
+) -> None:
+    observation = await collect(emulator)
+    (app,) = observation.apps
+    found = {
+        f.feature: (f.seats_purchased, f.seats_assigned, f.active_users, f.window_days)
+        for f in app.features or []
+    }
+    assert found == testkit.FEATURES
+    assert observation.notes == []
+
+
+async def test_metrics_are_read_newest_day_first(emulator: SalesforceEmulator) -> None:
+    await collect(emulator)
+    metric_soql = [q for q in emulator.queries if "Metric" in q]
+    assert metric_soql and all("ORDER BY MetricsDate DESC" in q for q in metric_soql)
+
+
+async def test_a_feature_object_the_org_lacks_is_a_note(emulator: SalesforceEmulator) -> None:
+    emulator.data.hidden_objects = frozenset({"activepermsetlicensemetric"})
+    emulator.data.denied_objects = frozenset({"packagelicense"})
+    observation = await collect(emulator)
+    (app,) = observation.apps
+    found = {f.feature: (f.active_users, f.window_days) for f in app.features or []}
+    assert found["Sales Cloud Einstein"] == (None, None)  # seats still known, activity not
+    assert "dsfs" not in found
+    assert any("ActivePermSetLicenseMetric" in n and "INVALID_TYPE" in n for n in observation.notes)
+    assert any(
+        "PackageLicense" in n and "View Setup and Configuration" in n for n in observation.notes
+    )
+    assert app.accounts  # the rest of the source is untouched
+
+
+async def test_every_feature_object_refused_leaves_features_unknown(
+    emulator: SalesforceEmulator,
+) -> None:
+    emulator.data.denied_objects = frozenset(
+        {
+            "permissionsetlicense",
+            "permissionsetlicenseassign",
+            "activepermsetlicensemetric",
+            "activefeaturelicensemetric",
+            "packagelicense",
+            "userpackagelicense",
+        }
+    )
+    (app,) = (await collect(emulator)).apps
+    assert app.features is None  # unknown, not "no features"
+
+
+async def test_an_org_without_api_access_is_a_note_not_a_failure(
+    emulator: SalesforceEmulator,
+) -> None:
+    emulator.data.api_enabled = False
+    observation = await collect(emulator)
+    (app,) = observation.apps
+    assert app.accounts is None and app.features is None and app.integrations is None
+    [note] = observation.notes
+    assert "API_DISABLED_FOR_ORG" in note and "Professional Edition with the API add-on" in note
 
 
 async def test_only_active_users_of_the_licenses_are_queried(emulator: SalesforceEmulator) -> None:
