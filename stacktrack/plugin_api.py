@@ -218,6 +218,8 @@ class Integration(_Model):
     last_used: dt.datetime | None = None
     """``None`` = unknown; an edge of unknown last use counts as live (docs/methodology.md)."""
     use_count: Count | None = None
+    """Uses the vendor counted (over the window it counts in); ``0`` with no ``last_used`` means
+    "counted, none": the edge is stale (a Segment destination that delivered nothing)."""
     active_users: Count | None = None
     """Users seen using the other app through this connection (for shadow-IT listings)."""
 

@@ -5,12 +5,16 @@ Faithful to the API as docs/plugins/segment.md describes it: Bearer auth; answer
 ``pagination.count`` (1-200 here, the stricter of the two documented ranges) and take an opaque
 ``pagination.cursor``, answering ``data.pagination = {current, next, previous, totalEntries}``;
 ``X-RateLimit-*`` headers on every answer, ``X-RateLimit-Reset`` as an RFC 5322 date; and the
-documented 429 body with ``msBeforeNext``. Used by the tests and the sandbox.
+documented 429 body with ``msBeforeNext``. Delivery Overview's ``successful-delivery`` (a beta
+endpoint) at ``granularity=DAY`` refuses a window longer than 30 days or starting more than 30 days
+ago. A Free workspace answers 403 everywhere (the Public API is Team/Business only; the status and
+text are constructed). Used by the tests and the sandbox.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import email.utils
 import math
 import time
@@ -34,6 +38,20 @@ class SegmentData:
     """``GET /sources`` items (``SourceV1``)."""
     destinations: list[dict[str, Any]] = field(default_factory=list)
     """``GET /destinations`` items (``DestinationV1``), each with its ``sourceId``."""
+    deliveries: dict[str, list[tuple[dt.datetime, int]]] = field(default_factory=dict)
+    """Destination id -> (day, events delivered successfully) for Delivery Overview; a destination
+    not listed delivered nothing."""
+    plan: str = "business"
+    """``free``: the Public API is for Team and Business plans only: every call answers 403."""
+    delivery_overview: bool = True
+    """False: Delivery Overview (a beta endpoint) answers 403 for this workspace."""
+    now: dt.datetime | None = None
+    """The workspace's clock for Delivery Overview's limits; ``None`` = ``endTime``, else now."""
+
+
+DAY_WINDOW_DAYS = 30
+"""Delivery Overview at ``granularity=DAY``: a window of at most 30 days starting at most 30 days
+ago (the SDK's docstrings)."""
 
 
 class SegmentEmulator(Emulator[SegmentData]):
@@ -74,6 +92,21 @@ class SegmentEmulator(Emulator[SegmentData]):
 
     def route(self, request: httpx.Request) -> httpx.Response:
         path = self.path(request).rstrip("/") or "/"
+        if self.data.plan == "free":
+            # The docs say only that Free has no Public API; the status and text are constructed.
+            return json_response(
+                {
+                    "errors": [
+                        {
+                            "type": "forbidden",
+                            "message": "The Public API is available to Team and Business plans",
+                        }
+                    ]
+                },
+                status=403,
+            )
+        if path == "/delivery-overview/successful-delivery" and request.method == "GET":
+            return self._delivered(request.url.params)
         key = LISTS.get(path)
         if key is None or request.method != "GET":
             return json_response(
@@ -102,6 +135,47 @@ class SegmentEmulator(Emulator[SegmentData]):
         }
         return json_response(
             {"data": {key: chunk, "pagination": pagination}}, headers=_limit_headers(599, 60.0)
+        )
+
+    def _delivered(self, params: httpx.QueryParams) -> httpx.Response:
+        if not self.data.delivery_overview:
+            return json_response(
+                {"errors": [{"type": "forbidden", "message": "Delivery Overview is not enabled"}]},
+                status=403,
+            )
+        if not params.get("sourceId") or not params.get("destinationConfigId"):
+            return _bad_request("sourceId and destinationConfigId are required")
+        try:
+            start = dt.datetime.fromisoformat(params.get("startTime", "").replace("Z", "+00:00"))
+            end = dt.datetime.fromisoformat(params.get("endTime", "").replace("Z", "+00:00"))
+        except ValueError:
+            return _bad_request("startTime and endTime must be ISO 8601 date-times")
+        if params.get("granularity") != "DAY":
+            return _bad_request("this emulator serves granularity DAY only")
+        today = self.data.now or end
+        limit = dt.timedelta(days=DAY_WINDOW_DAYS)
+        if end - start > limit or start < today - limit or start >= end:
+            return _bad_request(
+                "granularity DAY allows a window of at most 30 days starting at most 30 days ago"
+            )
+        destination = params["destinationConfigId"]
+        known = {d.get("id"): d for d in self.data.destinations}
+        if destination not in known or known[destination].get("sourceId") != params["sourceId"]:
+            return json_response(
+                {"errors": [{"type": "not-found", "message": "Destination not found"}]}, status=404
+            )
+        series = [
+            {"time": day.strftime("%Y-%m-%dT00:00:00Z"), "count": count}
+            for day, count in self.data.deliveries.get(destination, [])
+            if start <= day < end and count
+        ]
+        total = sum(
+            count for day, count in self.data.deliveries.get(destination, []) if start <= day < end
+        )
+        dataset = [{"total": total, "series": series}] if series else []
+        return json_response(
+            {"data": {"total": total, "dataset": dataset, "pagination": {"current": "MA=="}}},
+            headers=_limit_headers(599, 60.0),
         )
 
 

@@ -8,6 +8,8 @@ uncertain, so everything past ``id`` is optional here.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -86,3 +88,27 @@ class DestinationsData(_Payload):
 
 class DestinationsPage(_Payload):
     data: DestinationsData
+
+
+class DeliveryPoint(_Payload):
+    time: dt.datetime | None = None
+    count: int | None = None
+
+
+class DeliveryRow(_Payload):
+    total: int | None = None
+    series: list[DeliveryPoint] = Field(default_factory=list)
+
+
+class DeliveryMetrics(_Payload):
+    """Delivery Overview metrics: ``{total, dataset[]{total, series[]{time, count}}}`` (SDK
+    models; the endpoint is beta, so every field is optional)."""
+
+    total: int | None = None
+    dataset: list[DeliveryRow] = Field(default_factory=list)
+
+
+class DeliveryPage(DeliveryMetrics):
+    """The answer, inside Segment's usual ``data`` wrapper or (defensively) without it."""
+
+    data: DeliveryMetrics | None = None

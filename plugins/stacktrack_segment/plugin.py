@@ -11,12 +11,22 @@ Built against shared/vendor-apis crm-and-marketing §6. It lists, concurrently a
   (``metadata.name``, e.g. "HubSpot") so the core can match them to tools. Disabled sources and
   destinations carry nothing and are left out, and so are destinations whose source is disabled.
 
-Segment keeps no last-use time for a source or destination in the endpoints above, so ``last_used``
-is ``None`` (unknown, which the core counts as live).
+Delivery Overview (``GET /delivery-overview/successful-delivery``, a beta endpoint) gives, per
+enabled destination, the events delivered successfully over the last ``min(lookback, 30)`` days at
+day granularity (Segment's limit for ``DAY``): ``use_count`` = that total and ``last_used`` = the
+last day with a delivery. An enabled destination that delivered **nothing** gets ``use_count = 0``
+and no ``last_used``: a stale integration (the core reads "observed, none" as stale), not a live
+edge. Sources keep ``last_used = None`` (unknown, which the core counts as live). If Delivery
+Overview is refused, destinations fall back to unknown (live) with a note.
+
+The Public API is for Team and Business plans only: a 403 on the listings becomes a note saying so
+(the same 403 also means a token whose role cannot read them), never a failed source.
 """
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import email.utils
 import math
 import time
@@ -29,19 +39,30 @@ from pydantic import Field, ValidationError
 from stacktrack.plugin_api import (
     Account,
     AppUsage,
+    AuthenticationError,
     BadResponse,
     Capability,
     CollectContext,
     Integration,
     Observation,
     Plugin,
+    PluginError,
     PluginSettings,
     SecretStr,
     gather_first_error,
+    get_json,
     paginate_body_cursor,
 )
 
-from .models import Destination, DestinationsPage, Source, SourcesPage, User, UsersPage
+from .models import (
+    DeliveryPage,
+    Destination,
+    DestinationsPage,
+    Source,
+    SourcesPage,
+    User,
+    UsersPage,
+)
 
 _I = TypeVar("_I")
 
@@ -49,6 +70,10 @@ LIBRARY_CATEGORIES = frozenset({"website", "mobile", "server", "ott"})
 """Catalog categories of event libraries (analytics.js, iOS, Node, HTTP API): code the team runs,
 not another SaaS app. The notes confirm ``metadata.categories`` but not its values [uncertain], so a
 source counts as a cloud app unless *every* category it has is one of these."""
+
+
+DELIVERY_WINDOW_DAYS = 30
+"""Delivery Overview at day granularity: a window of at most 30 days, starting at most 30 days ago."""
 
 
 class SegmentSettings(PluginSettings):
@@ -90,6 +115,22 @@ class SegmentPlugin(Plugin):
         return _reset_seconds(response.headers.get("x-ratelimit-reset")) or 0.0
 
     async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
+        try:
+            return await self._collect(client, ctx)
+        except AuthenticationError as exc:
+            if exc.status_code != 403:
+                raise
+            return Observation(
+                apps=[AppUsage(app=None)],
+                notes=[
+                    "Segment refused the Public API (HTTP 403): it needs a Team or Business plan "
+                    "(Free workspaces have no Public API) and a token whose role can read users, "
+                    "sources and destinations; seats and integrations unknown"
+                ],
+            )
+
+    async def _collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
+        notes: list[str] = []
         users, sources, destinations = await gather_first_error(
             self._list(
                 client, ctx, "/users", lambda body: UsersPage.model_validate(body).data.users
@@ -104,13 +145,85 @@ class SegmentPlugin(Plugin):
                 lambda body: DestinationsPage.model_validate(body).data.destinations,
             ),
         )
+        deliveries = await self._deliveries(client, ctx, sources, destinations, notes)
         usage = AppUsage(
             app=None,
             accounts=[_account(user) for user in users],
             activity_known=False,
-            integrations=_integrations(sources, destinations),
+            integrations=_integrations(sources, destinations, deliveries),
         )
-        return Observation(apps=[usage])
+        return Observation(apps=[usage], notes=notes)
+
+    async def _deliveries(
+        self,
+        client: httpx.AsyncClient,
+        ctx: CollectContext,
+        sources: list[Source],
+        destinations: list[Destination],
+        notes: list[str],
+    ) -> dict[str, tuple[int, dt.datetime | None]] | None:
+        """Destination id -> (events delivered in the window, last day with one); ``None`` when
+        Delivery Overview cannot be read."""
+        enabled_sources = {source.id for source in sources if source.enabled is not False}
+        wanted = [
+            d for d in destinations if d.enabled is not False and d.sourceId in enabled_sources
+        ]
+        if not wanted:
+            return {}
+        end = ctx.now.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+        days = min(ctx.lookback_days, DELIVERY_WINDOW_DAYS)
+        start = end - dt.timedelta(days=days)
+        try:
+            counts = await asyncio.gather(*(self._delivered(client, d, start, end) for d in wanted))
+        except PluginError as exc:
+            if isinstance(exc, BadResponse) or exc.status_code not in (400, 403, 404):
+                raise
+            notes.append(
+                f"Segment refused Delivery Overview (HTTP {exc.status_code}): events delivered "
+                "per destination unknown, so every enabled destination counts as live"
+            )
+            return None
+        ctx.progress("delivery overview read")
+        if days < ctx.lookback_days:
+            notes.append(
+                f"Segment's Delivery Overview covers at most {DELIVERY_WINDOW_DAYS} days at day "
+                f"granularity: destination deliveries are for the last {days} days"
+            )
+        return {d.id: count for d, count in zip(wanted, counts, strict=True)}
+
+    async def _delivered(
+        self,
+        client: httpx.AsyncClient,
+        destination: Destination,
+        start: dt.datetime,
+        end: dt.datetime,
+    ) -> tuple[int, dt.datetime | None]:
+        params = {
+            "sourceId": destination.sourceId or "",
+            "destinationConfigId": destination.id,
+            "startTime": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "endTime": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "granularity": "DAY",
+        }
+        body = await get_json(
+            client, "/delivery-overview/successful-delivery", source=self.source, params=params
+        )
+        try:
+            page = DeliveryPage.model_validate(body)
+        except ValidationError:
+            raise BadResponse(
+                self.source, "Delivery Overview answered an unexpected shape"
+            ) from None
+        metrics = page.data if page.data is not None else page
+        last: dt.datetime | None = None
+        for row in metrics.dataset:
+            for point in row.series:
+                if point.count and point.time is not None and (last is None or point.time > last):
+                    last = point.time
+        total = metrics.total
+        if total is None:
+            total = sum(row.total or 0 for row in metrics.dataset)
+        return total, last
 
     async def _list(
         self,
@@ -147,7 +260,11 @@ def _account(user: User) -> Account:
     return Account(id=user.id, email=user.email, name=user.name or None)
 
 
-def _integrations(sources: list[Source], destinations: list[Destination]) -> list[Integration]:
+def _integrations(
+    sources: list[Source],
+    destinations: list[Destination],
+    deliveries: dict[str, tuple[int, dt.datetime | None]] | None = None,
+) -> list[Integration]:
     edges: dict[tuple[str, str], Integration] = {}
     disabled_sources = {source.id for source in sources if source.enabled is False}
     for source in sources:
@@ -164,11 +281,19 @@ def _integrations(sources: list[Source], destinations: list[Destination]) -> lis
         if destination.enabled is False or destination.sourceId in disabled_sources:
             continue
         name = _catalog_name(destination.metadata, destination.name)
-        if name:
-            edges.setdefault(
-                (name.casefold(), "destination"),
-                Integration(app=name, kind="destination", direction="out"),
-            )
+        if not name:
+            continue
+        key = (name.casefold(), "destination")
+        edge = edges.setdefault(key, Integration(app=name, kind="destination", direction="out"))
+        if deliveries is None:
+            continue  # not measured: unknown, counted as live
+        count, last = deliveries.get(destination.id, (None, None))
+        if count is None:
+            continue
+        # Several instances of one product (two HubSpot portals) make one edge: sum, latest.
+        total = (edge.use_count or 0) + count
+        latest = max((t for t in (edge.last_used, last) if t is not None), default=None)
+        edges[key] = edge.model_copy(update={"use_count": total, "last_used": latest})
     return sorted(edges.values(), key=lambda edge: (edge.app.casefold(), edge.kind))
 
 

@@ -98,7 +98,28 @@ def sample_data() -> SegmentData:
         _destination("dHub2", "Dev HubSpot", _catalog("HubSpot"), "srcHttp"),
         _destination("dBraze", "Braze push", {"id": "cat-braze", "slug": "braze"}, "srcHttp"),
     ]
-    return SegmentData(users=users, sources=sources, destinations=destinations)
+    day = NOW.replace(hour=0, minute=0)
+    deliveries = {
+        # Prod HubSpot: 100 a day for ten days; Dev HubSpot delivers nothing (one HubSpot edge, live)
+        "dHub1": [(day - dt.timedelta(days=d), 100) for d in range(1, 11)],
+        "dGa4": [(day - dt.timedelta(days=2), 5000)],
+        # Salesforce: nothing at all; Braze: only 40 days ago, outside Delivery Overview's 30 days
+        "dBraze": [(day - dt.timedelta(days=40), 7)],
+    }
+    return SegmentData(
+        users=users, sources=sources, destinations=destinations, deliveries=deliveries
+    )
+
+
+DELIVERED = {
+    # destination edge -> (events delivered in the last 30 days, last day with a delivery)
+    "HubSpot": (1000, NOW.replace(hour=0, minute=0) - dt.timedelta(days=1)),
+    "Google Analytics 4": (5000, NOW.replace(hour=0, minute=0) - dt.timedelta(days=2)),
+    "Salesforce": (0, None),
+    "braze": (0, None),
+}
+"""What the plugin reports for ``sample_data()``'s destinations, worked out by hand: the last two
+are enabled destinations that delivered nothing (stale integrations)."""
 
 
 def settings(token: str) -> dict[str, Any]:

@@ -47,7 +47,9 @@ def build_graph(
         else:
             draft.bidirectional = True
         last = evidence.last_used
-        if last is None or last >= cutoff:
+        # Unknown last use counts as live; a vendor that counted the uses and found none (a
+        # Segment destination that delivered nothing) is evidence of a stale edge.
+        if (last is None and evidence.use_count != 0) or (last is not None and last >= cutoff):
             draft.live = True
         if last is not None and (draft.last_used is None or last > draft.last_used):
             draft.last_used = last

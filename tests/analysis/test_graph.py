@@ -41,6 +41,17 @@ def test_edge_resolved_through_catalog_alias_live_or_stale(days_ago, live):
     assert sf.integration_rows[0].tool_id == "hs"
 
 
+@pytest.mark.parametrize(("use_count", "live"), [(0, False), (None, True), (12, True)])
+def test_a_counted_edge_with_no_use_is_stale(use_count, live):
+    # Segment's Delivery Overview counted the events a destination delivered: zero is evidence
+    # of a stale integration, not an unknown last use.
+    seg = {"id": "seg", "name": "Segment", "product": "segment", "sources": ["segment"]}
+    edge_in = integration("HubSpot", None, direction="out", kind="destination", use_count=use_count)
+    st = state(source("segment", [usage(None, integrations=[edge_in])]), hubspot())
+    (edge,) = analyze(config([HS, seg]), st).edges
+    assert edge.live is live
+
+
 def test_match_entries_resolve_integration_names():
     sf = SF | {"match": ["Acme Marketing Connector"]}
     analysis = analyze(config([HS, sf]), state(hubspot(integration("acme marketing connector", 1))))

@@ -46,7 +46,8 @@ def _edges(observation: Observation) -> list[tuple[str, str, str]]:
 
 async def test_sample_figures_match_the_hand_count() -> None:
     observation = await _collect(_emulator().transport())
-    assert observation.notes == []
+    # the only note: deliveries cover 30 days of the 90-day lookback
+    assert [n for n in observation.notes if "at most 30 days" not in n] == []
     [usage] = observation.apps
     assert usage.app is None
     accounts = {a.id: a for a in usage.accounts or []}
@@ -65,7 +66,70 @@ async def test_sample_figures_match_the_hand_count() -> None:
         ("Salesforce", "destination", "out"),
         ("Salesforce", "source", "in"),
     ]
-    assert all(i.last_used is None for i in usage.integrations or [])
+    delivered = {
+        i.app: (i.use_count, i.last_used)
+        for i in usage.integrations or []
+        if i.kind == "destination"
+    }
+    assert delivered == testkit.DELIVERED
+    assert all(i.last_used is None for i in usage.integrations or [] if i.kind == "source")
+
+
+async def test_delivery_overview_is_asked_per_enabled_destination_within_30_days() -> None:
+    emulator = _emulator()
+    emulator.data.now = testkit.NOW
+    observation = await _collect(emulator.transport())
+    asked = _calls(emulator, "/delivery-overview/successful-delivery")
+    # dHub1, dGa4, dSfdc, dHub2, dBraze: not Mailchimp (disabled) nor Amplitude (disabled source)
+    assert sorted(p.split("destinationConfigId=")[1].split("&")[0] for p in asked) == sorted(
+        ["dHub1", "dGa4", "dSfdc", "dHub2", "dBraze"]
+    )
+    assert all("granularity=DAY" in p and "startTime=2026-10-02T12" in p for p in asked)
+    assert any("at most 30 days" in note for note in observation.notes)
+
+
+async def test_delivery_overview_refused_leaves_destinations_unknown_with_a_note() -> None:
+    data = testkit.sample_data()
+    data.delivery_overview = False
+    observation = await _collect(_emulator(data).transport())
+    [usage] = observation.apps
+    assert all(i.use_count is None and i.last_used is None for i in usage.integrations or [])
+    assert any("Delivery Overview" in n and "live" in n for n in observation.notes)
+
+
+async def test_emulator_refuses_a_day_window_past_30_days() -> None:
+    data = testkit.sample_data()
+    data.now = testkit.NOW
+    emulator = _emulator(data)
+    params = {
+        "sourceId": "srcWeb",
+        "destinationConfigId": "dHub1",
+        "granularity": "DAY",
+        "endTime": "2026-11-01T12:00:00Z",
+    }
+    async with httpx.AsyncClient(
+        transport=emulator.transport(), base_url="https://api.segmentapis.com"
+    ) as client:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        path = "/delivery-overview/successful-delivery"
+        old = await client.get(
+            path, params={**params, "startTime": "2026-09-01T12:00:00Z"}, headers=headers
+        )
+        ok = await client.get(
+            path, params={**params, "startTime": "2026-10-02T12:00:00Z"}, headers=headers
+        )
+    assert old.status_code == 400
+    assert ok.json()["data"]["total"] == 1000
+
+
+async def test_a_free_workspace_is_a_note_naming_the_plans() -> None:
+    data = testkit.sample_data()
+    data.plan = "free"
+    observation = await _collect(_emulator(data).transport())
+    [usage] = observation.apps
+    assert usage.accounts is None and usage.integrations is None
+    [note] = observation.notes
+    assert "Team or Business plan" in note
 
 
 async def test_every_page_is_followed_with_the_documented_params() -> None:
@@ -74,7 +138,7 @@ async def test_every_page_is_followed_with_the_documented_params() -> None:
     assert len(_calls(emulator, "/users")) == 3  # 5 users, 2 per page
     assert len(_calls(emulator, "/sources")) == 3
     assert len(_calls(emulator, "/destinations")) == 4
-    assert all("pagination.count=200" in p for _v, p in emulator.log)
+    assert all("pagination.count=200" in p for _v, p in emulator.log if "delivery" not in p)
     assert sum("pagination.cursor=" in p for _v, p in emulator.log) == 2 + 2 + 3
 
 
@@ -182,10 +246,12 @@ async def test_bad_token_is_an_authentication_error_naming_the_source() -> None:
     assert TOKEN not in str(caught.value)
 
 
-async def test_forbidden_is_an_authentication_error() -> None:
+async def test_forbidden_is_a_note_not_a_failed_source() -> None:
+    # Segment's 403 means a Free workspace (no Public API) or a role that cannot read the lists.
     body = {"errors": [{"type": "forbidden", "message": "Forbidden"}]}
-    with pytest.raises(AuthenticationError):
-        await _collect(_answering(_emulator(), "/destinations", body, status=403))
+    observation = await _collect(_answering(_emulator(), "/destinations", body, status=403))
+    assert observation.apps[0].integrations is None
+    assert "HTTP 403" in observation.notes[0]
 
 
 async def test_emulator_requires_pagination_count() -> None:
