@@ -6,8 +6,9 @@
   logins, successful and failed; only successful ones are activity.
 
 HubSpot keeps 90 days of logins, so a user without one is "no login on record in 90 days", not
-"never": ``history_horizon_days = 90`` tells the analysis. Login history may be refused with 403 on
-lower tiers or without the ``account-info.security.read`` scope; then users are still reported,
+"never": ``history_horizon_days = 90`` tells the analysis. Login history may be refused with 403
+without the ``account-info.security.read`` scope (HubSpot's spec marks it available on every
+tier; only the audit log is Enterprise-only); then users are still reported,
 activity is unknown and a note says why. Purchased seats (beta endpoint, keys unconfirmed) and
 connected apps (no GA endpoint) are not observed.
 """
@@ -45,8 +46,10 @@ LOGINS_PAGE = 200  # the documented maximum
 HORIZON_DAYS = 90
 
 LOGIN_HISTORY_REFUSED = (
-    "HubSpot refused the login history (HTTP 403): it needs the account-info.security.read "
-    "scope and may need an Enterprise subscription. Users are listed; their activity is unknown."
+    "HubSpot refused the login history (HTTP 403): the token needs the "
+    "account-info.security.read scope (HubSpot lists the endpoint on every tier; an account "
+    "that still refuses it may restrict it by subscription). Users are listed; their activity "
+    "is unknown."
 )
 
 

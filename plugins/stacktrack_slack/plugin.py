@@ -83,6 +83,12 @@ SLACK_MAX_PAGE = 100
 """``team.accessLogs`` answers ``over_pagination_limit`` past page 100 (and past 1000 per page); going
 further back means a new ``before`` below the oldest row read."""
 
+FEATURES_NOTE = (
+    "feature usage is not exposed below Enterprise Grid (Slack's admin.analytics.getFile, which "
+    "this plugin does not read yet): workflows, huddles, apps and search use unknown"
+)
+"""Features stay ``None`` (unknown), never zeros."""
+
 ADDING = frozenset({"added", "enabled"})
 REMOVING = frozenset({"removed", "disabled"})
 
@@ -155,6 +161,7 @@ class SlackPlugin(Plugin):
             activity_known=logins is not None,
             integrations=integrations,
         )
+        notes.append(FEATURES_NOTE)
         return Observation(apps=[usage], notes=notes)
 
     def rate_limit_wait(self, response: httpx.Response) -> float | None:

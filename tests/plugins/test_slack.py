@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from pydantic import SecretStr, ValidationError
 from stacktrack_slack import testkit
 from stacktrack_slack.emulator import SlackEmulator
-from stacktrack_slack.plugin import SlackPlugin
+from stacktrack_slack.plugin import FEATURES_NOTE, SlackPlugin
 
 from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
 from stacktrack.plugin_api import AccountStatus, ActivityKind
@@ -40,6 +40,18 @@ _answering = KIT.answering
 _calls = KIT.calls
 
 
+def _notes(observation: Observation) -> list[str]:
+    """The notes besides the one every run carries (feature usage below Enterprise Grid)."""
+    return [note for note in observation.notes if note != FEATURES_NOTE]
+
+
+async def test_features_are_unknown_below_grid_with_a_note_never_zeros() -> None:
+    observation = await _collect(_emulator().transport())
+    assert observation.apps[0].features is None
+    assert FEATURES_NOTE in observation.notes
+    assert "not exposed below Enterprise Grid" in FEATURES_NOTE
+
+
 def _at(days_ago: int) -> dt.datetime:
     return testkit.NOW - dt.timedelta(days=days_ago)
 
@@ -47,7 +59,7 @@ def _at(days_ago: int) -> dt.datetime:
 async def test_sample_figures_match_the_hand_count() -> None:
     observation = await _collect(_emulator().transport())
 
-    assert observation.notes == []
+    assert _notes(observation) == []
     [usage] = observation.apps
     assert usage.app is None
     accounts = {account.id: account for account in usage.accounts or []}
@@ -199,9 +211,9 @@ async def test_without_admin_scope_members_are_still_reported() -> None:
     assert all(a.last_active is None for a in usage.accounts)
     assert usage.seats_used is None
     assert usage.integrations is None  # not observed, which is not "none found"
-    assert len(observation.notes) == 3
+    assert len(_notes(observation)) == 3
     for method in ("team.billableInfo", "team.accessLogs", "team.integrationLogs"):
-        assert any(method in note and "missing_scope" in note for note in observation.notes)
+        assert any(method in note and "missing_scope" in note for note in _notes(observation))
 
 
 async def test_access_logs_on_a_free_plan_degrade_to_activity_unknown() -> None:
@@ -212,7 +224,7 @@ async def test_access_logs_on_a_free_plan_degrade_to_activity_unknown() -> None:
     assert usage.activity_known is False
     assert all(a.last_active is None and a.activity_kind is None for a in usage.accounts or [])
     assert [
-        note for note in observation.notes if "paid_only" in note and "activity unknown" in note
+        note for note in _notes(observation) if "paid_only" in note and "activity unknown" in note
     ]
     assert usage.integrations is not None and usage.seats_used == 4
 
@@ -223,7 +235,7 @@ async def test_bot_token_degrades_like_a_missing_scope() -> None:
     [usage] = observation.apps
     assert usage.integrations is None
     assert usage.activity_known is True
-    assert observation.notes == [
+    assert _notes(observation) == [
         "Slack refused team.integrationLogs (not_allowed_token_type): needs a user token (xoxp-) "
         "of a workspace admin: integrations unknown"
     ]
@@ -265,8 +277,8 @@ async def test_max_log_pages_stops_early_with_a_note() -> None:
     observation = await _collect(emulator.transport(), plugin=_plugin(max_log_pages=1))
     assert len(_calls(emulator, "team.accessLogs")) == 1
     assert len(_calls(emulator, "team.integrationLogs")) == 1
-    assert len(observation.notes) == 2
-    assert all("max_log_pages" in note for note in observation.notes)
+    assert len(_notes(observation)) == 2
+    assert all("max_log_pages" in note for note in _notes(observation))
     accounts = {a.id: a for a in observation.apps[0].accounts or []}
     # Newest first by date_first: the first page holds the bot's row and grace's newer row (its
     # date_last is after NOW, so its date_first counts); alice's rows began long ago.
@@ -317,7 +329,7 @@ async def test_access_log_past_100_pages_steps_back_with_before() -> None:
     accounts = {a.id: a for a in observation.apps[0].accounts or []}
     assert accounts["U01ALICE"].last_active == _at(2)  # on page 126
     assert accounts["U02BOB"].last_active == _at(30)
-    assert not [n for n in observation.notes if "accessLogs" in n]
+    assert not [n for n in _notes(observation) if "accessLogs" in n]
 
 
 async def test_access_log_stops_at_max_log_pages_with_a_horizon_note() -> None:
@@ -326,7 +338,7 @@ async def test_access_log_stops_at_max_log_pages_with_a_horizon_note() -> None:
     emulator = _emulator(data)
     observation = await _collect(emulator.transport(), plugin=_plugin(max_log_pages=110))
     assert len(_calls(emulator, "team.accessLogs")) == 110
-    [note] = [n for n in observation.notes if "accessLogs" in n]
+    [note] = [n for n in _notes(observation) if "accessLogs" in n]
     assert "110 pages" in note and "max_log_pages" in note and "entries since" in note
     accounts = {a.id: a for a in observation.apps[0].accounts or []}
     assert accounts["U01ALICE"].last_active is None  # never reached: unknown, and said so
