@@ -6,6 +6,9 @@ removed); the tool's integrations are its sources and the destinations hanging o
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from stacktrack.testing.world import HEALTHY, ContractSpec, LinkSpec, ToolSpec, WorldView, stable_id
 
 from .emulator import SegmentData
@@ -89,7 +92,7 @@ def world_data(view: WorldView) -> SegmentData:
         for seat in view.seats("segment")
         if not seat.suspended
     ]
-    source_ids = {}
+    source_ids: dict[str | None, str] = {}
     sources = []
     for index, link in enumerate(view.links("segment", "source")):
         sid = stable_id("src", index, 19)
@@ -130,4 +133,27 @@ def world_data(view: WorldView) -> SegmentData:
         for index, link in enumerate(view.links("segment", "destination"))
         if link.source in source_ids
     ]
-    return SegmentData(users=users, sources=sources, destinations=destinations)
+    return SegmentData(
+        users=users,
+        sources=sources,
+        destinations=destinations,
+        deliveries=_deliveries(view, source_ids),
+    )
+
+
+def _deliveries(view: WorldView, source_ids: dict[str | None, str]) -> dict[str, list[Any]]:
+    """Daily successful deliveries over the last 30 days of each destination that carries data,
+    at the link's own rate of use (the world counts uses per hour); none for the others."""
+    found: dict[str, list[Any]] = {}
+    for index, link in enumerate(view.links("segment", "destination")):
+        if link.source not in source_ids or link.last_used is None:
+            continue
+        hours = max(1.0, (link.last_used - link.created).total_seconds() / 3600)
+        per_day = max(1, round(link.use_count / hours * 24))
+        last_day = link.last_used.replace(hour=0, minute=0, second=0, microsecond=0)
+        first = max(link.created, link.last_used - dt.timedelta(days=30))
+        days = max(1, (last_day - first).days + 1)
+        found[stable_id("d", index, 21)] = [
+            (last_day - dt.timedelta(days=offset), per_day) for offset in range(days)
+        ]
+    return found
