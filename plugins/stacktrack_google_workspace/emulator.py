@@ -17,6 +17,12 @@ grant: it verifies the assertion's RS256 signature against the account's public 
 is an admin of the Directory and that every scope asked for was authorised for the account
 (else ``unauthorized_client``); the body shapes are RFC 6749's.
 
+``GET /admin/reports/v1/usage/users/{all|email}/dates/{YYYY-MM-DD}`` (``userUsageReport``): the
+dates are Pacific time; the last ``usage_lag_days`` dates answer no reports and Google's "not
+available right now" warning (the lag is about 2-3 days); ``parameters`` filters the
+``app:name`` parameters; ``maxResults`` 1-1000 with ``pageToken``. Gemini activity is the
+``gemini_in_workspace_apps`` activity application.
+
 Reports keeps 180 days: an older ``startTime`` is a 400 (third-party evidence for the status; the
 discovery document states the 180 days) and older activities are never returned.
 """
@@ -37,7 +43,8 @@ from stacktrack.testing import Emulator, ToolSpec, WorldView, json_response
 
 _ACTIVITY = re.compile(r"^/admin/reports/v1/activity/users/([^/]+)/applications/([^/]+)/?$")
 _LICENSES = re.compile(r"^/apps/licensing/v1/product/([^/]+)/sku/([^/]+)/users/?$")
-_APPLICATIONS = ("saml", "token", "login", "admin", "drive")
+_APPLICATIONS = ("saml", "token", "login", "admin", "drive", "gemini_in_workspace_apps")
+_USAGE = re.compile(r"^/admin/reports/v1/usage/users/([^/]+)/dates/([^/]+)/?$")
 
 
 @dataclass
@@ -60,6 +67,15 @@ class GoogleWorkspaceData:
     """Service-account e-mail -> its public key (PEM): whose signed assertions ``POST /token`` takes."""
     delegated_scopes: dict[str, list[str]] = field(default_factory=dict)
     """Service-account e-mail -> the scopes an admin authorised for it (domain-wide delegation)."""
+    gemini_activities: list[dict[str, Any]] = field(default_factory=list)
+    """Reports ``gemini_in_workspace_apps`` activities (``feature_utilization`` events)."""
+    usage_reports: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """``YYYY-MM-DD`` -> ``userUsageReport`` items (``usageReports[]``) of that day."""
+    usage_lag_days: int = 2
+    """Days (before ``now``'s date) whose usage data is not ready yet: those dates answer no
+    reports and a "not available right now" warning, as Google does for about 2-3 days."""
+    usage_forbidden: bool = False
+    """True: the usage reports answer 403 (the usage scope was not granted)."""
 
 
 REPORTS_RETENTION_DAYS = 180
@@ -144,6 +160,9 @@ class GoogleWorkspaceEmulator(Emulator[GoogleWorkspaceData]):
             return self._page(
                 params, self.data.users, "users", 500, 100, {"kind": "admin#directory#users"}
             )
+        match = _USAGE.match(path)
+        if match:
+            return self._usage(unquote(match.group(1)), unquote(match.group(2)), params)
         match = _ACTIVITY.match(path)
         if match:
             user_key, application = unquote(match.group(1)), unquote(match.group(2))
@@ -168,6 +187,45 @@ class GoogleWorkspaceEmulator(Emulator[GoogleWorkspaceData]):
             extra = {"kind": "licensing#licenseAssignmentList", "etag": '"emulated"'}
             return self._page(params, items, "items", 1000, 100, extra)
         return self._error(404, "Not Found", "notFound")
+
+    # -- userUsageReport ----------------------------------------------------------------------
+
+    def _usage(self, user_key: str, date: str, params: httpx.QueryParams) -> httpx.Response:
+        if self.data.usage_forbidden:
+            return self._error(
+                403, "Caller does not have access to the customers reporting data.", "forbidden"
+            )
+        try:
+            day = dt.date.fromisoformat(date)
+        except ValueError:
+            return self._error(400, f"Invalid value '{date}'.", "invalid")
+        # Dates are Pacific time; "today" is the customer's clock shifted to UTC-8.
+        today = ((self.data.now or dt.datetime.now(dt.UTC)) - dt.timedelta(hours=8)).date()
+        if day > today:
+            return self._error(
+                400, "Start date can not be later than " + today.isoformat(), "invalid"
+            )
+        if day > today - dt.timedelta(days=self.data.usage_lag_days):
+            warning = {
+                "code": "PARTIAL_DATA_AVAILABLE",
+                "message": f'Data for date {date} for application "gmail" is not available '
+                "right now, please try again after a few hours.",
+                "data": [{"key": "application", "value": "gmail"}],
+            }
+            return json_response({"kind": "admin#reports#usageReports", "warnings": [warning]})
+        reports = self.data.usage_reports.get(date, [])
+        if user_key != "all":
+            reports = [r for r in reports if (r.get("entity") or {}).get("userEmail") == user_key]
+        wanted = params.get("parameters")
+        if wanted:
+            names = {name.strip() for name in wanted.split(",")}
+            reports = [
+                {**r, "parameters": [p for p in r.get("parameters", []) if p.get("name") in names]}
+                for r in reports
+            ]
+        return self._page(
+            params, reports, "usageReports", 1000, 1000, {"kind": "admin#reports#usageReports"}
+        )
 
     # -- the OAuth token endpoint (oauth2.googleapis.com/token) --------------------------------
 
@@ -214,9 +272,11 @@ class GoogleWorkspaceEmulator(Emulator[GoogleWorkspaceData]):
     def _activities(
         self, application: str, user_key: str, params: httpx.QueryParams
     ) -> list[dict[str, Any]] | httpx.Response:
-        source = {"saml": self.data.saml_activities, "token": self.data.token_activities}.get(
-            application, []
-        )
+        source = {
+            "saml": self.data.saml_activities,
+            "token": self.data.token_activities,
+            "gemini_in_workspace_apps": self.data.gemini_activities,
+        }.get(application, [])
         try:
             start = parse_time(params.get("startTime")) if params.get("startTime") else None
             end = parse_time(params.get("endTime")) if params.get("endTime") else None

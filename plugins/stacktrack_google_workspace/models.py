@@ -109,3 +109,35 @@ class ErrorBody(_Payload):
     """Google's standard error envelope ``{"error": {"code", "message", "errors": [{"reason"}]}}``."""
 
     error: ErrorDetail
+
+
+class UsageParameter(_Payload):
+    """One ``app:name`` value of a usage report; ``intValue`` is an int64 sent as a string."""
+
+    name: str | None = None
+    intValue: str | int | None = None
+    stringValue: str | None = None
+    datetimeValue: Any = None
+    boolValue: bool | None = None
+
+
+class UsageEntity(_Payload):
+    userEmail: str | None = None
+    profileId: str | None = None
+
+
+class UsageReport(_Payload):
+    date: str | None = None
+    entity: UsageEntity | None = None
+    parameters: list[UsageParameter] = Field(default_factory=list)
+
+
+class UsageWarning(_Payload):
+    code: str | None = None
+    message: str | None = None
+
+
+class UsageReportsPage(_Payload):
+    usageReports: list[UsageReport] = Field(default_factory=list)
+    warnings: list[UsageWarning] = Field(default_factory=list)
+    nextPageToken: str | None = None

@@ -49,6 +49,7 @@ from stacktrack.plugin_api import (
     AuthenticationError,
     Capability,
     CollectContext,
+    FeatureUsage,
     Integration,
     Observation,
     Plugin,
@@ -62,7 +63,16 @@ from stacktrack.plugin_api import (
     parse_vendor_time,
 )
 
-from .models import ActivitiesPage, Activity, DirectoryUser, ErrorBody, LicensesPage, UsersPage
+from .models import (
+    ActivitiesPage,
+    Activity,
+    DirectoryUser,
+    ErrorBody,
+    LicensesPage,
+    UsageReport,
+    UsageReportsPage,
+    UsersPage,
+)
 from .service_account import ServiceAccountAuth, ServiceAccountKey, parse_key
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -72,6 +82,19 @@ LICENSING_URL = "https://licensing.googleapis.com"
 USERS_PATH = "/admin/directory/v1/users"
 ACTIVITY_PATH = "/admin/reports/v1/activity/users/all/applications/{application}"
 LICENSES_PATH = "/apps/licensing/v1/product/{product}/sku/{sku}/users"
+USAGE_PATH = "/admin/reports/v1/usage/users/all/dates/{date}"
+GEMINI = "gemini_in_workspace_apps"
+
+USAGE_LAG_DAYS = 3
+"""Usage reports lag by about 2-3 days: start three days back (Pacific time) ..."""
+USAGE_MAX_TRIES = 4
+"""... and step back a day while Google warns the data is not available yet."""
+USAGE_APPS = ("gmail", "calendar", "drive", "docs", "chat", "sites")
+"""Apps of the user usage report that are features of the suite (the catalog maps the names)."""
+EVENT_COUNTERS = {"gmail": "num_emails_sent", "drive": "num_items_edited"}
+"""The one counter per app reported as ``events`` (confirmed names); other apps: events unknown."""
+TIMESTAMP_WINDOW_DAYS = 30
+"""``*_time`` parameters ("last ... within the last 30 days" for Gmail) cover 30 days."""
 
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
 """403 reasons that mean "slow down", not "not allowed" (the notes: UNCERTAIN for this API)."""
@@ -154,7 +177,9 @@ class GoogleWorkspacePlugin(Plugin):
     title = "Google Workspace"
     settings_model = GoogleWorkspaceSettings
     default_base_url = "https://admin.googleapis.com"
-    observes = frozenset({Capability.ACCOUNTS, Capability.ACTIVITY, Capability.INTEGRATIONS})
+    observes = frozenset(
+        {Capability.ACCOUNTS, Capability.ACTIVITY, Capability.INTEGRATIONS, Capability.FEATURES}
+    )
     reports_many_apps = True
     product = "google_workspace"
 
@@ -222,7 +247,7 @@ class GoogleWorkspacePlugin(Plugin):
     async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
         self._config_dir = ctx.config_dir
         notes: list[str] = []
-        users, saml, grants = await gather_first_error(
+        users, saml, grants, usage, gemini = await gather_first_error(
             self._users(client, ctx),
             self._optional(
                 self._activities(client, ctx, "saml", "login_success"), notes, "SAML apps"
@@ -230,7 +255,12 @@ class GoogleWorkspacePlugin(Plugin):
             self._optional(
                 self._activities(client, ctx, "token", "authorize"), notes, "integrations"
             ),
+            self._optional(self._usage(client, ctx, notes), notes, "suite feature use"),
+            self._optional(self._gemini(client, ctx), notes, "Gemini use"),
         )
+        features = None
+        if usage is not None or gemini is not None:
+            features = [*(usage or []), *([gemini] if gemini is not None else [])]
         licensed = None
         if self.settings.license_skus:
             licensed = await self._optional(
@@ -242,6 +272,7 @@ class GoogleWorkspacePlugin(Plugin):
             accounts=self._workspace_accounts(users, licensed),
             activity_known=True,
             integrations=self._integrations(grants) if grants is not None else None,
+            features=features,
         )
         if ctx.lookback_days > REPORTS_MAX_DAYS:
             notes.append(
@@ -287,6 +318,119 @@ class GoogleWorkspacePlugin(Plugin):
                 found.extend(self._events(activity, event, end, what))
             ctx.progress(f"{application} activities page {number}")
         return found
+
+    async def _usage(
+        self, client: httpx.AsyncClient, ctx: CollectContext, notes: list[str]
+    ) -> list[FeatureUsage] | None:
+        """Per-app use from the newest ``userUsageReport`` day Google has data for."""
+        pacific_today = (ctx.now.astimezone(dt.UTC) - dt.timedelta(hours=8)).date()
+        what = "Reports user usage"
+        for back in range(USAGE_LAG_DAYS, USAGE_LAG_DAYS + USAGE_MAX_TRIES):
+            day = pacific_today - dt.timedelta(days=back)
+            reports: list[UsageReport] = []
+            waiting = False
+            url = USAGE_PATH.format(date=day.isoformat())
+            async for body in self._pages(client, url, {"maxResults": 1000}, what):
+                page = self._parse(UsageReportsPage, body, what)
+                reports.extend(page.usageReports)
+                waiting = waiting or any(
+                    "not available" in (w.message or "") or "DATA_NOT_AVAILABLE" in (w.code or "")
+                    for w in page.warnings
+                )
+            if reports or not waiting:
+                ctx.progress(f"usage report of {day} read")
+                return self._usage_features(reports, day)
+        notes.append(
+            f"Google's usage reports had no data for the {USAGE_MAX_TRIES} days before "
+            f"{pacific_today - dt.timedelta(days=USAGE_LAG_DAYS - 1)} yet: suite feature use unknown"
+        )
+        return None
+
+    def _usage_features(self, reports: list[UsageReport], day: dt.date) -> list[FeatureUsage]:
+        active: dict[str, set[str]] = {app: set() for app in USAGE_APPS}
+        events: dict[str, int] = {}
+        last: dict[str, dt.datetime] = {}
+        timed: set[str] = set()
+        since = dt.datetime.combine(day, dt.time(), dt.UTC) - dt.timedelta(
+            days=TIMESTAMP_WINDOW_DAYS
+        )
+        for report in reports:
+            email = ((report.entity.userEmail if report.entity else None) or "").strip().lower()
+            if not email:
+                continue
+            for parameter in report.parameters:
+                app, _, field = (parameter.name or "").partition(":")
+                if app not in active:
+                    continue
+                if field.endswith("_time"):
+                    timed.add(app)
+                    when = self._login_time(parameter.datetimeValue)  # the epoch = never
+                    if when is None:
+                        continue
+                    if app not in last or when > last[app]:
+                        last[app] = when
+                    if when >= since:
+                        active[app].add(email)
+                elif field.startswith("num_"):
+                    count = _count(parameter.intValue)
+                    if count:
+                        active[app].add(email)
+                        if EVENT_COUNTERS.get(app) == field:
+                            events[app] = events.get(app, 0) + count
+                    elif EVENT_COUNTERS.get(app) == field and count == 0:
+                        events.setdefault(app, 0)
+        return [
+            FeatureUsage(
+                feature=app,
+                name=f"{app} (usage report of {day})",
+                active_users=len(active[app]),
+                events=events.get(app),
+                last_used=last.get(app),
+                window_days=TIMESTAMP_WINDOW_DAYS if app in timed else 1,
+                users=sorted(active[app]),
+            )
+            for app in USAGE_APPS
+            if any(p.name and p.name.startswith(app + ":") for r in reports for p in r.parameters)
+        ]
+
+    async def _gemini(self, client: httpx.AsyncClient, ctx: CollectContext) -> FeatureUsage:
+        """Gemini in Workspace apps: ``feature_utilization`` events per user in the window."""
+        end = ctx.now.astimezone(dt.UTC)
+        days = _reports_days(ctx)
+        params = {
+            "eventName": "feature_utilization",
+            "startTime": _rfc3339(end - dt.timedelta(days=days)),
+            "endTime": _rfc3339(end),
+            "maxResults": self.settings.activities_page_size,
+        }
+        what = "Reports Gemini activities"
+        users: set[str] = set()
+        count = 0
+        latest: dt.datetime | None = None
+        async for body in self._pages(
+            client, ACTIVITY_PATH.format(application=GEMINI), params, what
+        ):
+            for activity in self._parse(ActivitiesPage, body, what).items:
+                email = ((activity.actor.email if activity.actor else None) or "").strip().lower()
+                when = self._time(activity.id.time if activity.id else None, f"{what} id.time")
+                if not email or when is None or when > end:
+                    continue
+                uses = sum(1 for event in activity.events if event.name == "feature_utilization")
+                if not uses:
+                    continue
+                users.add(email)
+                count += uses
+                latest = when if latest is None or when > latest else latest
+        ctx.progress("Gemini activities read")
+        return FeatureUsage(
+            feature=GEMINI,
+            name="Gemini in Workspace apps",
+            active_users=len(users),
+            events=count,
+            last_used=latest,
+            window_days=days,
+            users=sorted(users),
+        )
 
     async def _licensed(
         self, client: httpx.AsyncClient, ctx: CollectContext, users: list[DirectoryUser]
@@ -494,6 +638,17 @@ class GoogleWorkspacePlugin(Plugin):
         if when is None or when < _EPOCH_CUTOFF:
             return None
         return when
+
+
+def _count(value: Any) -> int | None:
+    """An ``intValue`` (an int64 sent as a string), or ``None`` when it is not a number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
 
 
 def _reports_days(ctx: CollectContext) -> int:

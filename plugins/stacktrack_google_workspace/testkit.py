@@ -192,7 +192,107 @@ def sample_data() -> GoogleWorkspaceData:
         saml_activities=saml,
         token_activities=token,
         license_assignments=licences,
+        gemini_activities=gemini_activities(),
+        usage_reports=usage_reports(),
+        now=NOW,
     )
+
+
+USAGE_DAY = "2026-10-29"
+"""NOW is 2026-11-01 04:00 Pacific: the plugin asks three days back; the emulator's default lag
+(2 days) has data for it."""
+OLDER_USAGE_DAY = "2026-10-27"
+
+
+def _usage(email: str, day: str, **values: Any) -> dict[str, Any]:
+    parameters = []
+    for key, value in values.items():
+        name = key.replace("__", ":")
+        if isinstance(value, dt.datetime):
+            parameters.append({"name": name, "datetimeValue": iso(value)})
+        elif isinstance(value, str) and value.startswith("1970"):
+            parameters.append({"name": name, "datetimeValue": value})
+        else:
+            parameters.append({"name": name, "intValue": str(value)})
+    return {
+        "kind": "admin#reports#usageReport",
+        "date": day,
+        "etag": '"e"',
+        "entity": {"type": "USER", "customerId": CUSTOMER, "userEmail": email, "profileId": "1"},
+        "parameters": parameters,
+    }
+
+
+def usage_reports() -> dict[str, list[dict[str, Any]]]:
+    """Gmail: alice (interaction 3 days ago, 12 sent) is active; bob never (the epoch); carol's
+    last interaction is 40 days old. Drive: alice edited 3 items, carol viewed 5 (both active),
+    bob nothing. Docs: alice 0 (the parameter is there, nobody used it). An older day (used when the
+    newer ones are not ready) has bob sending 4 e-mails."""
+    mail = {key: value[1].lower() for key, value in USERS.items()}
+    newest = [
+        _usage(
+            mail["alice"],
+            USAGE_DAY,
+            gmail__last_interaction_time=ago(3),
+            gmail__num_emails_sent=12,
+            drive__num_items_edited=3,
+            docs__num_docs_edited=0,
+            accounts__last_login_time=ago(2),
+        ),
+        _usage(
+            mail["bob"],
+            USAGE_DAY,
+            gmail__last_interaction_time="1970-01-01T00:00:00.000Z",
+            gmail__num_emails_sent=0,
+            drive__num_items_edited=0,
+        ),
+        _usage(
+            mail["carol"],
+            USAGE_DAY,
+            gmail__last_interaction_time=ago(40),
+            gmail__num_emails_sent=0,
+            drive__num_items_viewed=5,
+        ),
+    ]
+    older = [
+        _usage(
+            mail["bob"],
+            OLDER_USAGE_DAY,
+            gmail__last_interaction_time=ago(5),
+            gmail__num_emails_sent=4,
+        ),
+    ]
+    return {USAGE_DAY: newest, OLDER_USAGE_DAY: older}
+
+
+def gemini_event(action: str, app: str) -> dict[str, Any]:
+    return {
+        "type": "ai_usage_event",
+        "name": "feature_utilization",
+        "parameters": [{"name": "action", "value": action}, {"name": "app_name", "value": app}],
+    }
+
+
+def gemini_activities() -> list[dict[str, Any]]:
+    """alice three uses (two activities), grace one; one use after NOW (not counted)."""
+    mail = {key: value[1] for key, value in USERS.items()}
+    return [
+        activity(
+            GEMINI_APP,
+            mail["alice"],
+            ago(1),
+            gemini_event("summarize", "gmail"),
+            gemini_event("bulletize", "docs"),
+        ),
+        activity(GEMINI_APP, mail["grace"], ago(4), gemini_event("conversation", "gemini_app")),
+        activity(GEMINI_APP, mail["alice"], ago(20), gemini_event("summarize", "gmail")),
+        activity(
+            GEMINI_APP, mail["bob"], NOW + dt.timedelta(days=1), gemini_event("summarize", "gmail")
+        ),
+    ]
+
+
+GEMINI_APP = "gemini_in_workspace_apps"
 
 
 def settings(token: str) -> dict[str, Any]:

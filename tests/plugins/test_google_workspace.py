@@ -222,6 +222,54 @@ async def test_reports_window_never_reaches_past_googles_180_days() -> None:
     assert saml_apps and all(u.history_horizon_days == 179 for u in saml_apps)
 
 
+def _features(observation: Observation) -> dict[str, Any]:
+    workspace = next(u for u in observation.apps if u.app is None)
+    return {f.feature: f for f in workspace.features or []}
+
+
+async def test_usage_report_gives_per_app_feature_use() -> None:
+    emulator = _emulator()
+    features = _features(await _collect(emulator.transport()))
+    asked = [p for _v, p in emulator.log if "/usage/users/all/dates/" in p]
+    assert asked[0].split("/dates/")[1].split("?")[0] == testkit.USAGE_DAY  # NOW - 3 days
+    gmail, drive, docs = features["gmail"], features["drive"], features["docs"]
+    # bob's epoch timestamp is "never"; carol's last interaction is 40 days old
+    assert (gmail.active_users, gmail.events, gmail.window_days) == (1, 12, 30)
+    assert gmail.last_used == _at(3) and gmail.users == [testkit.USERS["alice"][1]]
+    assert (drive.active_users, drive.events, drive.window_days, drive.last_used) == (2, 3, 1, None)
+    assert (docs.active_users, docs.events) == (0, None)  # observed: nobody used it
+    assert "calendar" not in features  # not in the report: not observed
+
+
+async def test_usage_report_steps_back_while_google_says_not_available() -> None:
+    data = testkit.sample_data()
+    data.usage_lag_days = 5  # after 10-27 nothing is ready (10-28, 10-29 warn); 10-27 is
+    emulator = _emulator(data)
+    features = _features(await _collect(emulator.transport()))
+    asked = [p.split("/dates/")[1].split("?")[0] for _v, p in emulator.log if "/usage/" in p]
+    assert asked == ["2026-10-29", "2026-10-28", testkit.OLDER_USAGE_DAY]
+    assert features["gmail"].users == [testkit.USERS["bob"][1]]
+    assert features["gmail"].events == 4
+
+
+async def test_usage_report_never_ready_is_a_note() -> None:
+    data = testkit.sample_data()
+    data.usage_lag_days = 30
+    observation = await _collect(_emulator(data).transport())
+    assert "gmail" not in _features(observation)
+    assert any("usage reports had no data" in n for n in observation.notes)
+    assert "gemini_in_workspace_apps" in _features(observation)  # the rest still observed
+
+
+async def test_gemini_use_per_user() -> None:
+    emulator = _emulator()
+    gemini = _features(await _collect(emulator.transport()))["gemini_in_workspace_apps"]
+    assert (gemini.active_users, gemini.events, gemini.last_used) == (2, 4, _at(1))
+    assert gemini.users == sorted([testkit.USERS["alice"][1], testkit.USERS["grace"][1].lower()])
+    asked = [p for _v, p in emulator.log if "gemini_in_workspace_apps" in p]
+    assert asked and all("eventName=feature_utilization" in p for p in asked)
+
+
 async def test_emulator_refuses_a_start_time_older_than_180_days() -> None:
     data = testkit.sample_data()
     data.now = testkit.NOW
@@ -318,7 +366,10 @@ async def test_reports_refusal_degrades_to_a_note() -> None:
     assert {a.id for a in workspace.accounts or [] if a.assigned} == testkit.expected_assigned(
         testkit.sample_data()
     )[None]
-    assert len(observation.notes) == 2
+    assert workspace.features is None  # usage and Gemini refused too: unknown, not "none"
+    assert len(observation.notes) == 4
+    assert any("usage" in n and "suite feature use unknown" in n for n in observation.notes)
+    assert any("Gemini" in n and "Gemini use unknown" in n for n in observation.notes)
     assert any(
         "saml" in n and "insufficientPermissions" in n and "SAML apps unknown" in n
         for n in observation.notes
