@@ -189,88 +189,72 @@ def world_data(view: WorldView) -> SalesforceData:
     return data
 
 
-EINSTEIN_BOUGHT, EINSTEIN_ACTIVE = 50, 6
-"""The AI add-on bought for 50 seats; 6 of its holders use Salesforce in a month."""
+METRIC_DAYS = 30
+"""``ActiveUserCount``: holders active within the last 30 days."""
 
 
 def _add_feature_licences(data: SalesforceData, view: WorldView) -> None:
-    """Add-on, feature and package licences: Sales Cloud Einstein bought for 50 and nearly all
-    assigned, with 6 holders active; Marketing User and Knowledge feature licences; DocuSign's
-    package. Counts of active holders come from the holders' own last logins where the world has
-    them (so they move with time), capped at the add-on's story."""
-    seats = [seat for seat in view.seats("salesforce") if not seat.suspended]
-    if not seats:
+    """The tool's feature model (``TOOL.features``) in Salesforce's shapes: an add-on with its own
+    seats is a ``PermissionSetLicense`` (+ one ``PermissionSetLicenseAssign`` per holder and a
+    daily ``ActivePermSetLicenseMetric``); a feature every seat can carry is an
+    ``ActiveFeatureLicenseMetric`` row under its ``FeatureType`` (its vendor name)."""
+    features = view.features("salesforce")
+    if not features:
         return
-    seats.sort(key=lambda seat: (seat.employee.department != "Sales", seat.employee.key))
-    month = view.instant - dt.timedelta(days=30)
-    today = view.instant.date()
-    days = (today.isoformat(), (today - dt.timedelta(days=1)).isoformat())
-
-    def active(holders: list[Any]) -> int:
-        return sum(1 for seat in holders if seat.last_active and seat.last_active >= month)
-
-    einstein = seats[: min(len(seats), EINSTEIN_BOUGHT - 2)]
-    psl_id = "0PLxx0000000001AAA"
-    data.permission_set_licenses = [
-        record(
-            "PermissionSetLicense",
-            psl_id,
-            Id=psl_id,
-            MasterLabel="Sales Cloud Einstein",
-            DeveloperName="SalesCloudEinsteinPsl",
-            Status="Active",
-            TotalLicenses=EINSTEIN_BOUGHT,
-            UsedLicenses=len(einstein),
-        )
-    ]
-    data.permission_set_license_assigns = [
-        record(
-            "PermissionSetLicenseAssign",
-            "0PAxx",
-            AssigneeId=salesforce_id(seat.employee),
-            PermissionSetLicenseId=psl_id,
-        )
-        for seat in einstein
-    ]
-    data.perm_set_license_metrics = [
-        record(
-            "ActivePermSetLicenseMetric",
-            "0Mxx",
-            PermissionSetLicenseId=psl_id,
-            MasterLabel="Sales Cloud Einstein",
-            DeveloperName="SalesCloudEinsteinPsl",
-            MetricsDate=day,
-            TotalLicenses=EINSTEIN_BOUGHT,
-            AssignedUserCount=len(einstein),
-            ActiveUserCount=min(EINSTEIN_ACTIVE, active(einstein)) + offset,
-        )
-        for offset, day in enumerate(days)  # the day before had one more
-    ]
-    marketing = [seat for seat in seats if seat.employee.department != "Sales"][:30]
-    knowledge = [seat for seat in seats if seat.employee.department == "Customer Success"][:12]
-    data.feature_license_metrics = [
-        record(
-            "ActiveFeatureLicenseMetric",
-            "0Mfxx",
-            FeatureType=kind,
-            MetricsDate=days[0],
-            TotalLicenseCount=total,
-            AssignedUserCount=len(holders),
-            ActiveUserCount=used,
-        )
-        for kind, total, holders, used in (
-            ("MarketingUser", 40, marketing, active(marketing)),
-            ("KnowledgeUser", 20, knowledge, min(1, active(knowledge))),
-        )
-    ]
-    data.package_licenses = [
-        record(
-            "PackageLicense",
-            "050xx0000000001AAA",
-            Id="050xx0000000001AAA",
-            NamespacePrefix="dsfs",
-            Status="Active",
-            AllowedLicenses=25,
-            UsedLicenses=min(22, len(seats)),
-        )
-    ]
+    seats = [seat for seat in view.seats("salesforce") if not seat.suspended]
+    end = view.instant
+    start = end - dt.timedelta(days=METRIC_DAYS)
+    days = [(end - dt.timedelta(days=back)).date().isoformat() for back in (0, 1)]
+    for index, feature in enumerate(sorted(features.values(), key=lambda f: f.key)):
+        label = feature.name or feature.key
+        active = feature.active_users(start, end)
+        if feature.seats is not None:
+            lid = f"0PLxx{index:010d}AAA"
+            data.permission_set_licenses.append(
+                record(
+                    "PermissionSetLicense",
+                    lid,
+                    Id=lid,
+                    MasterLabel=label,
+                    DeveloperName=label.replace(" ", ""),
+                    Status="Active",
+                    TotalLicenses=feature.seats,
+                    UsedLicenses=len(feature.holders),
+                )
+            )
+            data.permission_set_license_assigns.extend(
+                record(
+                    "PermissionSetLicenseAssign",
+                    "0PAxx",
+                    AssigneeId=salesforce_id(holder),
+                    PermissionSetLicenseId=lid,
+                )
+                for holder in feature.holders
+            )
+            data.perm_set_license_metrics.extend(
+                record(
+                    "ActivePermSetLicenseMetric",
+                    "0Mxx",
+                    PermissionSetLicenseId=lid,
+                    MasterLabel=label,
+                    DeveloperName=label.replace(" ", ""),
+                    MetricsDate=day,
+                    TotalLicenses=feature.seats,
+                    AssignedUserCount=len(feature.holders),
+                    ActiveUserCount=active,
+                )
+                for day in days
+            )
+        else:
+            # Every seat may hold a feature licence; its holders are the ones who ever used it.
+            data.feature_license_metrics.append(
+                record(
+                    "ActiveFeatureLicenseMetric",
+                    "0Mfxx",
+                    FeatureType=label,
+                    MetricsDate=days[0],
+                    TotalLicenseCount=len(seats),
+                    AssignedUserCount=len(feature.users),
+                    ActiveUserCount=active,
+                )
+            )
