@@ -16,7 +16,6 @@ from stacktrack.testing.world import (
     AddonSpec,
     ContractSpec,
     Employee,
-    FeatureSpec,
     ToolSpec,
     WorldView,
     epoch,
@@ -49,17 +48,6 @@ TOOL = ToolSpec(
     ),
     {},
     standalone="the company's own mail and documents",
-    # A third of the suite carries the use: mail and files for nearly everyone, calendar for
-    # some; documents, chat and sites barely or never.
-    features=(
-        FeatureSpec("mail", share=0.95, frequency=0.9, events=6, name="gmail"),
-        FeatureSpec("file-storage", share=0.7, frequency=0.5, events=2, name="drive"),
-        FeatureSpec("calendar", share=0.3, frequency=0.3, name="calendar"),
-        FeatureSpec("documents", share=0.05, frequency=0.1, name="docs"),
-        FeatureSpec("team-chat", share=0.0, name="chat"),
-        FeatureSpec("sites", share=0.0, name="sites"),
-        FeatureSpec("ai-assistant", count=6, seats=50, assigned=50, frequency=0.4, name="Gemini"),
-    ),
 )
 """A company whose identity provider is Google Workspace pays for Workspace itself."""
 
@@ -201,63 +189,44 @@ def world_data(view: WorldView) -> GoogleWorkspaceData:
     )
 
 
-USAGE_DAYS = 8
-"""Usage reports of the last eight Pacific days (the plugin asks three days back, stepping back)."""
-_COUNTERS = {
-    "gmail": "num_emails_sent",
-    "drive": "num_items_edited",
-    "calendar": "num_meetings_organized",
-    "docs": "num_docs_edited",
-    "chat": "num_messages_sent",
-    "sites": "num_sites_edited",
-}
-"""One counter per app; ``gmail`` also has ``last_interaction_time`` (the only confirmed ``*_time``)."""
+GEMINI_USERS = 6
+"""The Gemini add-on (bought for 50 in the story) is used by six people."""
 
 
 def _usage_reports(view: WorldView) -> dict[str, list[dict[str, Any]]]:
-    """Each day's user usage report from the tool's feature model: per active user, per app, the
-    day's uses and Gmail's last interaction; an app nobody uses still reports 0 for everyone."""
-    features = {
-        f.name: f for f in view.features("google_workspace").values() if f.name in _COUNTERS
-    }
-    if not features:
-        return {}
-    by_person = {
-        name: {user.employee.key: user for user in feature.users}
-        for name, feature in features.items()
-    }
-    pacific_today = (view.instant - dt.timedelta(hours=8)).date()
-    people = [p for p in view.employees if not view.suspended(p)]
+    """The usage report of each of the last eight Pacific days, for every active user: a third of
+    the suite carries all the use (Gmail and Drive for everyone who signs in; Calendar for a few;
+    Docs, Chat and Sites for nobody), which is what the marketing-stack surveys describe."""
     reports: dict[str, list[dict[str, Any]]] = {}
-    for back in range(3, 3 + USAGE_DAYS):
-        day = pacific_today - dt.timedelta(days=back)
-        start = dt.datetime.combine(day, dt.time(8), dt.UTC)  # midnight Pacific
-        end = start + dt.timedelta(days=1)
+    pacific_today = (view.instant - dt.timedelta(hours=8)).date()
+    active = [
+        (person, view.last_login(person)) for person in view.employees if not view.suspended(person)
+    ]
+    for back in range(3, 11):
+        day = (pacific_today - dt.timedelta(days=back)).isoformat()
         rows = []
-        for person in people:
-            parameters: list[dict[str, Any]] = []
-            for app, counter in _COUNTERS.items():
-                if app not in features:
-                    continue
-                user = by_person[app].get(person.key)
-                count = user.events_between(start, end) if user else 0
-                parameters.append({"name": f"{app}:{counter}", "intValue": str(count)})
-                if app == "gmail":
-                    last = None
-                    if user is not None:
-                        last = max((t for t in user.uses if t < end), default=None)
-                    parameters.append(
-                        {
-                            "name": "gmail:last_interaction_time",
-                            "datetimeValue": iso_millis(last)
-                            if last
-                            else "1970-01-01T00:00:00.000Z",
-                        }
-                    )
+        for person, last in active:
+            recent = last is not None and last >= view.instant - dt.timedelta(days=30)
+            sent = (person.key % 17) if recent else 0
+            parameters: list[dict[str, Any]] = [
+                {
+                    "name": "gmail:last_interaction_time",
+                    "datetimeValue": iso_millis(last) if last else "1970-01-01T00:00:00.000Z",
+                },
+                {"name": "gmail:num_emails_sent", "intValue": str(sent)},
+                {"name": "drive:num_items_edited", "intValue": str(sent // 3)},
+                {
+                    "name": "calendar:num_meetings_organized",
+                    "intValue": str(int(person.key % 9 == 0 and recent)),
+                },
+                {"name": "docs:num_docs_edited", "intValue": "0"},
+                {"name": "chat:num_messages_sent", "intValue": "0"},
+                {"name": "sites:num_sites_edited", "intValue": "0"},
+            ]
             rows.append(
                 {
                     "kind": "admin#reports#usageReport",
-                    "date": day.isoformat(),
+                    "date": day,
                     "entity": {
                         "type": "USER",
                         "customerId": CUSTOMER,
@@ -267,27 +236,26 @@ def _usage_reports(view: WorldView) -> dict[str, list[dict[str, Any]]]:
                     "parameters": parameters,
                 }
             )
-        reports[day.isoformat()] = rows
+        reports[day] = rows
     return reports
 
 
 def _gemini(view: WorldView) -> list[dict[str, Any]]:
-    """One Gemini ``feature_utilization`` event per use of the AI add-on, within 180 days."""
-    feature = view.features("google_workspace").get("ai-assistant")
-    if feature is None:
-        return []
-    horizon = view.instant - dt.timedelta(days=180)
+    """Gemini ``feature_utilization`` events of the six people who use it, a few a week."""
+    users = [
+        person
+        for person in view.employees
+        if not view.suspended(person) and view.last_login(person) is not None
+    ][:GEMINI_USERS]
     events: list[tuple[dt.datetime, int, dict[str, Any]]] = []
-    for user in feature.users:
-        person = user.employee
-        for index, when in enumerate(user.uses):
-            if when < horizon:
-                continue
+    for person in users:
+        for days in range(1, 60, 3 + person.key % 4):
+            when = view.instant - dt.timedelta(days=days, hours=person.key % 7)
             event = {
                 "type": "ai_usage_event",
                 "name": "feature_utilization",
                 "parameters": [
-                    {"name": "action", "value": ("summarize", "conversation")[index % 2]},
+                    {"name": "action", "value": ("summarize", "conversation")[days % 2]},
                     {"name": "app_name", "value": ("gmail", "docs")[person.key % 2]},
                 ],
             }
