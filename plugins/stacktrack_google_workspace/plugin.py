@@ -330,13 +330,23 @@ class GoogleWorkspacePlugin(Plugin):
             reports: list[UsageReport] = []
             waiting = False
             url = USAGE_PATH.format(date=day.isoformat())
-            async for body in self._pages(client, url, {"maxResults": 1000}, what):
-                page = self._parse(UsageReportsPage, body, what)
-                reports.extend(page.usageReports)
-                waiting = waiting or any(
-                    "not available" in (w.message or "") or "DATA_NOT_AVAILABLE" in (w.code or "")
-                    for w in page.warnings
+            try:
+                async for body in self._pages(client, url, {"maxResults": 1000}, what):
+                    page = self._parse(UsageReportsPage, body, what)
+                    reports.extend(page.usageReports)
+                    waiting = waiting or any(
+                        "not available" in (w.message or "")
+                        or "DATA_NOT_AVAILABLE" in (w.code or "")
+                        for w in page.warnings
+                    )
+            except PluginError as exc:
+                if exc.status_code != 400 or isinstance(exc, AuthenticationError):
+                    raise
+                # A date Google will not serve (a clock ahead of Google's): no use figures.
+                notes.append(
+                    f"Google refused the usage report of {day} (HTTP 400): suite feature use unknown"
                 )
+                return None
             if reports or not waiting:
                 ctx.progress(f"usage report of {day} read")
                 return self._usage_features(reports, day)

@@ -194,7 +194,6 @@ def sample_data() -> GoogleWorkspaceData:
         license_assignments=licences,
         gemini_activities=gemini_activities(),
         usage_reports=usage_reports(),
-        now=NOW,
     )
 
 

@@ -4,7 +4,10 @@
   ``min(limit, self.page_size)`` items with an opaque ``paging.next.after`` cursor (``userId``
   filter on the login history);
 * Bearer auth with HubSpot's error envelope; 429 with ``policyName`` and ``X-HubSpot-RateLimit-*``;
-* ``HubSpotData.login_history_forbidden`` answers the login history with 403, as lower tiers do.
+* ``HubSpotData.login_history_forbidden`` answers the login history with 403, as lower tiers do;
+* the asset listings ``/marketing/v3/emails/`` (``stats`` only with ``includeStats=true``),
+  ``/automation/v4/flows``, ``/marketing/v3/forms/`` and ``/cms/v3/pages/landing-pages`` with the same
+  paging, each answering 403 ``MISSING_SCOPES`` when listed in ``forbidden_assets``.
 
 Used by the plugin tests, the conformance suite and the sandbox server (mounted under
 ``self.prefix``).
@@ -23,7 +26,13 @@ from stacktrack.testing import Emulator, ToolSpec, WorldView, json_response, pag
 
 USERS_PATHS = ("/settings/v3/users", "/settings/v3/users/")
 LOGINS_PATH = "/account-info/v3/activity/login"
-MAX_LIMIT = {"users": 100, "logins": 200}
+ASSET_PATHS = {
+    "/marketing/v3/emails": "marketing_emails",
+    "/automation/v4/flows": "flows",
+    "/marketing/v3/forms": "forms",
+    "/cms/v3/pages/landing-pages": "landing_pages",
+}
+MAX_LIMIT = {"users": 100, "logins": 200, "assets": 100}
 
 
 @dataclass
@@ -35,6 +44,15 @@ class HubSpotData:
     """Successful and failed logins, newest first, as the login history lists them."""
     login_history_forbidden: bool = False
     """Answer the login history with 403 (lower tiers, or a token without the scope)."""
+    marketing_emails: list[dict[str, Any]] = field(default_factory=list)
+    """``GET /marketing/v3/emails/`` items (``PublicEmail``; ``stats`` only with ``includeStats``)."""
+    flows: list[dict[str, Any]] = field(default_factory=list)
+    """``GET /automation/v4/flows`` items (``isEnabled``, ``flowType``, ...)."""
+    forms: list[dict[str, Any]] = field(default_factory=list)
+    landing_pages: list[dict[str, Any]] = field(default_factory=list)
+    forbidden_assets: frozenset[str] = frozenset()
+    """Asset listings (``marketing_emails``, ``flows``, ...) answered with 403 ``MISSING_SCOPES``,
+    as for a token without the scope or an account whose Hubs lack the feature."""
 
 
 def _error(status: int, message: str, category: str, **extra: Any) -> httpx.Response:
@@ -115,7 +133,18 @@ class HubSpotEmulator(Emulator[HubSpotData]):
 
     def route(self, request: httpx.Request) -> httpx.Response:
         path = self.path(request)
-        if path in USERS_PATHS:
+        asset = ASSET_PATHS.get(path.rstrip("/"))
+        if asset is not None:
+            if asset in self.data.forbidden_assets:
+                return _error(
+                    403,
+                    "This app hasn't been granted all required scopes to make this call.",
+                    "MISSING_SCOPES",
+                )
+            kind, items = "assets", getattr(self.data, asset)
+            if asset == "marketing_emails" and request.url.params.get("includeStats") != "true":
+                items = [{k: v for k, v in item.items() if k != "stats"} for item in items]
+        elif path in USERS_PATHS:
             kind, items = "users", self.data.users
         elif path.rstrip("/") == LOGINS_PATH:
             if self.data.login_history_forbidden:

@@ -69,6 +69,52 @@ class Login(_Vendor):
             raise ValueError("timestamp out of range") from None
 
 
+def _when(value: Any) -> dt.datetime | None:
+    try:
+        return parse_time(value)
+    except (OverflowError, OSError, ValueError):
+        return None  # an unreadable asset date: that asset is not evidence of use
+
+
+class EmailCounters(_Vendor):
+    sent: int | None = None
+
+
+class EmailStats(_Vendor):
+    counters: EmailCounters | None = None
+
+
+class Asset(_Vendor):
+    """A marketing email, workflow, form or landing page: only the fields that show use.
+
+    Every field is optional: the four listings share none but ``id``, and the parsing must not
+    fail a source over a field HubSpot renames (dates that do not parse are treated as absent)."""
+
+    id: str | None = None
+    name: str | None = None
+    state: str | None = None
+    is_published: bool | None = Field(default=None, alias="isPublished")
+    is_enabled: bool | None = Field(default=None, alias="isEnabled")
+    archived: bool | None = None
+    published_at: dt.datetime | None = Field(default=None, alias="publishedAt")
+    publish_date: dt.datetime | None = Field(default=None, alias="publishDate")
+    created_at: dt.datetime | None = Field(default=None, alias="createdAt")
+    updated_at: dt.datetime | None = Field(default=None, alias="updatedAt")
+    created_by: str | None = Field(default=None, alias="createdById")
+    updated_by: str | None = Field(default=None, alias="updatedById")
+    stats: EmailStats | None = None
+
+    @field_validator("id", "created_by", "updated_by", mode="before")
+    @classmethod
+    def _norm_ids(cls, value: Any) -> Any:
+        return _id(value)
+
+    @field_validator("published_at", "publish_date", "created_at", "updated_at", mode="before")
+    @classmethod
+    def _times(cls, value: Any) -> dt.datetime | None:
+        return _when(value)
+
+
 class Page(_Vendor):
     """The common envelope: ``results`` plus optional ``paging.next.after``."""
 

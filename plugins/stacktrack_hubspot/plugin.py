@@ -30,6 +30,7 @@ from stacktrack.plugin_api import (
     BadResponse,
     Capability,
     CollectContext,
+    FeatureUsage,
     Observation,
     Plugin,
     PluginSettings,
@@ -37,13 +38,33 @@ from stacktrack.plugin_api import (
     SecretStr,
     paginate_body_cursor,
 )
-from stacktrack_hubspot.models import Login, Page, PublicUser, rate_limit_policy
+from stacktrack_hubspot.models import Asset, Login, Page, PublicUser, rate_limit_policy
 
 USERS_PATH = "/settings/v3/users/"
 LOGINS_PATH = "/account-info/v3/activity/login"
 USERS_PAGE = 100  # the documented maximum
 LOGINS_PAGE = 200  # the documented maximum
 HORIZON_DAYS = 90
+
+EMAILS_PATH = "/marketing/v3/emails/"
+FLOWS_PATH = "/automation/v4/flows"
+FORMS_PATH = "/marketing/v3/forms/"
+LANDING_PAGES_PATH = "/cms/v3/pages/landing-pages"
+ASSETS_PAGE = 100
+FEATURES: tuple[tuple[str, str, dict[str, str], str], ...] = (
+    # (vendor feature name, path, extra params, what it needs)
+    (
+        "Marketing email",
+        EMAILS_PATH,
+        {"includeStats": "true"},
+        "a marketing-email or content scope",
+    ),
+    ("Workflows", FLOWS_PATH, {}, "the automation scope"),
+    ("Forms", FORMS_PATH, {}, "the forms scope"),
+    ("Landing pages", LANDING_PAGES_PATH, {}, "the content scope"),
+)
+"""HubSpot lists no purchased Hubs or tier, so each asset listing is also the tier probe: a 403
+means the token lacks the scope or the account's Hubs do not include the feature."""
 
 LOGIN_HISTORY_REFUSED = (
     "HubSpot refused the login history (HTTP 403): the token needs the "
@@ -78,7 +99,7 @@ class HubSpotPlugin(Plugin):
     settings_model: ClassVar[type[PluginSettings]] = HubSpotSettings
     default_base_url: ClassVar[str | None] = "https://api.hubapi.com"
     observes: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.ACCOUNTS, Capability.ACTIVITY}
+        {Capability.ACCOUNTS, Capability.ACTIVITY, Capability.FEATURES}
     )
     product: ClassVar[str | None] = "hubspot"
 
@@ -136,6 +157,7 @@ class HubSpotPlugin(Plugin):
             last_login = None
             notes.append(LOGIN_HISTORY_REFUSED)
 
+        features = await self._features(client, ctx, users, notes)
         accounts = [
             Account(
                 id=user.id,
@@ -157,6 +179,7 @@ class HubSpotPlugin(Plugin):
                     activity_known=last_login is not None,
                     history_horizon_days=HORIZON_DAYS,
                     integrations=None,  # no GA endpoint lists installed or connected apps
+                    features=features,
                 )
             ],
             notes=notes,
@@ -194,6 +217,104 @@ class HubSpotPlugin(Plugin):
                 if uid not in latest or login.login_at > latest[uid]:
                     latest[uid] = login.login_at
         return latest
+
+    async def _features(
+        self,
+        client: httpx.AsyncClient,
+        ctx: CollectContext,
+        users: dict[str, PublicUser],
+        notes: list[str],
+    ) -> list[FeatureUsage] | None:
+        """What the portal uses, from its assets; ``None`` when no listing could be read."""
+        found: list[FeatureUsage] = []
+        read = 0
+        for name, path, params, needs in FEATURES:
+            try:
+                assets = await self._assets(client, ctx, path, params, name)
+            except AuthenticationError as exc:
+                if exc.status_code != 403:
+                    raise
+                notes.append(
+                    f"HubSpot refused {name.lower()} (HTTP 403): the token needs {needs}, or the "
+                    f"account's Hubs do not include it; {name.lower()} use unknown"
+                )
+                continue
+            read += 1
+            found.append(self._feature(name, assets, ctx, users))
+        return found if read else None
+
+    async def _assets(
+        self,
+        client: httpx.AsyncClient,
+        ctx: CollectContext,
+        path: str,
+        params: dict[str, str],
+        what: str,
+    ) -> list[Asset]:
+        assets: list[Asset] = []
+        async for body in paginate_body_cursor(
+            client,
+            path,
+            source=self.source,
+            cursor_param="after",
+            next_cursor=_next_after,
+            params={"limit": ASSETS_PAGE, **params},
+        ):
+            for item in self._results(body, what.lower()):
+                assets.append(self._parse(Asset, item, what.lower()))
+        ctx.progress(f"{what.lower()} read")
+        return assets
+
+    def _feature(
+        self, name: str, assets: list[Asset], ctx: CollectContext, users: dict[str, PublicUser]
+    ) -> FeatureUsage:
+        """Use in the window: emails and landing pages published in it (by whom, how many sent),
+        forms created or changed in it, workflows switched on (a count: HubSpot gives no runs)."""
+        start = ctx.now - dt.timedelta(days=ctx.lookback_days)
+        live = [a for a in assets if not a.archived]
+        if name == "Workflows":
+            enabled = [a for a in live if a.is_enabled]
+            return FeatureUsage(feature=name, name=name, events=len(enabled))
+        if name == "Forms":
+            touched = [
+                when
+                for a in live
+                if (when := a.updated_at or a.created_at) is not None and start <= when <= ctx.now
+            ]
+            return FeatureUsage(
+                feature=name, name=name, events=len(touched), last_used=max(touched, default=None)
+            )
+        published = []
+        for asset in live:
+            when = asset.published_at or asset.publish_date
+            if when is None or not start <= when <= ctx.now:
+                continue
+            if name == "Marketing email" and asset.is_published is False:
+                continue
+            if asset.state and asset.state.upper() not in ("PUBLISHED", "PUBLISHED_OR_SCHEDULED"):
+                continue
+            published.append((when, asset))
+        people = {
+            person for _, a in published if (person := a.updated_by or a.created_by) is not None
+        }
+        emails = sorted(
+            {(users[p].email or p).strip().lower() for p in people if p in users}
+            | {p for p in people if p not in users}
+        )
+        events = len(published)
+        if name == "Marketing email":
+            sent = [a.stats.counters.sent for _, a in published if a.stats and a.stats.counters]
+            known = [count for count in sent if count is not None]
+            events = sum(known) if known and len(known) == len(published) else len(published)
+        return FeatureUsage(
+            feature=name,
+            name=name,
+            active_users=len(people),
+            events=events,
+            last_used=max((when for when, _ in published), default=None),
+            window_days=ctx.lookback_days,
+            users=emails,
+        )
 
     def _results(self, body: Any, what: str) -> list[dict[str, Any]]:
         try:

@@ -62,7 +62,64 @@ def _ago(days: float) -> dt.datetime:
     return NOW - dt.timedelta(days=days)
 
 
+def email(
+    eid: str, by: str, published: dt.datetime | None, sent: int, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "id": eid,
+        "name": f"Email {eid}",
+        "type": "BATCH_EMAIL",
+        "state": "PUBLISHED" if published else "DRAFT",
+        "isPublished": published is not None,
+        "publishedAt": hs_time(published) if published else None,
+        "createdById": by,
+        "updatedById": by,
+        "stats": {"counters": {"sent": sent, "open": sent // 4}},
+        **extra,
+    }
+
+
+FEATURES: dict[str, tuple[int | None, int | None, int | None]] = {
+    # vendor feature name: (active users, events, days since last use) for sample_data()
+    "Marketing email": (2, 1500, 5),  # ana 5 days ago (1000 sent), bo 20 (500); the rest not
+    "Workflows": (None, 2, None),  # two of three workflows enabled
+    "Forms": (None, 1, 10),  # one form changed in the window
+    "Landing pages": (0, 0, None),  # the only page was published 100 days ago
+}
+"""What the plugin reports for the sample's assets, worked out by hand (90-day lookback)."""
+
+
 def sample_data() -> HubSpotData:
+    data = _sample_people()
+    data.marketing_emails = [
+        email("501", "10000001", _ago(5), 1000),
+        email("502", "10000002", _ago(20), 500),
+        email("503", "10000003", _ago(200), 800),  # before the window
+        email("504", "10000004", None, 0),  # a draft
+        email("505", "10000005", _ago(3), 900, archived=True),
+    ]
+    data.flows = [
+        {"id": "601", "name": "Nurture", "flowType": "WORKFLOW", "isEnabled": True},
+        {"id": "602", "name": "Old", "flowType": "WORKFLOW", "isEnabled": False},
+        {"id": "603", "name": "Lead rotation", "flowType": "WORKFLOW", "isEnabled": True},
+    ]
+    data.forms = [
+        {"id": "f1", "name": "Demo request", "updatedAt": hs_time(_ago(10))},
+        {"id": "f2", "name": "Webinar 2025", "updatedAt": hs_time(_ago(400))},
+    ]
+    data.landing_pages = [
+        {
+            "id": "701",
+            "name": "Spring launch",
+            "state": "PUBLISHED",
+            "publishDate": hs_time(_ago(100)),
+            "updatedById": "10000001",
+        }
+    ]
+    return data
+
+
+def _sample_people() -> HubSpotData:
     return HubSpotData(
         users=[
             user("10000001", "ana@acme.test", "Ana", "Ruiz"),

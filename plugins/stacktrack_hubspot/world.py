@@ -110,4 +110,86 @@ def world_data(view: WorldView) -> HubSpotData:
                 )
             )
     logins.sort(key=lambda item: (item[0], item[1]["id"]), reverse=True)  # newest first
-    return HubSpotData(users=users, logins=[row for _, row in logins])
+    data = HubSpotData(users=users, logins=[row for _, row in logins])
+    _add_assets(data, view)
+    return data
+
+
+ASSET_DAYS = 365
+"""Assets of the last year (older ones say nothing about the window and only slow the sandbox)."""
+
+
+def _add_assets(data: HubSpotData, view: WorldView) -> None:
+    """The tool's feature model as HubSpot assets: an email or landing page published on each day
+    of use by its user, a form changed on each day of use, one workflow per user of the feature
+    (enabled while they still use it)."""
+    features = view.features("hubspot")
+    horizon = view.instant - dt.timedelta(days=ASSET_DAYS)
+
+    def uses(key: str) -> list[tuple[dt.datetime, int, int]]:
+        feature = features.get(key)
+        if feature is None:
+            return []
+        return sorted(
+            (when, 40_000_000 + user.employee.key, user.events_per_use)
+            for user in feature.users
+            for when in user.uses
+            if when >= horizon
+        )
+
+    for number, (when, uid, events) in enumerate(uses("marketing-email")):
+        data.marketing_emails.append(
+            {
+                "id": str(120_000_000 + number),
+                "name": f"Newsletter {number + 1}",
+                "subject": f"Brightlane update #{number + 1}",
+                "type": "BATCH_EMAIL",
+                "state": "PUBLISHED",
+                "isPublished": True,
+                "publishedAt": iso_millis(when),
+                "createdAt": iso_millis(when - dt.timedelta(days=2)),
+                "updatedAt": iso_millis(when),
+                "createdById": str(uid),
+                "updatedById": str(uid),
+                "stats": {"counters": {"sent": 450 * events, "open": 120 * events}},
+            }
+        )
+    for number, (when, uid, _events) in enumerate(uses("landing-pages")):
+        data.landing_pages.append(
+            {
+                "id": str(130_000_000 + number),
+                "name": f"Campaign page {number + 1}",
+                "state": "PUBLISHED",
+                "publishDate": iso_millis(when),
+                "createdAt": iso_millis(when - dt.timedelta(days=1)),
+                "updatedAt": iso_millis(when),
+                "createdById": str(uid),
+                "updatedById": str(uid),
+            }
+        )
+    for number, (when, _uid, _events) in enumerate(uses("forms")):
+        data.forms.append(
+            {
+                "id": f"f{number:06d}-0000-4000-8000-000000000000",
+                "name": f"Form {number + 1}",
+                "formType": "hubspot",
+                "createdAt": iso_millis(when - dt.timedelta(days=30)),
+                "updatedAt": iso_millis(when),
+                "archived": False,
+            }
+        )
+    workflows = features.get("workflows")
+    for number, user in enumerate(workflows.users if workflows else []):
+        last = user.last_used
+        data.flows.append(
+            {
+                "id": str(140_000_000 + number),
+                "name": f"Nurture {number + 1}",
+                "flowType": "WORKFLOW",
+                "isEnabled": bool(last and last >= view.instant - dt.timedelta(days=90)),
+                "objectTypeId": "0-1",
+                "revisionId": "3",
+                "createdAt": iso_millis(user.uses[0]) if user.uses else None,
+                "updatedAt": iso_millis(last) if last else None,
+            }
+        )

@@ -228,7 +228,9 @@ def _features(observation: Observation) -> dict[str, Any]:
 
 
 async def test_usage_report_gives_per_app_feature_use() -> None:
-    emulator = _emulator()
+    data = testkit.sample_data()
+    data.now = testkit.NOW
+    emulator = _emulator(data)
     features = _features(await _collect(emulator.transport()))
     asked = [p for _v, p in emulator.log if "/usage/users/all/dates/" in p]
     assert asked[0].split("/dates/")[1].split("?")[0] == testkit.USAGE_DAY  # NOW - 3 days
@@ -243,6 +245,7 @@ async def test_usage_report_gives_per_app_feature_use() -> None:
 
 async def test_usage_report_steps_back_while_google_says_not_available() -> None:
     data = testkit.sample_data()
+    data.now = testkit.NOW
     data.usage_lag_days = 5  # after 10-27 nothing is ready (10-28, 10-29 warn); 10-27 is
     emulator = _emulator(data)
     features = _features(await _collect(emulator.transport()))
@@ -254,11 +257,21 @@ async def test_usage_report_steps_back_while_google_says_not_available() -> None
 
 async def test_usage_report_never_ready_is_a_note() -> None:
     data = testkit.sample_data()
+    data.now = testkit.NOW
     data.usage_lag_days = 30
     observation = await _collect(_emulator(data).transport())
     assert "gmail" not in _features(observation)
     assert any("usage reports had no data" in n for n in observation.notes)
     assert "gemini_in_workspace_apps" in _features(observation)  # the rest still observed
+
+
+async def test_a_usage_date_google_refuses_is_a_note_not_a_failed_source() -> None:
+    data = testkit.sample_data()
+    data.now = testkit.NOW - dt.timedelta(days=10)  # the run's date is in Google's future
+    observation = await _collect(_emulator(data).transport())
+    assert "gmail" not in _features(observation)
+    assert any("usage" in n and "HTTP 400" in n for n in observation.notes)
+    assert observation.apps[0].accounts
 
 
 async def test_gemini_use_per_user() -> None:
