@@ -29,7 +29,7 @@ from stacktrack_google_workspace.emulator import GoogleWorkspaceEmulator
 from stacktrack_google_workspace.plugin import GoogleWorkspacePlugin
 
 from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
-from stacktrack.plugin_api import AccountStatus, ActivityKind
+from stacktrack.plugin_api import AccountStatus, ActivityKind, Observation
 from stacktrack.testing.conformance import JSON_VALUES, Harness, apps_by_name
 
 TOKEN = "ya29.test-secret-access-token"

@@ -25,7 +25,7 @@ from stacktrack_slack.emulator import SlackEmulator
 from stacktrack_slack.plugin import FEATURES_NOTE, SlackPlugin
 
 from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
-from stacktrack.plugin_api import AccountStatus, ActivityKind
+from stacktrack.plugin_api import AccountStatus, ActivityKind, Observation
 from stacktrack.testing.conformance import JSON_VALUES, Harness
 
 TOKEN = "xoxp-test-secret-token"
