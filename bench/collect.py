@@ -1,4 +1,4 @@
-"""50 sources concurrently against the sandbox server with 100 ms latency per request (SPEC §12).
+"""50 sources concurrently against the sandbox server with 100 ms latency per request (docs/benchmarks.md).
 
 The sandbox server (``stacktrack.sandbox.server.SandboxServer``, what ``stacktrack sandbox serve``
 runs) runs in a child process so it does not share the snapshot's interpreter, with 100 ms latency per

@@ -1,4 +1,4 @@
-"""``report`` and TUI first paint with 365 daily runs vs with 30 runs (SPEC §12).
+"""``report`` and TUI first paint with 365 daily runs vs with 30 runs (docs/benchmarks.md).
 
 300 tools, 50,000 users, 5% changing per day (``_synth.py``), written through the store API; the
 30-run database is the same history stopped after run 30. ``report`` is the real command

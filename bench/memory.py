@@ -1,5 +1,5 @@
-"""Peak memory of a snapshot with one source of 100,000 users, next to an empty run (SPEC §12 asks
-for the number, no target).
+"""Peak memory of a snapshot with one source of 100,000 users, next to an empty run (docs/benchmarks.md:
+a number, no target).
 
 A Slack workspace of N members (users.list, team.billableInfo, team.accessLogs with one login each)
 is served over loopback HTTP by the Slack emulator in this process (pages of 1,000, the API's

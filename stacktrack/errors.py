@@ -15,7 +15,7 @@ class StacktrackError(Exception):
 
 
 class ConfigError(StacktrackError):
-    """The configuration is missing, unreadable or invalid (SPEC §4): exit status 2."""
+    """The configuration is missing, unreadable or invalid (docs/reference.md): exit status 2."""
 
     exit_code = 2
 

@@ -1,4 +1,4 @@
-"""Finds plugins through the entry-point group ``stacktrack.plugins`` (SPEC §5).
+"""Finds plugins through the entry-point group ``stacktrack.plugins`` (docs/plugins/authoring.md).
 
 Listing names reads package metadata only; a plugin is imported when a configured source needs it or
 when ``stacktrack plugins`` describes it. A plugin that fails to import is reported, never fatal.

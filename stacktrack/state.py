@@ -53,7 +53,7 @@ class StackState:
     run_id: int | None
     """The latest run, or ``None`` for an empty database."""
     as_of: dt.datetime
-    """The latest run's clock: T in SPEC §6 (simulated in the sandbox)."""
+    """The latest run's clock: T in docs/methodology.md (simulated in the sandbox)."""
     sources: dict[str, SourceState] = field(default_factory=dict)
     tool_first_seen: dict[str, dt.datetime] = field(default_factory=dict)
     """When each tool first had observations; the pilot grace period counts from here."""

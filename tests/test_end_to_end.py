@@ -3,7 +3,7 @@
 Each plugin's emulator serves its test kit's ``sample_data()`` from a ``ThreadingHTTPServer`` on
 127.0.0.1 (``stacktrack.testing.LoopbackServer``, mounted at ``/<vendor>``); the config points every source's
 ``base_url`` there and takes every token from an environment variable. The real CLI runs
-``stacktrack snapshot`` (wall clock) and ``stacktrack report --json``; the SPEC §6 figures asserted
+``stacktrack snapshot`` (wall clock) and ``stacktrack report --json``; the docs/methodology.md figures asserted
 below are worked out by hand from the test kits, the arithmetic in the comments.
 
 The clock. The kits date their data relative to their own ``NOW`` (2026-11-01 for Okta, Slack,

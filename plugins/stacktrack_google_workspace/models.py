@@ -1,4 +1,4 @@
-"""Google Admin SDK payloads, as ``plugin.py`` reads them (shared/vendor-apis identity-collab-ai §2).
+"""Google Admin SDK payloads, as ``plugin.py`` reads them (docs/plugins/google_workspace.md).
 
 Directory ``users.list``, Reports ``activities.list`` and License Manager ``licenseAssignments``.
 Only the fields the plugin uses are declared; everything else is ignored. ``kind`` is never read (the

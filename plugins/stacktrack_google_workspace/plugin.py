@@ -1,6 +1,6 @@
 """The ``google_workspace`` plugin: Workspace seats and sign-ins, SAML apps, third-party OAuth apps.
 
-Built against shared/vendor-apis identity-collab-ai §2 (Admin SDK Directory and Reports, Enterprise
+Built against docs/plugins/google_workspace.md (Admin SDK Directory and Reports, Enterprise
 License Manager). Google Workspace is a directory (``reports_many_apps``) and also a product a company
 pays for. It returns:
 

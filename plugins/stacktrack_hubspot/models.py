@@ -1,4 +1,4 @@
-"""HubSpot API payloads the ``hubspot`` plugin reads (vendor notes: crm-and-marketing.md §1).
+"""HubSpot API payloads the ``hubspot`` plugin reads (docs/plugins/hubspot.md).
 
 Parsed leniently (``extra="ignore"``). Type quirk from the notes: a user's ``id`` is a string while
 the login history's ``userId`` is an integer, so both are normalised to strings here.

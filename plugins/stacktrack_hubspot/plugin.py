@@ -1,4 +1,4 @@
-"""The ``hubspot`` plugin: users of one HubSpot account and their logins (vendor notes §1).
+"""The ``hubspot`` plugin: users of one HubSpot account and their logins (docs/plugins/hubspot.md).
 
 * ``GET /settings/v3/users/`` (``limit``/``after``, next cursor at ``paging.next.after``): the
   users, i.e. the assigned seats;

@@ -1,4 +1,4 @@
-"""Okta Management API payloads, as ``plugin.py`` reads them (shared/vendor-apis identity-collab-ai §1).
+"""Okta Management API payloads, as ``plugin.py`` reads them (docs/plugins/okta.md).
 
 Only the fields the plugin uses are declared; everything else is ignored. Timestamps stay ``Any`` and
 are parsed by the plugin, so a bad value becomes a typed ``BadResponse`` naming the field.

@@ -1,12 +1,12 @@
 """The ``okta`` plugin: every SSO app of an Okta org, who is assigned to it and who signs in to it.
 
-Built against shared/vendor-apis identity-collab-ai §1. Okta is a directory: it reports one ``AppUsage``
+Built against docs/plugins/okta.md. Okta is a directory: it reports one ``AppUsage``
 per app, labelled as the admin named it, and the core matches labels to tools. It reads:
 
 * ``GET /api/v1/apps`` (Link paging): the app instances. ``INACTIVE`` apps are skipped: nobody can
   sign in to them, so they say nothing about use. ``licensing.seatCount`` becomes ``seats_purchased``:
   it is an optional number an admin typed in, not the vendor's contract, and a contract's ``seats`` in
-  the config always wins over it (SPEC §6).
+  the config always wins over it (docs/methodology.md).
 * ``GET /api/v1/apps/{id}/users?expand=user`` (Link paging), one listing per app, concurrently: the
   assignments. Only assignment statuses that mean the user holds access count as assigned (the
   ``assigned_statuses`` setting); a suspended or deprovisioned Okta user never does, whatever the

@@ -1,4 +1,4 @@
-"""Salesforce REST payloads the plugin reads (vendor notes: crm-and-marketing.md §2).
+"""Salesforce REST payloads the plugin reads (docs/plugins/salesforce.md).
 
 Parsed leniently (``extra="ignore"``): Salesforce adds fields with every release, and a query answer
 carries only the fields the SOQL selected. ``plugin.py`` maps these to the core observation models.

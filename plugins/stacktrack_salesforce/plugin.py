@@ -1,7 +1,7 @@
 """The ``salesforce`` plugin: licenses, users and connected-app grants of one Salesforce org.
 
-Everything is SOQL through ``GET /services/data/vNN.N/query`` (vendor notes, crm-and-marketing.md
-§2), following ``nextRecordsUrl`` until ``done``:
+Everything is SOQL through ``GET /services/data/vNN.N/query`` (docs/plugins/salesforce.md),
+following ``nextRecordsUrl`` until ``done``:
 
 * ``UserLicense``: ``TotalLicenses`` (purchased) and ``UsedLicenses`` for the configured license
   names;

@@ -1,5 +1,4 @@
-"""Segment Public API payloads, as ``plugin.py`` reads them (shared/vendor-apis crm-and-marketing
-§6).
+"""Segment Public API payloads, as ``plugin.py`` reads them (docs/plugins/segment.md).
 
 Every answer is wrapped in ``{"data": {...}}``. Only the fields the plugin uses are declared. The
 notes mark ``DestinationMetadataV1`` beyond ``id``/``name`` and the source metadata's sub-fields as

@@ -1,6 +1,6 @@
 """The ``segment`` plugin: workspace seats and the data-flow graph of one Segment workspace.
 
-Built against shared/vendor-apis crm-and-marketing §6. It lists, concurrently and with Segment's
+Built against docs/plugins/segment.md. It lists, concurrently and with Segment's
 ``pagination.count``/``pagination.cursor`` paging (next cursor in ``data.pagination.next``):
 
 * ``/users``: the workspace members, each holding a seat. Segment exposes no login or activity

@@ -1,4 +1,4 @@
-"""Slack Web API payloads, as ``plugin.py`` reads them (shared/vendor-apis identity-collab-ai §4).
+"""Slack Web API payloads, as ``plugin.py`` reads them (docs/plugins/slack.md).
 
 Only the fields the plugin uses are declared; everything else is ignored. Types stay permissive
 where the notes show the vendor is loose (``service_id`` is a number or a string, ``date`` an epoch

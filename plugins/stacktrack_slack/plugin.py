@@ -1,6 +1,6 @@
 """The ``slack`` plugin: seats, login activity and installed apps of one Slack workspace.
 
-Built against shared/vendor-apis identity-collab-ai §4. It reads four Web API methods,
+Built against docs/plugins/slack.md. It reads four Web API methods,
 concurrently:
 
 * ``users.list`` (cursor): the members. Humans only: bots, app users and Slackbot are not seats.
@@ -310,7 +310,7 @@ class SlackPlugin(Plugin):
                 installed.setdefault(key, True)
         # The log dates are configuration changes, not use: an app installed a year ago may carry
         # traffic every minute. Slack exposes no last-use time outside Enterprise Grid analytics, so
-        # last_used stays None (unknown), which the core counts as live (SPEC §6).
+        # last_used stays None (unknown), which the core counts as live (docs/methodology.md).
         seen: dict[str, Integration] = {}
         for key, present in installed.items():
             if not present:

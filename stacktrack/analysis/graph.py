@@ -1,4 +1,4 @@
-"""The integration graph (SPEC §6): edges between configured tools, live or stale.
+"""The integration graph (docs/methodology.md): edges between configured tools, live or stale.
 
 Edges come from ``AppUsage.integrations`` (OAuth grants, connected apps, Segment destinations, Slack
 apps, ...): the tools the observed app belongs to on one end, the tool the integration's app name

@@ -1,4 +1,4 @@
-"""The command line (SPEC §8): thin click commands over the modules that do the work.
+"""The command line (docs/reference.md): thin click commands over the modules that do the work.
 
 Each command turns our errors into one clear message and the documented exit status: 0 ok, 2 usage or
 config error, 3 partial snapshot, 4 every source failed, 75 another snapshot running, 1 a bug (the
@@ -192,7 +192,7 @@ def export() -> None:
 @click.pass_obj
 @handle_errors
 def export_recommendations(obj: Context, output: str, fmt: str) -> None:
-    """The recommendations (SPEC §8 CSV columns), earliest deadline first."""
+    """The recommendations (docs/reference.md CSV columns), earliest deadline first."""
     from stacktrack.report import export as exporter
 
     config, _state, analysis = _analysis(obj)

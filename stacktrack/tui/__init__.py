@@ -1,1 +1,1 @@
-"""The Textual terminal UI (SPEC §9): ``app.make_app`` / ``app.run_tui``."""
+"""The Textual terminal UI (docs/architecture.md): ``app.make_app`` / ``app.run_tui``."""

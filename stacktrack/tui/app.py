@@ -1,4 +1,4 @@
-"""The Textual app (SPEC §9): decision-first browsing of the stack.
+"""The Textual app (docs/architecture.md): decision-first browsing of the stack.
 
 ``make_app`` builds it with every dependency injected (config, database path, clock, analysis,
 snapshot engine and its transports), so tests and benchmarks drive the same app the CLI opens through

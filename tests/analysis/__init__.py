@@ -1,1 +1,1 @@
-"""Analysis tests: hand-built states, no store (SPEC §6, §7)."""
+"""Analysis tests: hand-built states, no store (docs/methodology.md)."""

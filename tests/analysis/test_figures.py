@@ -1,4 +1,4 @@
-"""SPEC §6 figures, one rule at a time, with numbers computed by hand in the comments."""
+"""docs/methodology.md figures, one rule at a time, with numbers computed by hand in the comments."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Integration graph, integration_status, pilot theatre and unmatched apps (SPEC §6)."""
+"""Integration graph, integration_status, pilot theatre and unmatched apps (docs/methodology.md)."""
 
 from __future__ import annotations
 

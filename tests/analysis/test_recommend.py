@@ -1,4 +1,4 @@
-"""SPEC §7 recommendations, rule by rule, with savings computed by hand."""
+"""docs/methodology.md recommendations, rule by rule, with savings computed by hand."""
 
 from __future__ import annotations
 

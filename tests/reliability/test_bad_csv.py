@@ -1,4 +1,4 @@
-"""SPEC §12: bad CSV exports give a clear one-line error: ``config validate`` exits 2 and a snapshot
+"""Reliability (docs/benchmarks.md): bad CSV exports give a clear one-line error: ``config validate`` exits 2 and a snapshot
 records the source as failed (exit 4 when it is the only one), never a traceback."""
 
 from __future__ import annotations

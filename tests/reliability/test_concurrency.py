@@ -1,4 +1,4 @@
-"""SPEC §12: the TUI reads while a snapshot writes, without "database is locked"; an overlapping
+"""Reliability (docs/benchmarks.md): the TUI reads while a snapshot writes, without "database is locked"; an overlapping
 snapshot exits 75 naming the one that holds the lock.
 
 The writer is a real ``stacktrack snapshot`` process against the sandbox loopback server with a CSV

@@ -1,4 +1,4 @@
-"""SPEC §12: no secret value in crash output. A bug (an unexpected exception whose message carries
+"""Reliability (docs/benchmarks.md): no secret value in crash output. A bug (an unexpected exception whose message carries
 configured token values, as a careless f-string would) must leave neither the terminal nor the crash
 file holding any of them, whether the token is inline in the config or in an environment variable of
 any name."""

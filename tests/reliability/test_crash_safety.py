@@ -1,4 +1,4 @@
-"""SPEC §12: ``kill -9`` at random points of a snapshot leaves a sound database and the next run works.
+"""Reliability (docs/benchmarks.md): ``kill -9`` at random points of a snapshot leaves a sound database and the next run works.
 
 A real ``stacktrack snapshot`` process runs against the sandbox loopback server (small latency, so a
 run lasts about two seconds) plus a 20,000-row CSV source whose dates change every trial, so many kills

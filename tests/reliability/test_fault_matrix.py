@@ -1,10 +1,10 @@
-"""SPEC §12 fault matrix: every first-party plugin x every fault, through the real snapshot engine.
+"""The fault matrix (docs/benchmarks.md): every first-party plugin x every fault, through the real snapshot engine.
 
 Each case runs all first-party sources against their emulators (test kits), one of them faulted at its
 second request. A transient fault (timeout, 5xx, 429 + Retry-After, truncated body) is retried and the
 source stored as if nothing happened; the others (401, malformed JSON, a repeated cursor, a
 non-retryable rate limit) fail that source with a clear one-line reason while every other source is
-stored, the earlier run stays untouched and the exit status is 3 (SPEC §8). Every case also scans the
+stored, the earlier run stays untouched and the exit status is 3 (docs/reference.md). Every case also scans the
 database bytes, logs, events, run summary, report and exports for every configured secret.
 """
 

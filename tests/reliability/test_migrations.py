@@ -1,4 +1,4 @@
-"""SPEC §12: a database made by every earlier schema version upgrades with no row lost.
+"""Reliability (docs/benchmarks.md): a database made by every earlier schema version upgrades with no row lost.
 
 ``tests/fixtures/schema_v<N>.db`` is a database written by schema version N (made by
 ``make_schema_fixture.py`` before migration N+1 was added, then never regenerated). Each is copied,

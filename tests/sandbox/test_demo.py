@@ -1,6 +1,6 @@
 """``stacktrack demo`` end to end: the real snapshot pipeline over the simulated world, then the report.
 
-Checks that the report shows each SPEC §10 pattern the way the analysis should see it, and that the
+Checks that the report shows each docs/sandbox.md pattern the way the analysis should see it, and that the
 same seed gives a byte-identical ``report --json`` (bar ``generated_at``).
 """
 

@@ -1,1 +1,1 @@
-"""One screen per area of the TUI (SPEC §9)."""
+"""One screen per area of the TUI (docs/architecture.md)."""
