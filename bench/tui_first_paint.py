@@ -105,7 +105,7 @@ def launch(config: Path, db: Path, width: int, height: int, env: str, timeout: f
                 capture_output=True,
                 text=True,
             ).stdout
-            if "tools" in capture and re.search(r"\d+%", capture):
+            if "Tool " in capture and re.search(r"\d+%", capture):
                 time.sleep(0.5)  # what stays on screen, not a frame in passing
                 return subprocess.run(
                     [*TMUX, "capture-pane", "-p", "-t", session],
