@@ -178,6 +178,19 @@ async def paginate_body_cursor(
     raise BadResponse(source, f"{_where(url)} returned more than {MAX_PAGES} pages")
 
 
+def has_more_cursor(field: str) -> Callable[[Any], str | None]:
+    """A ``next_cursor`` for bodies that say ``has_more`` and name the next cursor in ``field``
+    (``last_id`` or ``next_page``, as OpenAI's and Anthropic's admin APIs do)."""
+
+    def next_cursor(body: Any) -> str | None:
+        if not body.get("has_more"):  # a non-object body raises AttributeError -> BadResponse
+            return None
+        value = body.get(field)
+        return str(value) if value else None
+
+    return next_cursor
+
+
 async def paginate_next_url(
     client: httpx.AsyncClient,
     url: str,

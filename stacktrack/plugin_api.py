@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # a plugin's emulator is for tests and the sandbox, never the
 from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
 from stacktrack.paging import (
     get_json,
+    has_more_cursor,
     paginate_body_cursor,
     paginate_link_header,
     paginate_next_url,
@@ -62,6 +63,7 @@ __all__ = [
     "SecretStr",
     "gather_first_error",
     "get_json",
+    "has_more_cursor",
     "paginate_body_cursor",
     "paginate_link_header",
     "paginate_next_url",

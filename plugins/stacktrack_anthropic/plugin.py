@@ -37,6 +37,7 @@ from stacktrack.plugin_api import (
     PluginSettings,
     SecretStr,
     gather_first_error,
+    has_more_cursor,
     paginate_body_cursor,
     parse_model,
 )
@@ -121,18 +122,8 @@ class _ClaudeCode:
     unnamed_accepted: int = 0
 
 
-def _next_after(body: Any) -> str | None:
-    if not body.get("has_more"):  # a non-object body raises AttributeError -> BadResponse
-        return None
-    last = body.get("last_id")
-    return str(last) if last else None
-
-
-def _next_page(body: Any) -> str | None:
-    if not body.get("has_more"):
-        return None
-    following = body.get("next_page")
-    return str(following) if following else None
+_next_after = has_more_cursor("last_id")
+_next_page = has_more_cursor("next_page")
 
 
 class AnthropicPlugin(Plugin):
