@@ -6,6 +6,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import get_args, get_origin
+
+import pytest
+from typing_extensions import get_original_bases
+
+from stacktrack.plugin_api import Plugin
+from stacktrack.registry import load_plugin, plugin_names
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -20,3 +27,21 @@ def test_import_contracts_are_kept() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+def _declared_settings(plugin: type[Plugin]) -> object:
+    """The ``X`` of ``class P(Plugin[X])``, or ``None`` when the class subclasses a bare ``Plugin``."""
+    for base in get_original_bases(plugin):
+        if get_origin(base) is Plugin:
+            return get_args(base)[0]
+    return None
+
+
+@pytest.mark.parametrize("name", plugin_names())
+def test_every_plugin_is_typed_by_its_settings_model(name: str) -> None:
+    # `Plugin[XSettings]` types `self.settings`; a bare `Plugin` would need `assert isinstance`.
+    plugin = load_plugin(name)
+    assert isinstance(plugin, type), plugin
+    assert _declared_settings(plugin) is plugin.settings_model, (
+        f"{plugin.__qualname__} should subclass Plugin[{plugin.settings_model.__qualname__}]"
+    )

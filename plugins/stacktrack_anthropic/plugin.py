@@ -18,7 +18,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import AsyncIterator, Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import httpx
 from pydantic import Field
@@ -50,6 +50,10 @@ from stacktrack_anthropic.models import (
     UsageResult,
     WorkspaceMember,
 )
+
+if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
+    from stacktrack_anthropic.emulator import AnthropicEmulator
+
 
 API_VERSION = "2023-06-01"
 USERS_PATH = "/v1/organizations/users"
@@ -126,7 +130,7 @@ _next_after = has_more_cursor("last_id")
 _next_page = has_more_cursor("next_page")
 
 
-class AnthropicPlugin(Plugin):
+class AnthropicPlugin(Plugin[AnthropicSettings]):
     name: ClassVar[str] = "anthropic"
     title: ClassVar[str] = "Anthropic (Claude Console)"
     settings_model: ClassVar[type[PluginSettings]] = AnthropicSettings
@@ -141,18 +145,13 @@ class AnthropicPlugin(Plugin):
         return None if token is None else _AdminKeyAuth(token.get_secret_value())
 
     @classmethod
-    def emulator(cls) -> Any:
+    def emulator(cls) -> type[AnthropicEmulator]:
         from stacktrack_anthropic.emulator import AnthropicEmulator
 
         return AnthropicEmulator
 
-    @property
-    def _settings(self) -> AnthropicSettings:
-        assert isinstance(self.settings, AnthropicSettings)
-        return self.settings
-
     async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
-        settings = self._settings
+        settings = self.settings
         users = await self._users(client, ctx)
         seats = await self._seat_ids(client, ctx) if settings.workspace_id else None
         messages_notes: list[str] = []
@@ -215,7 +214,7 @@ class AnthropicPlugin(Plugin):
         ]
 
     async def _seat_ids(self, client: httpx.AsyncClient, ctx: CollectContext) -> set[str]:
-        path = MEMBERS_PATH.format(workspace_id=self._settings.workspace_id)
+        path = MEMBERS_PATH.format(workspace_id=self.settings.workspace_id)
         return {
             parse_model(
                 WorkspaceMember, item, source=self.source, what="a workspace member"
@@ -286,7 +285,7 @@ class AnthropicPlugin(Plugin):
     async def _claude_code(
         self, client: httpx.AsyncClient, ctx: CollectContext, notes: list[str]
     ) -> _ClaudeCode | None:
-        days = min(self._settings.claude_code_days, ctx.lookback_days)
+        days = min(self.settings.claude_code_days, ctx.lookback_days)
         today = ctx.now.astimezone(dt.UTC).date()
         dates = [today - dt.timedelta(days=back) for back in range(days)]
         found = _ClaudeCode()
@@ -336,7 +335,7 @@ class AnthropicPlugin(Plugin):
     def _claude_code_features(
         self, code: _ClaudeCode, users: list[OrgUser], ctx: CollectContext
     ) -> list[FeatureUsage]:
-        days = min(self._settings.claude_code_days, ctx.lookback_days)
+        days = min(self.settings.claude_code_days, ctx.lookback_days)
         out = []
         for key, name, per_person, unnamed in (
             ("claude_code", "Claude Code sessions", code.sessions, code.unnamed_sessions),

@@ -35,7 +35,7 @@ import datetime as dt
 import json
 from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -74,6 +74,10 @@ from .models import (
     UsersPage,
 )
 from .service_account import ServiceAccountAuth, ServiceAccountKey, parse_key
+
+if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
+    from stacktrack_google_workspace.emulator import GoogleWorkspaceEmulator
+
 
 _M = TypeVar("_M", bound=BaseModel)
 _T = TypeVar("_T")
@@ -172,7 +176,7 @@ class GoogleWorkspaceSettings(PluginSettings):
         return self
 
 
-class GoogleWorkspacePlugin(Plugin):
+class GoogleWorkspacePlugin(Plugin[GoogleWorkspaceSettings]):
     name = "google_workspace"
     title = "Google Workspace"
     settings_model = GoogleWorkspaceSettings
@@ -183,12 +187,10 @@ class GoogleWorkspacePlugin(Plugin):
     reports_many_apps = True
     product = "google_workspace"
 
-    settings: GoogleWorkspaceSettings
-
     _config_dir: Path | None = None
 
     @classmethod
-    def emulator(cls) -> Any:
+    def emulator(cls) -> type[GoogleWorkspaceEmulator]:
         from .emulator import GoogleWorkspaceEmulator
 
         return GoogleWorkspaceEmulator

@@ -16,7 +16,7 @@ connected apps (no GA endpoint) are not observed.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 from pydantic import ValidationError
@@ -39,6 +39,10 @@ from stacktrack.plugin_api import (
     paginate_body_cursor,
 )
 from stacktrack_hubspot.models import Asset, Login, Page, PublicUser, rate_limit_policy
+
+if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
+    from stacktrack_hubspot.emulator import HubSpotEmulator
+
 
 USERS_PATH = "/settings/v3/users/"
 LOGINS_PATH = "/account-info/v3/activity/login"
@@ -93,7 +97,7 @@ def _next_after(body: Any) -> str | None:
     return None if after is None else str(after)
 
 
-class HubSpotPlugin(Plugin):
+class HubSpotPlugin(Plugin[HubSpotSettings]):
     name: ClassVar[str] = "hubspot"
     title: ClassVar[str] = "HubSpot"
     settings_model: ClassVar[type[PluginSettings]] = HubSpotSettings
@@ -119,7 +123,7 @@ class HubSpotPlugin(Plugin):
         return super().rate_limit_wait(response)
 
     @classmethod
-    def emulator(cls) -> Any:
+    def emulator(cls) -> type[HubSpotEmulator]:
         from stacktrack_hubspot.emulator import HubSpotEmulator
 
         return HubSpotEmulator

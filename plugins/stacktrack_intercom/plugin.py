@@ -17,7 +17,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import httpx
 from pydantic import model_validator
@@ -42,6 +42,10 @@ from stacktrack.plugin_api import (
     retry_after_seconds,
 )
 from stacktrack_intercom.models import ActivityLog, ActivityLogList, Admin, AdminList
+
+if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
+    from stacktrack_intercom.emulator import IntercomEmulator
+
 
 REGIONS = {
     "us": "https://api.intercom.io",
@@ -114,7 +118,7 @@ class _Use:
     admins: set[str] = field(default_factory=set)
 
 
-class IntercomPlugin(Plugin):
+class IntercomPlugin(Plugin[IntercomSettings]):
     name: ClassVar[str] = "intercom"
     title: ClassVar[str] = "Intercom"
     settings_model: ClassVar[type[PluginSettings]] = IntercomSettings
@@ -124,13 +128,8 @@ class IntercomPlugin(Plugin):
     )
     product: ClassVar[str | None] = "intercom"
 
-    @property
-    def _settings(self) -> IntercomSettings:
-        assert isinstance(self.settings, IntercomSettings)
-        return self.settings
-
     def auth(self) -> httpx.Auth | None:
-        settings = self._settings
+        settings = self.settings
         return _IntercomAuth(settings.token.get_secret_value(), settings.intercom_version)
 
     def rate_limit_wait(self, response: httpx.Response) -> float | None:
@@ -144,7 +143,7 @@ class IntercomPlugin(Plugin):
         )
 
     @classmethod
-    def emulator(cls) -> Any:
+    def emulator(cls) -> type[IntercomEmulator]:
         from stacktrack_intercom.emulator import IntercomEmulator
 
         return IntercomEmulator

@@ -8,7 +8,7 @@ account's authorized applications, ``GET /3.0/authorized-apps`` (``count`` up to
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import httpx
 from pydantic import model_validator
@@ -28,6 +28,10 @@ from stacktrack.plugin_api import (
     parse_model,
 )
 from stacktrack_mailchimp.models import AuthorizedApp, AuthorizedApps
+
+if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
+    from stacktrack_mailchimp.emulator import MailchimpEmulator
+
 
 APPS_PATH = "/authorized-apps"
 COUNT = 1000  # the documented maximum
@@ -60,7 +64,7 @@ class MailchimpSettings(PluginSettings):
         return self
 
 
-class MailchimpPlugin(Plugin):
+class MailchimpPlugin(Plugin[MailchimpSettings]):
     name: ClassVar[str] = "mailchimp"
     title: ClassVar[str] = "Mailchimp (connected apps)"
     settings_model: ClassVar[type[PluginSettings]] = MailchimpSettings
@@ -70,14 +74,13 @@ class MailchimpPlugin(Plugin):
 
     def auth(self) -> httpx.Auth | None:
         settings = self.settings
-        assert isinstance(settings, MailchimpSettings)
         secret = settings.token.get_secret_value()
         if settings.auth == "oauth":
             return header_auth("Authorization", f"Bearer {secret}")
         return httpx.BasicAuth("stacktrack", secret)
 
     @classmethod
-    def emulator(cls) -> Any:
+    def emulator(cls) -> type[MailchimpEmulator]:
         from stacktrack_mailchimp.emulator import MailchimpEmulator
 
         return MailchimpEmulator

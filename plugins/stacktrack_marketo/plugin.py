@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Generator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 import httpx
@@ -56,6 +56,10 @@ from stacktrack_marketo.models import (
     UserRow,
     error_codes,
 )
+
+if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
+    from stacktrack_marketo.emulator import MarketoEmulator
+
 
 USERS_PATH = "/userservice/management/v1/users/allusers.json"
 USER_PATH = "/userservice/management/v1/users/{userid}/user.json"
@@ -117,7 +121,7 @@ class _ClientCredentialsAuth(httpx.Auth):
         return "<MarketoClientCredentials ***>"
 
     def _token_request(self) -> httpx.Request:
-        settings = self._plugin.marketo_settings
+        settings = self._plugin.settings
         identity = (settings.identity_url or f"{settings.base_url.rstrip('/')}/identity").rstrip(
             "/"
         )
@@ -181,7 +185,7 @@ def _codes(response: httpx.Response) -> set[str]:
         return set()
 
 
-class MarketoPlugin(Plugin):
+class MarketoPlugin(Plugin[MarketoSettings]):
     name: ClassVar[str] = "marketo"
     title: ClassVar[str] = "Adobe Marketo Engage"
     settings_model: ClassVar[type[PluginSettings]] = MarketoSettings
@@ -190,11 +194,6 @@ class MarketoPlugin(Plugin):
         {Capability.ACCOUNTS, Capability.ACTIVITY, Capability.INTEGRATIONS}
     )
     product: ClassVar[str | None] = "marketo"
-
-    @property
-    def marketo_settings(self) -> MarketoSettings:
-        assert isinstance(self.settings, MarketoSettings)
-        return self.settings
 
     def auth(self) -> httpx.Auth | None:
         return _ClientCredentialsAuth(self)
@@ -208,13 +207,13 @@ class MarketoPlugin(Plugin):
         return max(waits) if waits else None
 
     @classmethod
-    def emulator(cls) -> Any:
+    def emulator(cls) -> type[MarketoEmulator]:
         from stacktrack_marketo.emulator import MarketoEmulator
 
         return MarketoEmulator
 
     async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
-        settings = self.marketo_settings
+        settings = self.settings
         notes: list[str] = []
         today = await self._usage(client, USAGE_TODAY_PATH, "today's API usage")
         spent = sum(day.total for day in today.result)
@@ -290,7 +289,7 @@ class MarketoPlugin(Plugin):
                 raise RateLimitExhausted(
                     self.source,
                     "stopped listing users before Marketo's daily API quota "
-                    f"(daily_quota {self.marketo_settings.daily_quota:,}, minus the reserve)",
+                    f"(daily_quota {self.settings.daily_quota:,}, minus the reserve)",
                 )
             body = await self._call(
                 client, USERS_PATH, "the user list", {"pageSize": PAGE_SIZE, "pageOffset": offset}

@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -71,6 +71,10 @@ from .models import (
     User,
 )
 from .reports import fetch_report
+
+if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
+    from stacktrack_microsoft_graph.emulator import MicrosoftGraphEmulator
+
 
 _M = TypeVar("_M", bound=BaseModel)
 _T = TypeVar("_T")
@@ -188,7 +192,7 @@ class MicrosoftGraphSettings(PluginSettings):
         return self
 
 
-class MicrosoftGraphPlugin(Plugin):
+class MicrosoftGraphPlugin(Plugin[MicrosoftGraphSettings]):
     name = "microsoft_graph"
     title = "Microsoft Graph (Entra ID + Microsoft 365)"
     settings_model = MicrosoftGraphSettings
@@ -205,11 +209,10 @@ class MicrosoftGraphPlugin(Plugin):
     reports_many_apps = True
     product = "microsoft_365"
 
-    settings: MicrosoftGraphSettings
     _auth: ClientCredentials | None = None
 
     @classmethod
-    def emulator(cls) -> Any:
+    def emulator(cls) -> type[MicrosoftGraphEmulator]:
         from .emulator import MicrosoftGraphEmulator
 
         return MicrosoftGraphEmulator

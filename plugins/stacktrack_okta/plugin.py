@@ -36,7 +36,7 @@ import email.utils
 import functools
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -60,6 +60,10 @@ from stacktrack.plugin_api import (
 )
 
 from .models import Application, AppUser, LogEvent
+
+if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
+    from stacktrack_okta.emulator import OktaEmulator
+
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -97,7 +101,7 @@ class OktaSettings(PluginSettings):
     """Events per ``/api/v1/logs`` page (Okta's maximum is 1000)."""
 
 
-class OktaPlugin(Plugin):
+class OktaPlugin(Plugin[OktaSettings]):
     name = "okta"
     title = "Okta"
     settings_model = OktaSettings
@@ -106,10 +110,8 @@ class OktaPlugin(Plugin):
     reports_many_apps = True
     product = "okta"
 
-    settings: OktaSettings
-
     @classmethod
-    def emulator(cls) -> Any:
+    def emulator(cls) -> type[OktaEmulator]:
         from .emulator import OktaEmulator
 
         return OktaEmulator

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import httpx
 from pydantic import Field, field_validator
@@ -55,6 +55,10 @@ from stacktrack_openai.models import (
     ServiceAccount,
     UsageResult,
 )
+
+if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
+    from stacktrack_openai.emulator import OpenAIEmulator
+
 
 USERS_PATH = "/organization/users"
 USAGE_PATH = "/organization/usage/{capability}"
@@ -122,7 +126,7 @@ _next_after = has_more_cursor("last_id")
 _next_page = has_more_cursor("next_page")
 
 
-class OpenAIPlugin(Plugin):
+class OpenAIPlugin(Plugin[OpenAISettings]):
     name: ClassVar[str] = "openai"
     title: ClassVar[str] = "OpenAI API platform"
     settings_model: ClassVar[type[PluginSettings]] = OpenAISettings
@@ -133,21 +137,16 @@ class OpenAIPlugin(Plugin):
     product: ClassVar[str | None] = "openai_api"
 
     @classmethod
-    def emulator(cls) -> Any:
+    def emulator(cls) -> type[OpenAIEmulator]:
         from stacktrack_openai.emulator import OpenAIEmulator
 
         return OpenAIEmulator
 
-    @property
-    def _settings(self) -> OpenAISettings:
-        assert isinstance(self.settings, OpenAISettings)
-        return self.settings
-
     def _array(self, name: str) -> str:
-        return f"{name}[]" if self._settings.array_style == "brackets" else name
+        return f"{name}[]" if self.settings.array_style == "brackets" else name
 
     async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
-        settings = self._settings
+        settings = self.settings
         notes: list[str] = []
         users, with_last_used = await self._users(client, ctx)
         start = _day_start(ctx.now - dt.timedelta(days=ctx.lookback_days))
@@ -228,7 +227,7 @@ class OpenAIPlugin(Plugin):
     async def _all_usage(
         self, client: httpx.AsyncClient, ctx: CollectContext, start: dt.datetime, notes: list[str]
     ) -> dict[str, dict[str | None, tuple[int, dt.datetime]]] | None:
-        capabilities = self._settings.capabilities
+        capabilities = self.settings.capabilities
         try:
             results = await gather_first_error(
                 *(self._usage(client, ctx, capability, start) for capability in capabilities)
@@ -380,7 +379,7 @@ class OpenAIPlugin(Plugin):
                     last_used=_last_evidence(owned, account.created_at, ctx),
                 )
             )
-        if self._settings.user_keys_as_integrations:
+        if self.settings.user_keys_as_integrations:
             for key in keys:
                 if key.owner is not None and key.owner.type == "user":
                     found.append(

@@ -38,7 +38,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncGenerator, Callable, Iterable
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import httpx
 from pydantic import Field, ValidationError, model_validator
@@ -78,6 +78,10 @@ from stacktrack_salesforce.models import (
     error_codes,
     error_message,
 )
+
+if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
+    from stacktrack_salesforce.emulator import SalesforceEmulator
+
 
 TOKEN_PATH = "/services/oauth2/token"
 LIMIT_CODE = "REQUEST_LIMIT_EXCEEDED"
@@ -226,7 +230,7 @@ class ClientCredentialsAuth(httpx.Auth):
             ) from None
 
 
-class SalesforcePlugin(Plugin):
+class SalesforcePlugin(Plugin[SalesforceSettings]):
     name: ClassVar[str] = "salesforce"
     title: ClassVar[str] = "Salesforce"
     settings_model: ClassVar[type[PluginSettings]] = SalesforceSettings
@@ -241,8 +245,6 @@ class SalesforcePlugin(Plugin):
         }
     )
     product: ClassVar[str | None] = "salesforce"
-
-    settings: SalesforceSettings
 
     def auth(self) -> httpx.Auth | None:
         settings = self.settings
@@ -267,7 +269,7 @@ class SalesforcePlugin(Plugin):
         return super().rate_limit_wait(response)
 
     @classmethod
-    def emulator(cls) -> Any:
+    def emulator(cls) -> type[SalesforceEmulator]:
         from stacktrack_salesforce.emulator import SalesforceEmulator
 
         return SalesforceEmulator

@@ -31,7 +31,7 @@ import email.utils
 import math
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from pydantic import Field, ValidationError
@@ -64,6 +64,10 @@ from .models import (
     UsersPage,
 )
 
+if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
+    from stacktrack_segment.emulator import SegmentEmulator
+
+
 _I = TypeVar("_I")
 
 LIBRARY_CATEGORIES = frozenset({"website", "mobile", "server", "ott"})
@@ -85,7 +89,7 @@ class SegmentSettings(PluginSettings):
     """``pagination.count`` per request (the docs disagree on the maximum; 200 is safe)."""
 
 
-class SegmentPlugin(Plugin):
+class SegmentPlugin(Plugin[SegmentSettings]):
     name = "segment"
     title = "Segment"
     settings_model = SegmentSettings
@@ -94,10 +98,8 @@ class SegmentPlugin(Plugin):
     reports_many_apps = False
     product = "segment"
 
-    settings: SegmentSettings
-
     @classmethod
-    def emulator(cls) -> Any:
+    def emulator(cls) -> type[SegmentEmulator]:
         from .emulator import SegmentEmulator
 
         return SegmentEmulator

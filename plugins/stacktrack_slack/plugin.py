@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, Field
@@ -64,6 +64,10 @@ from .models import (
     PagedBody,
     UsersListPage,
 )
+
+if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
+    from stacktrack_slack.emulator import SlackEmulator
+
 
 _M = TypeVar("_M", bound=BaseModel)
 _T = TypeVar("_T")
@@ -126,7 +130,7 @@ class _AccessDenied(PluginError):
         self.code = code
 
 
-class SlackPlugin(Plugin):
+class SlackPlugin(Plugin[SlackSettings]):
     name = "slack"
     title = "Slack"
     settings_model = SlackSettings
@@ -135,10 +139,8 @@ class SlackPlugin(Plugin):
     reports_many_apps = False
     product = "slack"
 
-    settings: SlackSettings
-
     @classmethod
-    def emulator(cls) -> Any:
+    def emulator(cls) -> type[SlackEmulator]:
         from .emulator import SlackEmulator
 
         return SlackEmulator

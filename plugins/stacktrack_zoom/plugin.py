@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Generator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 from pydantic import model_validator
@@ -53,6 +53,10 @@ from stacktrack_zoom.models import (
     User,
     UsersPage,
 )
+
+if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
+    from stacktrack_zoom.emulator import ZoomEmulator
+
 
 TOKEN_URL = "https://zoom.us/oauth/token"
 USERS_PATH = "/users"
@@ -117,7 +121,7 @@ class _ServerToServerAuth(httpx.Auth):
         return "<ZoomServerToServerAuth ***>"
 
     def _token_request(self) -> httpx.Request:
-        settings = self._plugin.zoom_settings
+        settings = self._plugin.settings
         pair = f"{settings.client_id}:{settings.client_secret.get_secret_value()}"
         return httpx.Request(
             "POST",
@@ -166,7 +170,7 @@ def _next_token(body: Any) -> str | None:
     return str(token) if token else None
 
 
-class ZoomPlugin(Plugin):
+class ZoomPlugin(Plugin[ZoomSettings]):
     name: ClassVar[str] = "zoom"
     title: ClassVar[str] = "Zoom"
     settings_model: ClassVar[type[PluginSettings]] = ZoomSettings
@@ -176,16 +180,11 @@ class ZoomPlugin(Plugin):
     )
     product: ClassVar[str | None] = "zoom"
 
-    @property
-    def zoom_settings(self) -> ZoomSettings:
-        assert isinstance(self.settings, ZoomSettings)
-        return self.settings
-
     def auth(self) -> httpx.Auth | None:
         return _ServerToServerAuth(self)
 
     @classmethod
-    def emulator(cls) -> Any:
+    def emulator(cls) -> type[ZoomEmulator]:
         from stacktrack_zoom.emulator import ZoomEmulator
 
         return ZoomEmulator

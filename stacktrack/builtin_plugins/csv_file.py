@@ -68,7 +68,7 @@ class CsvSettings(PluginSettings):
     """A larger file fails the source (a wrong path to a log or a device must not fill memory)."""
 
 
-class CsvPlugin(Plugin):
+class CsvPlugin(Plugin[CsvSettings]):
     name = "csv"
     title = "CSV user export"
     settings_model = CsvSettings
@@ -77,7 +77,6 @@ class CsvPlugin(Plugin):
 
     async def collect(self, client: httpx.AsyncClient | None, ctx: CollectContext) -> Observation:
         settings = self.settings
-        assert isinstance(settings, CsvSettings)
         # A large export takes seconds to read: off the event loop, so other sources keep going.
         accounts = await run_blocking(_read_from_config, self.source, settings, ctx.config_dir)
         return Observation(

@@ -32,7 +32,7 @@ class ManualSettings(PluginSettings):
     """Apps this tool is connected to, by name; omit when unknown (an empty list means none)."""
 
 
-class ManualPlugin(Plugin):
+class ManualPlugin(Plugin[ManualSettings]):
     name = "manual"
     title = "Manual figures from the config"
     settings_model = ManualSettings
@@ -43,7 +43,6 @@ class ManualPlugin(Plugin):
 
     async def collect(self, client: httpx.AsyncClient | None, ctx: CollectContext) -> Observation:
         settings = self.settings
-        assert isinstance(settings, ManualSettings)
         integrations = (
             None
             if settings.integrations is None

@@ -11,7 +11,7 @@ when the editor sends no telemetry, so a seat without it is "no activity on reco
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import httpx
 from pydantic import Field
@@ -32,6 +32,9 @@ from stacktrack.plugin_api import (
     parse_vendor_time,
 )
 from stacktrack_github_copilot.models import SeatPage
+
+if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
+    from stacktrack_github_copilot.emulator import GitHubCopilotEmulator
 
 PAGE_SIZE = 100
 HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
@@ -60,7 +63,7 @@ class GitHubCopilotPlugin(Plugin[GitHubCopilotSettings]):
     product: ClassVar[str | None] = "github_copilot"
 
     @classmethod
-    def emulator(cls) -> Any:
+    def emulator(cls) -> type[GitHubCopilotEmulator]:
         from stacktrack_github_copilot.emulator import GitHubCopilotEmulator
 
         return GitHubCopilotEmulator
