@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import json
 
+from stacktrack.plugin_api import check_base_url
 from stacktrack.sandbox import participants
 from stacktrack.sandbox.participants import env_name
 from stacktrack.sandbox.world import COMPANY, World
@@ -37,6 +38,14 @@ def _toml(value: object) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml(item) for item in value) + "]"
     return _str(str(value))
+
+
+def _cleartext_beyond_loopback(url: str) -> bool:
+    try:
+        check_base_url(url)
+    except ValueError:
+        return True
+    return False
 
 
 def _list(values: list[str] | tuple[str, ...]) -> str:
@@ -81,6 +90,12 @@ def config_text(
             f"plugin = {_str(source)}",
             f"base_url = {_str(base_urls[source])}",
         ]
+        if _cleartext_beyond_loopback(base_urls[source]):
+            lines += [
+                "# The sandbox serves plain http:// on a non-loopback address: the (fake) token",
+                "# travels in cleartext, which a real source refuses unless told so.",
+                "allow_insecure_http = true",
+            ]
         emulator = participants.emulators().get(source)
         settings = (
             emulator.world_settings(base_url=base_urls[source], secret_env=env_name(source))

@@ -14,7 +14,7 @@ import stamina
 from click.testing import CliRunner
 
 from stacktrack.config import load_config_text
-from stacktrack.errors import UsageError
+from stacktrack.errors import ConfigError, UsageError
 from stacktrack.sandbox import participants
 from stacktrack.sandbox.server import SandboxServer, ServerInfo, serve
 
@@ -177,3 +177,28 @@ def test_rate_limit_and_latency_over_loopback() -> None:
     assert first.status_code == 200
     assert second.status_code == 429 and int(second.headers["Retry-After"]) >= 1
     assert server.emulators["slack"].throttled == 1
+
+
+def test_config_for_a_lan_address_allows_its_cleartext(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # `sandbox serve --host 192.168.1.20` serves plain http:// beyond loopback, which a source
+    # refuses by default: the written config must say so and still load.
+    from stacktrack.sandbox.configfile import config_text
+    from stacktrack.sandbox.world import World
+
+    world = World.generate(4)
+    sources = participants.sources_for("okta")
+    lan = {source: f"http://192.168.1.20:8080/{source}" for source in sources}
+    local = {source: f"http://127.0.0.1:8080/{source}" for source in sources}
+    for source in sources:
+        monkeypatch.setenv(participants.env_name(source), "fake-token")
+
+    lan_text = config_text(world, base_urls=lan, idp="okta")
+    loaded = load_config_text(lan_text, path=tmp_path / "stacktrack.toml")
+    assert all(s.allow_insecure_http for s in loaded.sources.values())
+    local_text = config_text(world, base_urls=local, idp="okta")
+    assert "allow_insecure_http" not in local_text
+    refused = lan_text.replace("allow_insecure_http = true", "")
+    with pytest.raises(ConfigError, match="cleartext"):
+        load_config_text(refused, path=tmp_path / "stacktrack.toml")
