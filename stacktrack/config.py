@@ -24,7 +24,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from stacktrack import registry
 from stacktrack.config_models import ConfigFile
 from stacktrack.errors import ConfigError
-from stacktrack.plugin_api import Plugin, PluginSettings
+from stacktrack.plugin_api import AnyPlugin, PluginSettings
 
 APP_NAME = "stacktrack"
 CONFIG_FILENAME = "stacktrack.toml"
@@ -37,7 +37,7 @@ class LoadedConfig:
     file: ConfigFile
     db_path: Path
     sources: dict[str, PluginSettings] = field(default_factory=dict)
-    plugins: dict[str, type[Plugin]] = field(default_factory=dict)
+    plugins: dict[str, type[AnyPlugin]] = field(default_factory=dict)
     broken_sources: dict[str, str] = field(default_factory=dict)
     """Sources whose plugin could not be imported: name -> reason. The snapshot fails them alone."""
     missing_secrets: dict[str, str] = field(default_factory=dict)

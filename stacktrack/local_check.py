@@ -10,21 +10,21 @@ import datetime as dt
 
 from stacktrack.config import LoadedConfig
 from stacktrack.errors import PluginError
-from stacktrack.plugin_api import CollectContext
+from stacktrack.plugin_api import CollectContext, LocalPlugin
 
 
 async def check_local_sources(config: LoadedConfig) -> dict[str, str]:
     """Source name -> problem, for every local source whose collect fails."""
     problems: dict[str, str] = {}
     for name, plugin_cls in config.plugins.items():
-        if plugin_cls.needs_network:
+        if not issubclass(plugin_cls, LocalPlugin):
             continue
         plugin = plugin_cls(name, config.sources[name])
         ctx = CollectContext(
             source=name, now=dt.datetime.now(dt.UTC), config_dir=config.path.parent
         )
         try:
-            await plugin.collect(None, ctx)  # type: ignore[arg-type]
+            await plugin.collect(ctx)
         except PluginError as exc:
             problems[name] = exc.message
     return problems

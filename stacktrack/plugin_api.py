@@ -1,9 +1,11 @@
 """The plugin contract (docs/architecture.md): the only stacktrack module a plugin imports.
 
-A plugin is a ``Plugin`` subclass registered under the entry-point group ``stacktrack.plugins``.
-The core validates its ``settings_model``, builds one ``httpx.AsyncClient`` for the source (base URL,
-auth from ``Plugin.auth``, timeouts, retries, rate limiting, redaction) and awaits ``collect``, which
-returns an ``Observation``. Plugins never build clients, never touch the database, never import the TUI.
+A plugin is a ``Plugin`` (or ``LocalPlugin``) subclass registered under the entry-point group
+``stacktrack.plugins``. The core validates its ``settings_model``; for a ``Plugin`` it builds one
+``httpx.AsyncClient`` for the source (base URL, auth from ``Plugin.auth``, timeouts, retries, rate
+limiting, redaction) and awaits ``collect(client, ctx)``; a ``LocalPlugin`` (files, figures in the
+config) gets no client: ``collect(ctx)``. Either returns an ``Observation``. Plugins never build
+clients, never touch the database, never import the TUI.
 
 Vocabulary: an *app* is one product as a source sees it. A vendor connector (HubSpot,
 Salesforce, Slack, ...) sees one app, its own: ``AppUsage.app is None``. A directory (Okta, Google
@@ -19,7 +21,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Literal, TypeAlias
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
@@ -48,6 +50,7 @@ __all__ = [
     "Account",
     "AccountStatus",
     "ActivityKind",
+    "AnyPlugin",
     "AppUsage",
     "AuthenticationError",
     "BadResponse",
@@ -55,6 +58,7 @@ __all__ = [
     "CollectContext",
     "FeatureUsage",
     "Integration",
+    "LocalPlugin",
     "Observation",
     "Plugin",
     "PluginError",
@@ -357,26 +361,48 @@ SettingsT = TypeVar("SettingsT", bound=PluginSettings, default=PluginSettings)
 """A plugin's settings model: ``class AcmePlugin(Plugin[AcmeSettings])`` types ``self.settings``."""
 
 
-class Plugin(ABC, Generic[SettingsT]):
-    """Base class of every plugin. One instance per configured source per run."""
+class _PluginBase(ABC, Generic[SettingsT]):
+    """What every plugin declares, network (``Plugin``) or local (``LocalPlugin``)."""
 
     name: ClassVar[str]
     """Entry-point name, the ``plugin = "..."`` value."""
     title: ClassVar[str]
     """Human name of the vendor API, e.g. "Okta"."""
     settings_model: ClassVar[type[PluginSettings]] = PluginSettings
-    default_base_url: ClassVar[str | None] = None
     observes: ClassVar[frozenset[Capability]] = frozenset()
     reports_many_apps: ClassVar[bool] = False
     """True for directories (Okta, Google Workspace) whose apps are matched to tools by label."""
     product: ClassVar[str | None] = None
     """Catalog key of the vendor's own product (e.g. "hubspot"), used to name integration edges."""
-    needs_network: ClassVar[bool] = True
-    """False for plugins that read only local files or config (``manual``, ``csv``)."""
 
     def __init__(self, source: str, settings: SettingsT) -> None:
         self.source = source
         self.settings = settings
+
+    def secrets(self) -> list[str]:
+        """Secret values to redact from logs and error text (all ``SecretStr`` settings)."""
+        values = []
+        for field in type(self.settings).model_fields:
+            value = getattr(self.settings, field)
+            if isinstance(value, SecretStr) and value.get_secret_value():
+                values.append(value.get_secret_value())
+        return values
+
+    @classmethod
+    def emulator(cls) -> type[Emulator[Any]] | None:
+        """The plugin's vendor emulator class (``stacktrack.testing.Emulator``), or ``None``.
+
+        Import it inside the method: the snapshot engine never needs it."""
+        return None
+
+
+class Plugin(_PluginBase[SettingsT]):
+    """Base class of a plugin that queries a vendor's API. One instance per configured source per run.
+
+    The core builds the source's HTTP client (base URL, ``auth()``, retries, rate-limit waits) and
+    hands it to ``collect``."""
+
+    default_base_url: ClassVar[str | None] = None
 
     def auth(self) -> httpx.Auth | None:
         """The auth the core attaches to the client; default: Bearer ``token``."""
@@ -396,25 +422,25 @@ class Plugin(ABC, Generic[SettingsT]):
             return None
         return retry_after_seconds(response.headers) or 0.0
 
-    def secrets(self) -> list[str]:
-        """Secret values to redact from logs and error text (all ``SecretStr`` settings)."""
-        values = []
-        for field in type(self.settings).model_fields:
-            value = getattr(self.settings, field)
-            if isinstance(value, SecretStr) and value.get_secret_value():
-                values.append(value.get_secret_value())
-        return values
-
     @abstractmethod
     async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
         """Query the vendor and return what it saw. Raise ``PluginError`` subclasses on failure."""
 
-    @classmethod
-    def emulator(cls) -> type[Emulator[Any]] | None:
-        """The plugin's vendor emulator class (``stacktrack.testing.Emulator``), or ``None``.
 
-        Import it inside the method: the snapshot engine never needs it."""
-        return None
+class LocalPlugin(_PluginBase[SettingsT]):
+    """Base class of a plugin that reads only local files or its own settings (``manual``, ``csv``).
+
+    It gets no HTTP client; ``config validate`` dry-runs it, so a missing file is reported before
+    the first snapshot."""
+
+    @abstractmethod
+    async def collect(self, ctx: CollectContext) -> Observation:
+        """Read what the source holds. Raise ``PluginError`` subclasses (``BadResponse`` for a bad
+        file) on failure; relative paths resolve against ``ctx.config_dir``."""
+
+
+AnyPlugin: TypeAlias = "Plugin[Any] | LocalPlugin[Any]"
+"""A plugin of either kind, as the registry and the engine hold it."""
 
 
 class _HeaderAuth(httpx.Auth):

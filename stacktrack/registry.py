@@ -10,7 +10,7 @@ import functools
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 
-from stacktrack.plugin_api import Plugin
+from stacktrack.plugin_api import AnyPlugin, LocalPlugin, Plugin
 
 GROUP = "stacktrack.plugins"
 
@@ -42,7 +42,7 @@ def distribution(name: str) -> str | None:
     return dist.name if dist is not None else None
 
 
-def load_plugin(name: str) -> type[Plugin] | PluginLoadError:
+def load_plugin(name: str) -> type[AnyPlugin] | PluginLoadError:
     """Import one plugin class; on any failure return a ``PluginLoadError`` instead of raising."""
     entry = _entry_points().get(name)
     if entry is None:
@@ -51,12 +51,12 @@ def load_plugin(name: str) -> type[Plugin] | PluginLoadError:
         loaded = entry.load()
     except Exception as exc:  # a broken third-party plugin must not take stacktrack down
         return PluginLoadError(name, entry.value, f"{type(exc).__name__}: {exc}")
-    if not (isinstance(loaded, type) and issubclass(loaded, Plugin)):
+    if not (isinstance(loaded, type) and issubclass(loaded, (Plugin, LocalPlugin))):
         return PluginLoadError(
-            name, entry.value, "the entry point is not a stacktrack Plugin class"
+            name, entry.value, "the entry point is not a stacktrack Plugin or LocalPlugin class"
         )
     return loaded
 
 
-def load_all() -> dict[str, type[Plugin] | PluginLoadError]:
+def load_all() -> dict[str, type[AnyPlugin] | PluginLoadError]:
     return {name: load_plugin(name) for name in plugin_names()}

@@ -23,7 +23,7 @@ from stacktrack.config import LoadedConfig
 from stacktrack.errors import PluginError, UsageError
 from stacktrack.http import build_client, redact
 from stacktrack.lock import snapshot_lock
-from stacktrack.plugin_api import CollectContext, Observation, Plugin, printable
+from stacktrack.plugin_api import CollectContext, LocalPlugin, Observation, printable
 from stacktrack.store import Store, ToolAggregate
 
 if TYPE_CHECKING:
@@ -198,7 +198,7 @@ async def _collect_one(
     if name in config.missing_secrets:
         return failed(config.missing_secrets[name], "authentication")
     settings = config.sources[name]
-    plugin: Plugin = plugin_cls(name, settings)
+    plugin = plugin_cls(name, settings)
     emit(SnapshotEvent(name, "started", plugin_cls.title))
     ctx = CollectContext(
         source=name,
@@ -209,15 +209,15 @@ async def _collect_one(
     )
     try:
         async with asyncio.timeout(settings.budget_seconds):
-            if plugin_cls.needs_network:
+            if isinstance(plugin, LocalPlugin):  # files or config figures: no client
+                observation = await plugin.collect(ctx)
+            else:
                 async with build_client(
                     plugin,
                     transport=transport,
                     on_retry=lambda message: emit(SnapshotEvent(name, "progress", message)),
                 ) as client:
                     observation = await plugin.collect(client, ctx)
-            else:
-                observation = await plugin.collect(None, ctx)  # type: ignore[arg-type]
     except TimeoutError:
         return failed(f"did not finish within its {settings.budget_seconds:g}s budget", "timeout")
     except PluginError as exc:

@@ -12,9 +12,11 @@ import pytest
 from stacktrack import registry
 from stacktrack.plugin_api import (
     Account,
+    AnyPlugin,
     AppUsage,
     AuthenticationError,
     CollectContext,
+    LocalPlugin,
     Observation,
     Plugin,
     PluginSettings,
@@ -23,12 +25,11 @@ from stacktrack.plugin_api import (
 log = logging.getLogger("tests.fake")
 
 
-class GoodPlugin(Plugin):
+class GoodPlugin(LocalPlugin):
     name = "fake_good"
     title = "Good"
-    needs_network = False
 
-    async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
+    async def collect(self, ctx: CollectContext) -> Observation:
         ctx.progress("listing users")
         return Observation(
             apps=[
@@ -46,35 +47,32 @@ class GoodPlugin(Plugin):
         )
 
 
-class LeakyFailingPlugin(Plugin):
+class LeakyFailingPlugin(LocalPlugin):
     """Fails with an error text that contains its token, and logs the token: both must be redacted."""
 
     name = "fake_leaky"
     title = "Leaky"
-    needs_network = False
 
-    async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
+    async def collect(self, ctx: CollectContext) -> Observation:
         token = self.settings.token.get_secret_value()  # type: ignore[union-attr]
         log.warning("calling vendor with token %s", token)
         raise AuthenticationError(self.source, f"token {token} was rejected")
 
 
-class SlowPlugin(Plugin):
+class SlowPlugin(LocalPlugin):
     name = "fake_slow"
     title = "Slow"
-    needs_network = False
 
-    async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
+    async def collect(self, ctx: CollectContext) -> Observation:
         await asyncio.sleep(30)
         raise AssertionError("the budget should have stopped this")
 
 
-class CrashingPlugin(Plugin):
+class CrashingPlugin(LocalPlugin):
     name = "fake_crash"
     title = "Crash"
-    needs_network = False
 
-    async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
+    async def collect(self, ctx: CollectContext) -> Observation:
         return {}["missing"]  # type: ignore[no-any-return]
 
 
@@ -93,7 +91,7 @@ class HttpPlugin(Plugin):
         )
 
 
-FAKES: dict[str, type[Plugin]] = {
+FAKES: dict[str, type[AnyPlugin]] = {
     p.name: p for p in (GoodPlugin, LeakyFailingPlugin, SlowPlugin, CrashingPlugin, HttpPlugin)
 }
 

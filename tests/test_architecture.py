@@ -11,7 +11,7 @@ from typing import get_args, get_origin
 import pytest
 from typing_extensions import get_original_bases
 
-from stacktrack.plugin_api import Plugin
+from stacktrack.plugin_api import AnyPlugin, LocalPlugin, Plugin
 from stacktrack.registry import load_plugin, plugin_names
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,10 +29,10 @@ def test_import_contracts_are_kept() -> None:
     assert "0 broken" in result.stdout
 
 
-def _declared_settings(plugin: type[Plugin]) -> object:
+def _declared_settings(plugin: type[AnyPlugin]) -> object:
     """The ``X`` of ``class P(Plugin[X])``, or ``None`` when the class subclasses a bare ``Plugin``."""
     for base in get_original_bases(plugin):
-        if get_origin(base) is Plugin:
+        if get_origin(base) in (Plugin, LocalPlugin):
             return get_args(base)[0]
     return None
 

@@ -148,3 +148,36 @@ def test_no_secret_in_database_logs_stderr_or_output(
             blobs.append(file.read_bytes().decode("latin-1"))
     for blob in blobs:
         assert secret not in blob
+
+
+async def test_local_plugins_are_collected_without_a_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # csv and manual are LocalPlugins: the engine calls collect(ctx) and never builds a client.
+    def no_client(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a local plugin must not get an HTTP client")
+
+    monkeypatch.setattr("stacktrack.snapshot.build_client", no_client)
+    (tmp_path / "users.csv").write_text(
+        "email,last_login\nana@x.com,2026-05-01T09:00:00Z\nbo@x.com,\n", encoding="utf-8"
+    )
+    path = tmp_path / "stacktrack.toml"
+    path.write_text(
+        '[stacktrack]\ncurrency = "USD"\n'
+        '[sources.export]\nplugin = "csv"\npath = "users.csv"\nlast_active_column = "last_login"\n'
+        '[sources.figures]\nplugin = "manual"\npurchased = 10\nactive = 3\n'
+        '[[tools]]\nid = "tool"\nname = "Tool"\nsources = ["export", "figures"]\n'
+    )
+    path.chmod(0o600)
+    summary = await run_snapshot(load_config(path, db=tmp_path / "st.db"))
+    assert [(s.source, s.status, s.error) for s in summary.sources] == [
+        ("export", "ok", None),
+        ("figures", "ok", None),
+    ]
+    with Store.open(tmp_path / "st.db") as store:
+        state = store.current_state()
+    export = state.sources["export"].observation
+    figures = state.sources["figures"].observation
+    assert export is not None and figures is not None
+    assert [a.email for a in export.apps[0].accounts or []] == ["ana@x.com", "bo@x.com"]
+    assert (figures.apps[0].seats_purchased, figures.apps[0].active_users_reported) == (10, 3)

@@ -18,7 +18,6 @@ import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import httpx
 from pydantic import Field
 
 from stacktrack.plugin_api import (
@@ -29,8 +28,8 @@ from stacktrack.plugin_api import (
     BadResponse,
     Capability,
     CollectContext,
+    LocalPlugin,
     Observation,
-    Plugin,
     PluginError,
     PluginSettings,
     parse_time,
@@ -68,14 +67,13 @@ class CsvSettings(PluginSettings):
     """A larger file fails the source (a wrong path to a log or a device must not fill memory)."""
 
 
-class CsvPlugin(Plugin[CsvSettings]):
+class CsvPlugin(LocalPlugin[CsvSettings]):
     name = "csv"
     title = "CSV user export"
     settings_model = CsvSettings
     observes = frozenset({Capability.ACCOUNTS, Capability.ACTIVITY, Capability.SEATS})
-    needs_network = False
 
-    async def collect(self, client: httpx.AsyncClient | None, ctx: CollectContext) -> Observation:
+    async def collect(self, ctx: CollectContext) -> Observation:
         settings = self.settings
         # A large export takes seconds to read: off the event loop, so other sources keep going.
         accounts = await run_blocking(_read_from_config, self.source, settings, ctx.config_dir)

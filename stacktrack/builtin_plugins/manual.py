@@ -7,7 +7,6 @@ but no never-active list (that needs accounts).
 
 from __future__ import annotations
 
-import httpx
 from pydantic import Field
 
 from stacktrack.plugin_api import (
@@ -15,8 +14,8 @@ from stacktrack.plugin_api import (
     Capability,
     CollectContext,
     Integration,
+    LocalPlugin,
     Observation,
-    Plugin,
     PluginSettings,
 )
 
@@ -32,16 +31,15 @@ class ManualSettings(PluginSettings):
     """Apps this tool is connected to, by name; omit when unknown (an empty list means none)."""
 
 
-class ManualPlugin(Plugin[ManualSettings]):
+class ManualPlugin(LocalPlugin[ManualSettings]):
     name = "manual"
     title = "Manual figures from the config"
     settings_model = ManualSettings
     observes = frozenset(
         {Capability.SEATS, Capability.ACCOUNTS, Capability.ACTIVITY, Capability.INTEGRATIONS}
     )
-    needs_network = False
 
-    async def collect(self, client: httpx.AsyncClient | None, ctx: CollectContext) -> Observation:
+    async def collect(self, ctx: CollectContext) -> Observation:
         settings = self.settings
         integrations = (
             None

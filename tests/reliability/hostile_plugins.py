@@ -10,16 +10,15 @@ import sys
 import threading
 from typing import Any
 
-import httpx
-
 from stacktrack import registry
 from stacktrack.plugin_api import (
     Account,
+    AnyPlugin,
     AppUsage,
     CollectContext,
     Integration,
+    LocalPlugin,
     Observation,
-    Plugin,
     PluginError,
     run_blocking,
 )
@@ -28,25 +27,23 @@ ESC = "\x1b[2J\x1b]0;owned\x07"
 """Clear the screen and retitle the terminal: what a hostile vendor string would try."""
 
 
-class HugeCountPlugin(Plugin):
+class HugeCountPlugin(LocalPlugin):
     """A vendor reporting ``seatCount = 2**70``."""
 
     name = "hostile_huge"
     title = "Huge"
-    needs_network = False
 
-    async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
+    async def collect(self, ctx: CollectContext) -> Observation:
         return Observation(apps=[AppUsage(seats_purchased=2**70)])
 
 
-class EscapePlugin(Plugin):
+class EscapePlugin(LocalPlugin):
     """Terminal escapes in an app name, a user name, an integration and a note."""
 
     name = "hostile_escape"
     title = "Escape"
-    needs_network = False
 
-    async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
+    async def collect(self, ctx: CollectContext) -> Observation:
         return Observation(
             apps=[
                 AppUsage(
@@ -59,30 +56,28 @@ class EscapePlugin(Plugin):
         )
 
 
-class EscapeErrorPlugin(Plugin):
+class EscapeErrorPlugin(LocalPlugin):
     """Fails with vendor error text carrying terminal escapes."""
 
     name = "hostile_escape_error"
     title = "Escape error"
-    needs_network = False
 
-    async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
+    async def collect(self, ctx: CollectContext) -> Observation:
         raise PluginError(self.source, f"vendor said: {ESC}denied")
 
 
-class BlockedPlugin(Plugin):
+class BlockedPlugin(LocalPlugin):
     """Blocking work that never ends (a read from a FIFO, a hung network share)."""
 
     name = "hostile_blocked"
     title = "Blocked"
-    needs_network = False
 
-    async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
+    async def collect(self, ctx: CollectContext) -> Observation:
         await run_blocking(threading.Event().wait)
         raise AssertionError("the budget should have abandoned this")
 
 
-HOSTILE: dict[str, type[Plugin]] = {
+HOSTILE: dict[str, type[AnyPlugin]] = {
     p.name: p for p in (HugeCountPlugin, EscapePlugin, EscapeErrorPlugin, BlockedPlugin)
 }
 
