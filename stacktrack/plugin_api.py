@@ -45,6 +45,7 @@ from stacktrack.paging import (
     reset_epoch_seconds,
     retry_after_seconds,
 )
+from stacktrack.token_auth import ClientCredentialsAuth
 
 __all__ = [
     "Account",
@@ -55,6 +56,7 @@ __all__ = [
     "AuthenticationError",
     "BadResponse",
     "Capability",
+    "ClientCredentialsAuth",
     "CollectContext",
     "FeatureUsage",
     "Integration",

@@ -37,10 +37,6 @@ def marketo_time(value: Any) -> dt.datetime | None:
     return parse_time(text)
 
 
-class TokenResponse(_Vendor):
-    access_token: str = Field(min_length=1)
-
-
 class UserRow(_Vendor):
     """One row of ``allusers.json`` (a bare JSON array)."""
 

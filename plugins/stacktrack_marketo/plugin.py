@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Generator
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
@@ -33,9 +32,9 @@ from stacktrack.plugin_api import (
     AccountStatus,
     ActivityKind,
     AppUsage,
-    AuthenticationError,
     BadResponse,
     Capability,
+    ClientCredentialsAuth,
     CollectContext,
     Integration,
     Observation,
@@ -50,7 +49,6 @@ from stacktrack.plugin_api import (
     request_json,
 )
 from stacktrack_marketo.models import (
-    TokenResponse,
     UsageResponse,
     UserDetail,
     UserRow,
@@ -107,21 +105,19 @@ class MarketoSettings(PluginSettings):
         return self
 
 
-class _ClientCredentialsAuth(httpx.Auth):
-    """Gets a token from the Identity endpoint and sends it as Bearer; one refresh when Marketo
-    says the token is invalid or expired (601/602 in a body, or a 401)."""
+class _IdentityAuth(ClientCredentialsAuth):
+    """A token from the Identity endpoint; one refresh when Marketo says the token is invalid or
+    expired (601/602 in a body, or a 401)."""
 
-    requires_response_body = True
+    endpoint = "Marketo's Identity endpoint"
+    refused_hint = "check client_id and client_secret"
 
-    def __init__(self, plugin: MarketoPlugin) -> None:
-        self._plugin = plugin
-        self._token: str | None = None
+    def __init__(self, source: str, settings: MarketoSettings) -> None:
+        super().__init__(source)
+        self._settings = settings
 
-    def __repr__(self) -> str:
-        return "<MarketoClientCredentials ***>"
-
-    def _token_request(self) -> httpx.Request:
-        settings = self._plugin.settings
+    def token_request(self) -> httpx.Request:
+        settings = self._settings
         identity = (settings.identity_url or f"{settings.base_url.rstrip('/')}/identity").rstrip(
             "/"
         )
@@ -135,45 +131,16 @@ class _ClientCredentialsAuth(httpx.Auth):
             },
         )
 
-    def _read_token(self, response: httpx.Response) -> str:
-        source = self._plugin.source
-        status = response.status_code
-        if status in (400, 401, 403):
-            raise AuthenticationError(
-                source,
-                f"Marketo's Identity endpoint refused the client credentials (HTTP {status}): "
-                "check client_id and client_secret",
-                status_code=status,
-            )
-        if status == 429:
-            raise RateLimitExhausted(source, "Marketo's Identity endpoint kept answering 429")
-        if status != 200:
-            raise PluginError(source, f"Marketo's Identity endpoint answered HTTP {status}")
-        try:
-            body = response.json()
-        except ValueError:
-            raise BadResponse(source, "Marketo's Identity endpoint answered invalid JSON") from None
+    def check_token_answer(self, body: Any) -> None:
         codes = error_codes(body)
         if QUOTA_CODE in codes or any(code in RATE_CODES for code in codes):
             # A limit answer the retries could not wait out (606/615), or the daily quota (607).
             raise RateLimitExhausted(
-                source, f"Marketo's Identity endpoint kept answering {', '.join(codes)}"
+                self.source, f"{self.endpoint} kept answering {', '.join(codes)}"
             )
-        return parse_model(
-            TokenResponse, body, source=source, what="the Identity endpoint"
-        ).access_token
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        fresh = False
-        if self._token is None:
-            self._token = self._read_token((yield self._token_request()))
-            fresh = True
-        request.headers["Authorization"] = f"Bearer {self._token}"
-        response = yield request
-        if not fresh and (response.status_code == 401 or _codes(response) & TOKEN_CODES):
-            self._token = self._read_token((yield self._token_request()))
-            request.headers["Authorization"] = f"Bearer {self._token}"
-            yield request
+    def token_expired(self, response: httpx.Response) -> bool:
+        return response.status_code == 401 or bool(_codes(response) & TOKEN_CODES)
 
 
 def _codes(response: httpx.Response) -> set[str]:
@@ -196,7 +163,7 @@ class MarketoPlugin(Plugin[MarketoSettings]):
     product: ClassVar[str | None] = "marketo"
 
     def auth(self) -> httpx.Auth | None:
-        return _ClientCredentialsAuth(self)
+        return _IdentityAuth(self.source, self.settings)
 
     def rate_limit_wait(self, response: httpx.Response) -> float | None:
         if response.status_code == 429:

@@ -18,11 +18,6 @@ class _Vendor(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-class TokenResponse(_Vendor):
-    access_token: str = Field(min_length=1)
-    expires_in: int | None = None
-
-
 class User(_Vendor):
     """One item of ``GET /users``. ``type``: 1 Basic, 2 Licensed; other values exist (uncertain)."""
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Generator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
@@ -29,15 +28,14 @@ from stacktrack.plugin_api import (
     ActivityKind,
     AppUsage,
     AuthenticationError,
-    BadResponse,
     Capability,
+    ClientCredentialsAuth,
     CollectContext,
     FeatureUsage,
     Observation,
     Plugin,
     PluginError,
     PluginSettings,
-    RateLimitExhausted,
     SecretStr,
     check_base_url,
     gather_first_error,
@@ -49,7 +47,6 @@ from stacktrack_zoom.models import (
     ActiveHost,
     PlanUsage,
     ReportPage,
-    TokenResponse,
     User,
     UsersPage,
 )
@@ -104,24 +101,22 @@ class ZoomSettings(PluginSettings):
         return self
 
 
-class _ServerToServerAuth(httpx.Auth):
-    """Gets an access token with the account-credentials grant, then sends it as Bearer.
+class _ServerToServerAuth(ClientCredentialsAuth):
+    """The account-credentials grant: the app's client id and secret as HTTP Basic. A token lives
+    an hour and Zoom issues no refresh token, so a 401 mid-run gets one new token and one retry."""
 
-    A token lives an hour and Zoom issues no refresh token, so a 401 mid-run gets one new token
-    and one retry. Secrets never appear in the repr.
-    """
+    endpoint = "Zoom's token endpoint"
+    refused_hint = (
+        "check account_id, client_id and client_secret, and that the Server-to-Server OAuth app "
+        "is activated"
+    )
 
-    requires_response_body = True
+    def __init__(self, source: str, settings: ZoomSettings) -> None:
+        super().__init__(source)
+        self._settings = settings
 
-    def __init__(self, plugin: ZoomPlugin) -> None:
-        self._plugin = plugin
-        self._token: str | None = None
-
-    def __repr__(self) -> str:
-        return "<ZoomServerToServerAuth ***>"
-
-    def _token_request(self) -> httpx.Request:
-        settings = self._plugin.settings
+    def token_request(self) -> httpx.Request:
+        settings = self._settings
         pair = f"{settings.client_id}:{settings.client_secret.get_secret_value()}"
         return httpx.Request(
             "POST",
@@ -129,40 +124,6 @@ class _ServerToServerAuth(httpx.Auth):
             params={"grant_type": "account_credentials", "account_id": settings.account_id},
             headers={"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()},
         )
-
-    def _read_token(self, response: httpx.Response) -> str:
-        source = self._plugin.source
-        status = response.status_code
-        if status == 429:
-            raise RateLimitExhausted(source, "Zoom's token endpoint kept answering 429")
-        if 400 <= status < 500:
-            raise AuthenticationError(
-                source,
-                f"Zoom refused the app credentials (HTTP {status}): check account_id, client_id "
-                "and client_secret, and that the Server-to-Server OAuth app is activated",
-                status_code=status,
-            )
-        if status != 200:
-            raise PluginError(source, f"Zoom's token endpoint answered HTTP {status}")
-        try:
-            body = response.json()
-        except ValueError:
-            raise BadResponse(source, "Zoom's token endpoint answered with invalid JSON") from None
-        return parse_model(
-            TokenResponse, body, source=source, what="the token endpoint"
-        ).access_token
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        fresh = False
-        if self._token is None:
-            self._token = self._read_token((yield self._token_request()))
-            fresh = True
-        request.headers["Authorization"] = f"Bearer {self._token}"
-        response = yield request
-        if response.status_code == 401 and not fresh:
-            self._token = self._read_token((yield self._token_request()))
-            request.headers["Authorization"] = f"Bearer {self._token}"
-            yield request
 
 
 def _next_token(body: Any) -> str | None:
@@ -181,7 +142,7 @@ class ZoomPlugin(Plugin[ZoomSettings]):
     product: ClassVar[str | None] = "zoom"
 
     def auth(self) -> httpx.Auth | None:
-        return _ServerToServerAuth(self)
+        return _ServerToServerAuth(self.source, self.settings)
 
     @classmethod
     def emulator(cls) -> type[ZoomEmulator]:
