@@ -400,6 +400,9 @@ class GoogleWorkspacePlugin(Plugin[GoogleWorkspaceSettings]):
                 last_used=last.get(app),
                 window_days=TIMESTAMP_WINDOW_DAYS if app in timed else 1,
                 users=sorted(active[app]),
+                # userKey=all reports every user; only the `*_time` parameters cover a 30-day
+                # window, a day's counters alone cannot say "nobody used it all month".
+                every_user=True if app in timed else None,
             )
             for app in USAGE_APPS
             if any(p.name and p.name.startswith(app + ":") for r in reports for p in r.parameters)
@@ -442,6 +445,7 @@ class GoogleWorkspacePlugin(Plugin[GoogleWorkspaceSettings]):
             last_used=latest,
             window_days=days,
             users=sorted(users),
+            every_user=True,  # the audit log holds every user's Gemini events
         )
 
     async def _licensed(

@@ -437,6 +437,8 @@ class SalesforcePlugin(Plugin[SalesforceSettings]):
                     seats_assigned=assigned,
                     active_users=metric.active if metric else None,
                     window_days=METRIC_WINDOW_DAYS if metric else None,
+                    # The metric counts every assignee's activity: nobody's use goes unseen.
+                    every_user=True if metric and metric.active is not None else None,
                 )
             )
         if psl_rows is None:  # the licence list was refused: the metrics still name each licence
@@ -450,6 +452,7 @@ class SalesforcePlugin(Plugin[SalesforceSettings]):
                         seats_assigned=metric.assigned,
                         active_users=metric.active,
                         window_days=METRIC_WINDOW_DAYS,
+                        every_user=True if metric.active is not None else None,
                     )
                 )
         latest_features: dict[str, ActiveFeatureLicenseMetric] = {}
@@ -469,6 +472,7 @@ class SalesforcePlugin(Plugin[SalesforceSettings]):
                     seats_assigned=row.assigned,
                     active_users=row.active,
                     window_days=METRIC_WINDOW_DAYS,
+                    every_user=True if row.active is not None else None,
                 )
             )
         package_holders = _holders(

@@ -156,12 +156,15 @@ def right_size(
         parts.append(addon_savings)
     known = [part for part in parts if part is not None]
     savings = money(sum(known)) if known else None
+    # An add-on's seats rest on its feature use: high confidence only when the source sees every
+    # user's use of it (a listing that names only creators may miss people who use it).
+    partly_seen = any(row["observes_every_user"] is not True for row in addons)
     return Candidate(
         "right_size",
         tool.id,
         None,
         savings,
-        "medium" if source_failed else "high",
+        "medium" if source_failed or partly_seen else "high",
         " ".join(reasons),
         evidence,
         seats_after=keep,
@@ -233,6 +236,7 @@ def _addon_part(addon: AddonFigures) -> tuple[float | None, dict[str, Any]] | No
         "keep_seats": keep,
         "removed_seats": removed,
         "seat_price": money(price),
+        "observes_every_user": addon.every_user,
     }
     return saving, row
 

@@ -87,6 +87,20 @@ def test_an_under_used_add_on_is_right_sized():
     assert rec.annual_savings == pytest.approx(43 * 600.0)
     (row,) = rec.evidence["addons"]
     assert (row["keep_seats"], row["removed_seats"], row["seat_price"]) == (7, 43, 600.0)
+    assert rec.confidence == "medium"  # the source did not say it sees every user's use
+
+
+def test_an_add_on_right_size_is_high_confidence_when_every_users_use_is_seen():
+    def confidence(every_user):
+        analysis = salesforce(
+            [feature("Sales Cloud Einstein", active_users=6, every_user=every_user)],
+            [{"feature": "ai-assistant", "annual_cost": 30000, "seats": 50}],
+        )
+        (rec,) = analysis.recommendations
+        assert rec.evidence["addons"][0]["observes_every_user"] is every_user
+        return rec.confidence
+
+    assert [confidence(True), confidence(False), confidence(None)] == ["high", "medium", "medium"]
 
 
 def test_an_unused_add_on_is_dropped():
@@ -97,6 +111,16 @@ def test_an_unused_add_on_is_dropped():
     (rec,) = analysis.recommendations
     assert (rec.action, rec.annual_savings) == ("downgrade", 30000.0)
     assert [row["addon"] for row in rec.evidence["unused_addons"]] == ["Sales Cloud Einstein"]
+    assert rec.confidence == "medium"  # nobody said every user's use is seen
+
+
+def test_an_unused_add_on_every_users_use_of_which_is_seen_is_dropped_with_high_confidence():
+    analysis = salesforce(
+        [feature("Sales Cloud Einstein", active_users=0, every_user=True)],
+        [{"feature": "ai-assistant", "annual_cost": 30000, "seats": 50}],
+    )
+    (rec,) = analysis.recommendations
+    assert (rec.action, rec.confidence) == ("downgrade", "high")
 
 
 def test_an_add_on_nobody_can_observe_is_left_alone():

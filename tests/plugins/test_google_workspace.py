@@ -241,6 +241,9 @@ async def test_usage_report_gives_per_app_feature_use() -> None:
     assert (drive.active_users, drive.events, drive.window_days, drive.last_used) == (2, 3, 1, None)
     assert (docs.active_users, docs.events) == (0, None)  # observed: nobody used it
     assert "calendar" not in features  # not in the report: not observed
+    # Every user's report is read; only apps with a `*_time` parameter look back a month, so
+    # only they can say nobody used the app in the window.
+    assert (gmail.every_user, drive.every_user) == (True, None)
 
 
 async def test_usage_report_steps_back_while_google_says_not_available() -> None:
@@ -278,6 +281,7 @@ async def test_gemini_use_per_user() -> None:
     emulator = _emulator()
     gemini = _features(await _collect(emulator.transport()))["gemini_in_workspace_apps"]
     assert (gemini.active_users, gemini.events, gemini.last_used) == (2, 4, _at(1))
+    assert gemini.every_user is True  # the audit log holds every user's events
     assert gemini.users == sorted([testkit.USERS["alice"][1], testkit.USERS["grace"][1].lower()])
     asked = [p for _v, p in emulator.log if "gemini_in_workspace_apps" in p]
     assert asked and all("eventName=feature_utilization" in p for p in asked)

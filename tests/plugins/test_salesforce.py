@@ -130,6 +130,12 @@ async def test_feature_licences_become_features_with_their_own_seats(
     }
     assert found == testkit.FEATURES
     assert observation.notes == []
+    # A licence metric counts every holder's activity; a package seat list counts nobody's.
+    every = {f.feature: f.every_user for f in app.features or []}
+    assert every == {
+        feature: (True if active is not None else None)
+        for feature, (_bought, _held, active, _days) in testkit.FEATURES.items()
+    }
 
 
 async def test_metrics_are_read_newest_day_first(emulator: SalesforceEmulator) -> None:
@@ -145,6 +151,8 @@ async def test_a_feature_object_the_org_lacks_is_a_note(emulator: SalesforceEmul
     (app,) = observation.apps
     found = {f.feature: (f.active_users, f.window_days) for f in app.features or []}
     assert found["Sales Cloud Einstein"] == (None, None)  # seats still known, activity not
+    (einstein,) = [f for f in app.features or [] if f.feature == "Sales Cloud Einstein"]
+    assert einstein.every_user is None  # without the metric nobody's use is seen
     assert "dsfs" not in found
     assert any("ActivePermSetLicenseMetric" in n and "INVALID_TYPE" in n for n in observation.notes)
     assert any(
