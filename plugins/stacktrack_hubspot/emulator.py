@@ -7,7 +7,10 @@
 * ``HubSpotData.login_history_forbidden`` answers the login history with 403, as lower tiers do;
 * the asset listings ``/marketing/v3/emails/`` (``stats`` only with ``includeStats=true``),
   ``/automation/v4/flows``, ``/marketing/v3/forms/`` and ``/cms/v3/pages/landing-pages`` with the same
-  paging, each answering 403 ``MISSING_SCOPES`` when listed in ``forbidden_assets``.
+  paging, each answering 403 ``MISSING_SCOPES`` when listed in ``forbidden_assets``;
+* ``/automation/v4/sequences/`` per owning user: ``userId`` is required (400 without it), the same
+  paging, ``"sequences"`` in ``forbidden_assets`` gives 403, ``sequence_errors`` one user's error;
+* users carry ``seatNames`` when the data gives them.
 
 Used by the plugin tests, the conformance suite and the sandbox server (mounted under
 ``self.prefix``).
@@ -32,6 +35,7 @@ ASSET_PATHS = {
     "/marketing/v3/forms": "forms",
     "/cms/v3/pages/landing-pages": "landing_pages",
 }
+SEQUENCES_PATH = "/automation/v4/sequences"
 MAX_LIMIT = {"users": 100, "logins": 200, "assets": 100}
 
 
@@ -50,6 +54,10 @@ class HubSpotData:
     """``GET /automation/v4/flows`` items (``isEnabled``, ``flowType``, ...)."""
     forms: list[dict[str, Any]] = field(default_factory=list)
     landing_pages: list[dict[str, Any]] = field(default_factory=list)
+    sequences: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """``GET /automation/v4/sequences/?userId=`` items by owning user id."""
+    sequence_errors: dict[str, int] = field(default_factory=dict)
+    """User id -> HTTP status the sequences listing answers for that user (400, 404, ...)."""
     forbidden_assets: frozenset[str] = frozenset()
     """Asset listings (``marketing_emails``, ``flows``, ...) answered with 403 ``MISSING_SCOPES``,
     as for a token without the scope or an account whose Hubs lack the feature."""
@@ -144,6 +152,20 @@ class HubSpotEmulator(Emulator[HubSpotData]):
             kind, items = "assets", getattr(self.data, asset)
             if asset == "marketing_emails" and request.url.params.get("includeStats") != "true":
                 items = [{k: v for k, v in item.items() if k != "stats"} for item in items]
+        elif path.rstrip("/") == SEQUENCES_PATH:
+            if "sequences" in self.data.forbidden_assets:
+                return _error(
+                    403,
+                    "This app hasn't been granted all required scopes to make this call.",
+                    "MISSING_SCOPES",
+                )
+            owner = request.url.params.get("userId")
+            if not owner:
+                return _error(400, "userId is required", "VALIDATION_ERROR")
+            status = self.data.sequence_errors.get(owner)
+            if status is not None:
+                return _error(status, f"Cannot list sequences of user {owner}", "VALIDATION_ERROR")
+            kind, items = "assets", self.data.sequences.get(owner, [])
         elif path in USERS_PATHS:
             kind, items = "users", self.data.users
         elif path.rstrip("/") == LOGINS_PATH:

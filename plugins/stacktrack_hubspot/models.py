@@ -34,11 +34,22 @@ class PublicUser(_Vendor):
     first_name: str | None = Field(default=None, alias="firstName")
     last_name: str | None = Field(default=None, alias="lastName")
     super_admin: bool | None = Field(default=None, alias="superAdmin")
+    seat_names: list[str] | None = Field(default=None, alias="seatNames")
+    """The paid seats the user holds (``PublicUser.seatNames``); ``None`` when not sent."""
 
     @field_validator("id", mode="before")
     @classmethod
     def _norm_id(cls, value: Any) -> Any:
         return _id(value)
+
+    @field_validator("seat_names", mode="before")
+    @classmethod
+    def _seats(cls, value: Any) -> list[str] | None:
+        # In HubSpot's published spec, but no example payload was read: anything but a list of
+        # names is "not said" rather than a reason to fail the user list.
+        if not isinstance(value, list):
+            return None
+        return [name.strip() for name in value if isinstance(name, str) and name.strip()]
 
     @property
     def display_name(self) -> str | None:
@@ -85,9 +96,9 @@ class EmailStats(_Vendor):
 
 
 class Asset(_Vendor):
-    """A marketing email, workflow, form or landing page: only the fields that show use.
+    """A marketing email, workflow, form, landing page or sequence: only the fields that show use.
 
-    Every field is optional: the four listings share none but ``id``, and the parsing must not
+    Every field is optional: the five listings share none but ``id``, and the parsing must not
     fail a source over a field HubSpot renames (dates that do not parse are treated as absent)."""
 
     id: str | None = None

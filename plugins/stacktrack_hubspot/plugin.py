@@ -3,7 +3,9 @@
 * ``GET /settings/v3/users/`` (``limit``/``after``, next cursor at ``paging.next.after``): the
   users, i.e. the assigned seats;
 * ``GET /account-info/v3/activity/login`` (same paging, ``limit`` at most 200): the last 90 days of
-  logins, successful and failed; only successful ones are activity.
+  logins, successful and failed; only successful ones are activity;
+* feature use from the portal's assets (emails, workflows, forms, landing pages), each user's
+  sequences (``GET /automation/v4/sequences/?userId=``) and the seats users hold (``seatNames``).
 
 HubSpot keeps 90 days of logins, so a user without one is "no login on record in 90 days", not
 "never": ``history_horizon_days = 90`` tells the analysis. Login history may be refused with 403
@@ -33,6 +35,7 @@ from stacktrack.plugin_api import (
     FeatureUsage,
     Observation,
     Plugin,
+    PluginError,
     PluginSettings,
     RateLimitExhausted,
     SecretStr,
@@ -70,6 +73,13 @@ FEATURES: tuple[tuple[str, str, dict[str, str], str], ...] = (
 """HubSpot lists no purchased Hubs or tier, so each asset listing is also the tier probe: a 403
 means the token lacks the scope or the account's Hubs do not include the feature."""
 
+SEQUENCES_PATH = "/automation/v4/sequences/"
+"""Sequences (Sales Hub) are listed per owning user: ``userId`` is required, one listing per user."""
+SEQUENCES_REFUSED = (
+    "HubSpot refused sequences (HTTP 403): the token needs the automation.sequences.read scope, "
+    "or the account has no Sales Hub; sequence use unknown"
+)
+
 LOGIN_HISTORY_REFUSED = (
     "HubSpot refused the login history (HTTP 403): the token needs the "
     "account-info.security.read scope (HubSpot lists the endpoint on every tier; an account "
@@ -95,6 +105,17 @@ def _next_after(body: Any) -> str | None:
         return None
     after = following.get("after")
     return None if after is None else str(after)
+
+
+def _seat_holders(users: dict[str, PublicUser]) -> dict[str, int] | None:
+    """Holders per paid seat (``seatNames``); ``None`` when no user record carries the field."""
+    if all(user.seat_names is None for user in users.values()):
+        return None
+    held: dict[str, int] = {}
+    for user in users.values():
+        for seat in set(user.seat_names or ()):
+            held[seat] = held.get(seat, 0) + 1
+    return held
 
 
 class HubSpotPlugin(Plugin[HubSpotSettings]):
@@ -245,7 +266,70 @@ class HubSpotPlugin(Plugin[HubSpotSettings]):
                 continue
             read += 1
             found.append(self._feature(name, assets, ctx, users))
+        try:
+            found.append(await self._sequences(client, ctx, users, notes))
+            read += 1
+        except AuthenticationError as exc:
+            if exc.status_code != 403:
+                raise
+            notes.append(SEQUENCES_REFUSED)
+        seats = _seat_holders(users)
+        if seats is not None:
+            read += 1
+            found += [
+                FeatureUsage(feature=seat, name=seat, seats_assigned=count)
+                for seat, count in sorted(seats.items())
+            ]
         return found if read else None
+
+    async def _sequences(
+        self,
+        client: httpx.AsyncClient,
+        ctx: CollectContext,
+        users: dict[str, PublicUser],
+        notes: list[str],
+    ) -> FeatureUsage:
+        """Sequences created or changed in the window, by owner. HubSpot lists no enrolments, so a
+        user who only enrols contacts in an older sequence is not seen: ``every_user=False``."""
+        start = ctx.now - dt.timedelta(days=ctx.lookback_days)
+        owners: set[str] = set()
+        changed: list[dt.datetime] = []
+        refused: list[int] = []
+        for number, uid in enumerate(users, 1):
+            try:
+                sequences = await self._assets(
+                    client, ctx, SEQUENCES_PATH, {"userId": uid}, "Sequences", quiet=True
+                )
+            except PluginError as exc:
+                # A user the endpoint will not answer for (400/404): that user's sequences are
+                # unknown, the others' still count. A 403 is the account's answer: the caller's.
+                if exc.status_code not in (400, 404):
+                    raise
+                refused.append(exc.status_code)
+                continue
+            if number % 50 == 0:
+                ctx.progress(f"sequences of {number} users read")
+            for sequence in sequences:
+                when = sequence.updated_at or sequence.created_at
+                if sequence.archived or when is None or not start <= when <= ctx.now:
+                    continue
+                owners.add(uid)
+                changed.append(when)
+        if refused:
+            notes.append(
+                f"HubSpot would not list the sequences of {len(refused)} user(s) "
+                f"(HTTP {', '.join(map(str, sorted(set(refused))))}): their sequence use unknown"
+            )
+        return FeatureUsage(
+            feature="Sequences",
+            name="Sequences",
+            active_users=len(owners),
+            events=len(changed),
+            last_used=max(changed, default=None),
+            window_days=ctx.lookback_days,
+            users=sorted((users[uid].email or uid).strip().lower() for uid in owners),
+            every_user=False,
+        )
 
     async def _assets(
         self,
@@ -254,6 +338,8 @@ class HubSpotPlugin(Plugin[HubSpotSettings]):
         path: str,
         params: dict[str, str],
         what: str,
+        *,
+        quiet: bool = False,
     ) -> list[Asset]:
         assets: list[Asset] = []
         async for body in paginate_body_cursor(
@@ -266,7 +352,8 @@ class HubSpotPlugin(Plugin[HubSpotSettings]):
         ):
             for item in self._results(body, what.lower()):
                 assets.append(self._parse(Asset, item, what.lower()))
-        ctx.progress(f"{what.lower()} read")
+        if not quiet:
+            ctx.progress(f"{what.lower()} read")
         return assets
 
     def _feature(

@@ -85,7 +85,14 @@ FEATURES: dict[str, tuple[int | None, int | None, int | None]] = {
     "Workflows": (None, 2, None),  # two of three workflows enabled
     "Forms": (None, 1, 10),  # one form changed in the window
     "Landing pages": (0, 0, None),  # the only page was published 100 days ago
+    # ana changed two sequences (4 and 8 days ago; a third 200 days ago), bo's recent one is
+    # archived, cy's is 100 days old; dee's listing is empty; eve's is refused in one test
+    "Sequences": (1, 2, 4),
+    "Core Seat": (None, None, None),  # seat rows only count holders: ana, bo, cy
+    "Sales Seat": (None, None, None),  # ana, bo
 }
+SEATS = {"Core Seat": 3, "Sales Seat": 2}
+"""Holders per ``seatNames`` entry (dee holds none; eve's record has no ``seatNames`` field)."""
 """What the plugin reports for the sample's assets, worked out by hand (90-day lookback)."""
 
 
@@ -116,7 +123,39 @@ def sample_data() -> HubSpotData:
             "updatedById": "10000001",
         }
     ]
+    data.sequences = {
+        "10000001": [
+            sequence("801", created=_ago(30), updated=_ago(4)),
+            sequence("802", created=_ago(60), updated=_ago(8)),
+            sequence("803", created=_ago(300), updated=_ago(200)),
+        ],
+        "10000002": [sequence("804", created=_ago(2), updated=_ago(2), archived=True)],
+        "10000003": [sequence("805", created=_ago(100), updated=None)],
+    }
+    seats = {
+        "10000001": ["Core Seat", "Sales Seat"],
+        "10000002": ["Sales Seat", "Core Seat"],
+        "10000003": ["Core Seat"],
+        "10000004": [],
+    }
+    for item in data.users:
+        if item["id"] in seats:
+            item["seatNames"] = seats[item["id"]]
     return data
+
+
+def sequence(
+    sid: str, *, created: dt.datetime, updated: dt.datetime | None, archived: bool = False
+) -> dict[str, Any]:
+    """A sequence as the listing is parsed (its fields are not in the notes the plugin rests on:
+    only ``createdAt``, ``updatedAt`` and ``archived`` are read; the owner is the ``userId`` asked)."""
+    return {
+        "id": sid,
+        "name": f"Sequence {sid}",
+        "createdAt": hs_time(created),
+        "updatedAt": hs_time(updated) if updated else None,
+        "archived": archived,
+    }
 
 
 def _sample_people() -> HubSpotData:

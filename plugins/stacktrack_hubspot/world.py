@@ -11,6 +11,7 @@ from typing import Any
 
 from stacktrack.testing.world import (
     CORE,
+    AddonSpec,
     ContractSpec,
     FeatureSpec,
     ToolSpec,
@@ -21,6 +22,10 @@ from stacktrack.testing.world import (
 from .emulator import HubSpotData
 
 LOGIN_HISTORY_DAYS = 90
+CORE_SEAT = "Core Seat"
+SALES_SEAT = "Sales Seat"
+"""Seat names as the users' ``seatNames`` carry them: everyone holds a core seat; the sequences
+add-on's holders hold a sales seat too."""
 
 TOOL = ToolSpec(
     "hubspot",
@@ -47,6 +52,8 @@ TOOL = ToolSpec(
             "attribution-reporting",
         ),
         downgrade_annual_cost=62_000,
+        # Sales seats bought for 50 people to run sequences; 40 handed out, 6 write sequences.
+        addons=(AddonSpec("sequences", 27_000, seats=50),),
     ),
     {
         "Demand Gen": 1.0,
@@ -64,7 +71,7 @@ TOOL = ToolSpec(
         FeatureSpec("forms", share=0.15, frequency=0.1),
         FeatureSpec("workflows", share=0.08, frequency=0.15, events=3),
         FeatureSpec("landing-pages", share=0.1, frequency=0.1, stops=150),
-        FeatureSpec("sequences", share=0.0),
+        FeatureSpec("sequences", count=6, frequency=0.2, seats=50, assigned=40, name=SALES_SEAT),
         FeatureSpec("website-pages", share=0.0),
     ),
 )
@@ -75,6 +82,8 @@ def world_data(view: WorldView) -> HubSpotData:
     logins: list[tuple[dt.datetime, dict[str, Any]]] = []
     horizon = view.instant - dt.timedelta(days=LOGIN_HISTORY_DAYS)
     teams = list(view.departments)
+    sequences = view.features("hubspot").get("sequences")
+    sales_seats = {person.key for person in sequences.holders} if sequences else set()
     for seat in view.seats("hubspot"):
         person = seat.employee
         uid = 40_000_000 + person.key
@@ -90,6 +99,7 @@ def world_data(view: WorldView) -> HubSpotData:
                 "secondaryTeamIds": [],
                 "superAdmin": person.department == "RevOps",
                 "sendWelcomeEmail": False,
+                "seatNames": [CORE_SEAT, *([SALES_SEAT] if person.key in sales_seats else [])],
             }
         )
         if seat.last_active is not None and seat.last_active >= horizon:
@@ -121,8 +131,8 @@ ASSET_DAYS = 365
 
 def _add_assets(data: HubSpotData, view: WorldView) -> None:
     """The tool's feature model as HubSpot assets: an email or landing page published on each day
-    of use by its user, a form changed on each day of use, one workflow per user of the feature
-    (enabled while they still use it)."""
+    of use by its user, a form changed on each day of use, a sequence of its owner changed on each
+    day of use, one workflow per user of the feature (enabled while they still use it)."""
     features = view.features("hubspot")
     horizon = view.instant - dt.timedelta(days=ASSET_DAYS)
 
@@ -176,6 +186,16 @@ def _add_assets(data: HubSpotData, view: WorldView) -> None:
                 "createdAt": iso_millis(when - dt.timedelta(days=30)),
                 "updatedAt": iso_millis(when),
                 "archived": False,
+            }
+        )
+    for number, (when, uid, _events) in enumerate(uses("sequences")):
+        data.sequences.setdefault(str(uid), []).append(
+            {
+                "id": str(150_000_000 + number),
+                "name": f"Outreach {number + 1}",
+                "createdAt": iso_millis(when - dt.timedelta(days=1)),
+                "updatedAt": iso_millis(when),
+                "userId": str(uid),
             }
         )
     workflows = features.get("workflows")

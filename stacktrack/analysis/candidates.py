@@ -139,11 +139,11 @@ def right_size(
     reasons: list[str] = []
     parts: list[float | None] = []
     keep = tool.seats_purchased
+    if incoming:  # a consolidation target: its seats were sized for the users moving in too
+        evidence["users_moving_in"] = incoming
     if seats is not None:
         keep, removed, price, saving, reason = seats
         evidence |= {"keep_seats": keep, "removed_seats": removed, "seat_price": money(price)}
-        if incoming:
-            evidence["users_moving_in"] = incoming
         reasons.append(reason)
         parts.append(saving)
     if addons:

@@ -7,6 +7,7 @@ same seed gives a byte-identical ``report --json`` (bar ``generated_at``).
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -295,3 +296,21 @@ def test_feature_patterns(report: dict[str, Any]) -> None:
         50,
         20,
     )
+
+
+def test_the_demo_shows_a_downgrade_and_an_add_on_right_size(report: dict[str, Any]) -> None:
+    """Two add-on stories, each its tool's one action: Salesforce's unused analytics add-on is
+    dropped (its licence metrics count every holder: high confidence), HubSpot's sales seats bought
+    for 50 are right-sized to the few who change sequences (owners only: medium)."""
+    salesforce, hubspot = recommendation(report, "salesforce"), recommendation(report, "hubspot")
+    assert salesforce is not None and hubspot is not None
+    assert (salesforce["action"], salesforce["confidence"]) == ("downgrade", "high")
+    assert [row["addon"] for row in salesforce["evidence"]["unused_addons"]] == [
+        "CRM Analytics Plus"
+    ]
+    assert (hubspot["action"], hubspot["confidence"]) == ("right_size", "medium")
+    (addon,) = hubspot["evidence"]["addons"]
+    assert addon["seats_purchased"] == 50 and 0 < addon["active_users"] <= 6
+    assert addon["keep_seats"] == math.ceil(addon["active_users"] * 1.1)
+    sequences = next(f for f in tool(report, "hubspot")["features"] if f["key"] == "sequences")
+    assert sequences["addon"] and sequences["active_users"] == addon["active_users"]
