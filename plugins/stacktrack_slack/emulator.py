@@ -8,12 +8,19 @@ and ``team.billableInfo``; page/count paging (``paging.pages``) for ``team.acces
 ``team.integrationLogs``; rate limiting as HTTP 429 + ``Retry-After``. ``team.accessLogs`` refuses a
 ``page`` past 100 or a ``count`` past 1000 with ``over_pagination_limit`` (Slack's method page and
 spec error list) and lists rows newest first (by ``date_first``, which is also what ``before`` is
-compared with here: the project's assumption). Used by the tests and the sandbox.
+compared with here: the project's assumption). ``admin.analytics.getFile`` (``type=member``,
+``date``) answers with a gzip NDJSON file on Enterprise Grid (``SlackData.grid``), needs
+``admin.analytics:read`` (which a workspace below Grid cannot grant: ``missing_scope``), keeps 13
+months, and has no file yet for the last ``analytics_lag_days`` (the error code and the lag are the
+project's assumptions). Used by the tests and the sandbox.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import gzip
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +36,10 @@ METHOD_SCOPES = {
     "team.billableInfo": "admin",
     "team.accessLogs": "admin",
     "team.integrationLogs": "admin",
+    "admin.analytics.getFile": "admin.analytics:read",
 }
+ANALYTICS_KEPT_DAYS = 395
+"""A rolling 13 months of member analytics."""
 
 
 MAX_PAGE = 100
@@ -52,6 +62,17 @@ class SlackData:
     """``team.billing.info`` plan; on ``free`` the access logs answer ``paid_only``."""
     scopes: tuple[str, ...] = ALL_SCOPES
     """Scopes the token was granted; methods needing another answer ``missing_scope``."""
+    grid: bool = False
+    """An Enterprise Grid org: ``admin.analytics.getFile`` serves member files (else a token that
+    holds the scope anyway is ``not_allowed_token_type``)."""
+    member_analytics: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Date (``YYYY-MM-DD``) -> that day's member lines; a day not listed is an empty file."""
+    analytics_today: str | None = None
+    """The org's current date for the lag and the 13 months (``None``: the real clock's)."""
+    analytics_lag_days: int = 1
+    """Days before today without a file yet (``file_not_yet_available``)."""
+    analytics_errors: dict[str, str] = field(default_factory=dict)
+    """Date -> the ``ok: false`` code Slack answers for that day."""
 
 
 class SlackEmulator(Emulator[SlackData]):
@@ -99,6 +120,8 @@ class SlackEmulator(Emulator[SlackData]):
                 }
             )
         params = _params(request)
+        if method == "admin.analytics.getFile":
+            return self._member_file(params)
         if method == "users.list":
             return self._cursor_page(params, self.data.members, "members")
         if method == "team.billableInfo":
@@ -119,6 +142,35 @@ class SlackEmulator(Emulator[SlackData]):
             rows = sorted(rows, key=lambda row: int(row.get("date_first") or 0), reverse=True)
             return self._numbered_page(params, rows, "logins")
         return self._numbered_page(params, self.data.integration_logs, "logs")
+
+    def _member_file(self, params: dict[str, str]) -> httpx.Response:
+        if not self.data.grid:
+            return json_response({"ok": False, "error": "not_allowed_token_type"})
+        if params.get("type") != "member":
+            return json_response({"ok": False, "error": "invalid_type"})
+        try:
+            day = dt.date.fromisoformat(params.get("date") or "")
+        except ValueError:
+            return json_response({"ok": False, "error": "invalid_date"})
+        today = (
+            dt.date.fromisoformat(self.data.analytics_today)
+            if self.data.analytics_today
+            else dt.datetime.now(dt.UTC).date()
+        )
+        error = self.data.analytics_errors.get(day.isoformat())
+        if error is None and day > today - dt.timedelta(days=self.data.analytics_lag_days):
+            error = "file_not_yet_available"
+        if error is None and day < today - dt.timedelta(days=ANALYTICS_KEPT_DAYS):
+            error = "data_not_available"
+        if error is not None:
+            return json_response({"ok": False, "error": error})
+        lines = self.data.member_analytics.get(day.isoformat(), [])
+        text = "".join(json.dumps(line) + "\n" for line in lines)
+        return httpx.Response(
+            200,
+            content=gzip.compress(text.encode(), mtime=0),
+            headers={"Content-Type": "application/gzip"},
+        )
 
     def _cursor_page(self, params: dict[str, str], items: list[Any], key: str) -> httpx.Response:
         cursor = params.get("cursor") or ""

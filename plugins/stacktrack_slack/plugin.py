@@ -18,6 +18,9 @@ concurrently:
   then a note saying how far back the log was read.
 * ``team.integrationLogs`` (page/count): apps and services added/enabled and not later
   removed/disabled become integrations.
+* ``admin.analytics.getFile`` (``type=member``, one gzip NDJSON file per day, Enterprise Grid only):
+  feature use (messages, workflows, huddles, calls, apps, Slack Connect, search) over the window's
+  days. Below Grid the method is refused: a note, features unknown (never zeros).
 
 The three ``team.*`` methods need the ``admin`` scope on an admin's user token; without it each one
 degrades (a note) instead of failing the source. ``users.list`` is required.
@@ -41,6 +44,7 @@ from stacktrack.plugin_api import (
     BadResponse,
     Capability,
     CollectContext,
+    FeatureUsage,
     Integration,
     Observation,
     Plugin,
@@ -55,6 +59,7 @@ from stacktrack.plugin_api import (
     parse_vendor_time,
 )
 
+from .analytics import MemberDay, MemberFile, MemberTally, Unreadable, read_member_file
 from .models import (
     AccessLogsPage,
     BillableInfoPage,
@@ -88,10 +93,15 @@ SLACK_MAX_PAGE = 100
 further back means a new ``before`` below the oldest row read."""
 
 FEATURES_NOTE = (
-    "feature usage is not exposed below Enterprise Grid (Slack's admin.analytics.getFile, which "
-    "this plugin does not read yet): workflows, huddles, apps and search use unknown"
+    "feature usage is not exposed below Enterprise Grid (admin.analytics.getFile needs an app "
+    "installed org-wide on Enterprise Grid with admin.analytics:read): workflows, huddles, apps "
+    "and search use unknown"
 )
 """Features stay ``None`` (unknown), never zeros."""
+
+ANALYTICS_METHOD = "admin.analytics.getFile"
+ANALYTICS_KEPT_DAYS = 395
+"""Slack keeps a rolling 13 months of member analytics: never ask further back."""
 
 ADDING = frozenset({"added", "enabled"})
 REMOVING = frozenset({"removed", "disabled"})
@@ -112,6 +122,9 @@ class SlackSettings(PluginSettings):
     max_log_pages: int = Field(default=100, ge=1, le=10_000)
     """Stop reading a log after this many pages in all; the run then carries a note saying so.
     Slack serves 100 pages per query: the access log is read further back with ``before``."""
+    analytics_days: int = Field(default=31, ge=1, le=ANALYTICS_KEPT_DAYS)
+    """Days of Enterprise Grid member analytics to read (one file per day, the newest first);
+    fewer than the tool's active window leaves the window partly seen (a note says so)."""
 
 
 class _AccessDenied(PluginError):
@@ -130,12 +143,22 @@ class _AccessDenied(PluginError):
         self.code = code
 
 
+class _NoFile(Exception):
+    """A day's member file Slack did not serve (not ready, out of range, ...): ``ok: false``."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 class SlackPlugin(Plugin[SlackSettings]):
     name = "slack"
     title = "Slack"
     settings_model = SlackSettings
     default_base_url = "https://slack.com/api"
-    observes = frozenset({Capability.ACCOUNTS, Capability.ACTIVITY, Capability.INTEGRATIONS})
+    observes = frozenset(
+        {Capability.ACCOUNTS, Capability.ACTIVITY, Capability.INTEGRATIONS, Capability.FEATURES}
+    )
     reports_many_apps = False
     product = "slack"
 
@@ -147,11 +170,12 @@ class SlackPlugin(Plugin[SlackSettings]):
 
     async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
         notes: list[str] = []
-        members, billable, logins, integrations = await gather_first_error(
+        members, billable, logins, integrations, features = await gather_first_error(
             self._members(client, ctx),
             self._optional(self._billable(client, ctx), notes, "billed-seat count unknown"),
             self._optional(self._last_logins(client, ctx, notes), notes, "activity unknown"),
             self._optional(self._integrations(client, ctx, notes), notes, "integrations unknown"),
+            self._features(client, ctx, notes),
         )
         accounts = [self._account(member, logins) for member in members if _is_human(member)]
         usage = AppUsage(
@@ -162,8 +186,8 @@ class SlackPlugin(Plugin[SlackSettings]):
             accounts=accounts,
             activity_known=logins is not None,
             integrations=integrations,
+            features=features,
         )
-        notes.append(FEATURES_NOTE)
         return Observation(apps=[usage], notes=notes)
 
     def rate_limit_wait(self, response: httpx.Response) -> float | None:
@@ -322,6 +346,67 @@ class SlackPlugin(Plugin[SlackSettings]):
                 name.casefold(), Integration(app=name, kind="slack_app", direction="both")
             )
         return sorted(seen.values(), key=lambda integration: integration.app.casefold())
+
+    async def _features(
+        self, client: httpx.AsyncClient, ctx: CollectContext, notes: list[str]
+    ) -> list[FeatureUsage] | None:
+        """Member analytics, one file per day from yesterday back over the window; ``None`` (and
+        the below-Grid note) when Slack refuses the method."""
+        wanted = min(ctx.lookback_days, self.settings.analytics_days, ANALYTICS_KEPT_DAYS)
+        today = ctx.now.astimezone(dt.UTC).date()
+        days = [today - dt.timedelta(days=back) for back in range(1, wanted + 1)]
+        tally = MemberTally()
+        missing: dict[str, int] = {}
+        for day in days:
+            try:
+                rows = await self._member_file(client, day)
+            except _AccessDenied as exc:
+                notes.append(f"{FEATURES_NOTE} (Slack answered {exc.code})")
+                return None
+            except _NoFile as exc:
+                missing[exc.code] = missing.get(exc.code, 0) + 1
+                continue
+            tally.add(day, rows)
+            ctx.progress(f"member analytics of {day} read")
+        read = len(days) - sum(missing.values())
+        if missing:
+            codes = ", ".join(f"{code} x{count}" for code, count in sorted(missing.items()))
+            notes.append(
+                f"{ANALYTICS_METHOD}: no member file for {sum(missing.values())} of {len(days)} "
+                f"days ({codes}); feature use counts the other {read}"
+            )
+        if not read:
+            return None
+        if wanted < ctx.lookback_days:
+            notes.append(
+                f"{ANALYTICS_METHOD}: read {wanted} days of member analytics (analytics_days), "
+                f"not the whole {ctx.lookback_days}-day window"
+            )
+        whole = read == ctx.lookback_days
+        return tally.features(window_days=read, every_user=True if whole else None)
+
+    async def _member_file(self, client: httpx.AsyncClient, day: dt.date) -> list[MemberDay]:
+        body = await get_json(
+            client,
+            f"/{ANALYTICS_METHOD}",
+            source=self.source,
+            params=self._team({"type": "member", "date": day.isoformat()}),
+            parse=read_member_file,
+        )
+        if isinstance(body, MemberFile):
+            return body.rows
+        if isinstance(body, Unreadable):
+            raise BadResponse(self.source, f"{ANALYTICS_METHOD} of {day} answered {body.reason}")
+        envelope = self._parse(Envelope, body, ANALYTICS_METHOD)
+        if envelope.ok:
+            raise BadResponse(
+                self.source, f"{ANALYTICS_METHOD} of {day} answered ok without a file"
+            )
+        code = _safe(envelope.error) or "unknown_error"
+        if code in AUTH_ERRORS or code in ACCESS_ERRORS or code == "ratelimited":
+            self._check(body, ANALYTICS_METHOD)  # raises the typed error
+        # Not ready, out of range, ...: Slack's codes for a missing day are not documented.
+        raise _NoFile(code)
 
     # -- helpers ---------------------------------------------------------------------------
 

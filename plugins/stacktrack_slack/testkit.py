@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .emulator import SlackData, SlackEmulator
+from .emulator import ALL_SCOPES, SlackData, SlackEmulator
 from .plugin import SLACKBOT_ID, SlackPlugin
 from .world import member
 
@@ -196,3 +196,82 @@ def expected_assigned(data: SlackData) -> dict[str | None, set[str]]:
             and member["id"] != SLACKBOT_ID
         }
     }
+
+
+def _day(days: int) -> str:
+    return (NOW - dt.timedelta(days=days)).date().isoformat()
+
+
+def member_line(uid: str, email: str | None, **use: Any) -> dict[str, Any]:
+    """One ``admin.analytics.getFile`` member line: every column, zero or false unless given."""
+    line: dict[str, Any] = {
+        "enterprise_id": "E0ACME",
+        "team_id": "T0ACME",
+        "user_id": uid,
+        "email_address": email,
+        "is_guest": False,
+        "is_billable_seat": True,
+        "is_active": True,
+        "is_active_ios": False,
+        "is_active_android": False,
+        "is_active_desktop": True,
+        "reactions_added_count": 0,
+        "messages_posted_count": 0,
+        "channel_messages_posted_count": 0,
+        "files_added_count": 0,
+        "is_active_apps": False,
+        "is_active_workflows": False,
+        "is_active_slack_connect": False,
+        "total_calls_count": 0,
+        "slack_calls_count": 0,
+        "slack_huddles_count": 0,
+        "search_count": 0,
+        "date_claimed": 1_600_000_000,
+    }
+    return {**line, **use}
+
+
+GRID_FEATURES: dict[str, tuple[int, int | None, int]] = {
+    # column: (active users, events, days since last use) over the 31 days read, by hand:
+    # alice posts 12 + 5, bob 3, grace 1; alice huddled once, searched 4 times, ran a workflow and
+    # an app; grace used Slack Connect; nobody called; bob's workflow 40 days ago is not read.
+    "messages_posted_count": (3, 21, 1),
+    "slack_huddles_count": (1, 1, 1),
+    "slack_calls_count": (0, 0, -1),
+    "search_count": (1, 4, 2),
+    "is_active_workflows": (1, None, 1),
+    "is_active_apps": (1, None, 2),
+    "is_active_slack_connect": (1, None, 10),
+}
+"""``-1``: never used in the days read."""
+
+
+def grid_data() -> SlackData:
+    """``sample_data()`` on Enterprise Grid, the token holding ``admin.analytics:read``, with the
+    member files of a few days (a day not listed is an empty file)."""
+    data = sample_data()
+    data.grid = True
+    data.scopes = (*ALL_SCOPES, "admin.analytics:read")
+    data.analytics_today = NOW.date().isoformat()
+    alice, bob = ("U01ALICE", "alice@acme.example"), ("U02BOB", "bob@acme.example")
+    data.member_analytics = {
+        _day(1): [
+            member_line(
+                *alice, messages_posted_count=12, slack_huddles_count=1, is_active_workflows=True
+            ),
+            member_line(*bob, messages_posted_count=3),
+        ],
+        _day(2): [
+            member_line(*alice, messages_posted_count=5, search_count=4, is_active_apps=True)
+        ],
+        _day(10): [
+            member_line(
+                "U09GRACE",
+                "Grace@Acme.Example",
+                messages_posted_count=1,
+                is_active_slack_connect=True,
+            )
+        ],
+        _day(40): [member_line(*bob, is_active_workflows=True)],
+    }
+    return data

@@ -13,6 +13,8 @@ Salesforce only updated.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import json
 from typing import Any
 
 import httpx
@@ -20,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr, ValidationError
-from stacktrack_slack import testkit
+from stacktrack_slack import analytics, testkit
 from stacktrack_slack.emulator import SlackEmulator
 from stacktrack_slack.plugin import FEATURES_NOTE, SlackPlugin
 
@@ -41,15 +43,118 @@ _calls = KIT.calls
 
 
 def _notes(observation: Observation) -> list[str]:
-    """The notes besides the one every run carries (feature usage below Enterprise Grid)."""
-    return [note for note in observation.notes if note != FEATURES_NOTE]
+    """The notes besides the one a run below Enterprise Grid carries (feature usage)."""
+    return [note for note in observation.notes if not note.startswith(FEATURES_NOTE)]
 
 
 async def test_features_are_unknown_below_grid_with_a_note_never_zeros() -> None:
-    observation = await _collect(_emulator().transport())
+    emulator = _emulator()
+    observation = await _collect(emulator.transport())
     assert observation.apps[0].features is None
-    assert FEATURES_NOTE in observation.notes
+    assert f"{FEATURES_NOTE} (Slack answered missing_scope)" in observation.notes
     assert "not exposed below Enterprise Grid" in FEATURES_NOTE
+    # One refusal is the org's answer: no day after it is asked.
+    assert len(_calls(emulator, "admin.analytics.getFile")) == 1
+
+
+async def test_a_token_with_the_scope_below_grid_is_still_refused_with_the_note() -> None:
+    data = testkit.sample_data()
+    data.scopes = (*data.scopes, "admin.analytics:read")
+    observation = await _collect(_emulator(data).transport())
+    assert observation.apps[0].features is None
+    assert f"{FEATURES_NOTE} (Slack answered not_allowed_token_type)" in observation.notes
+
+
+def _grid_features(observation: Observation) -> dict[str, Any]:
+    return {f.feature: f for f in observation.apps[0].features or []}
+
+
+async def test_grid_member_analytics_become_feature_use() -> None:
+    emulator = _emulator(testkit.grid_data())
+    observation = await _collect(emulator.transport(), lookback_days=31)
+    assert _notes(observation) == observation.notes == []
+    found = _grid_features(observation)
+    got = {
+        column: (
+            f.active_users,
+            f.events,
+            -1 if f.last_used is None else (testkit.NOW.date() - f.last_used.date()).days,
+        )
+        for column, f in found.items()
+    }
+    assert got == testkit.GRID_FEATURES
+    assert found["is_active_slack_connect"].users == ["grace@acme.example"]
+    assert all(f.window_days == 31 and f.every_user is True for f in found.values())
+    dates = [p.split("date=")[1][:10] for p in _calls(emulator, "admin.analytics.getFile")]
+    assert dates[0] == "2026-10-31" and len(dates) == 31 == len(set(dates))  # yesterday back
+    assert all("type=member" in p for p in _calls(emulator, "admin.analytics.getFile"))
+
+
+async def test_grid_analytics_shorter_than_the_window_say_so() -> None:
+    observation = await _collect(_emulator(testkit.grid_data()).transport(), lookback_days=90)
+    found = _grid_features(observation)
+    assert all(f.window_days == 31 and f.every_user is None for f in found.values())
+    assert any("read 31 days" in n and "90-day window" in n for n in observation.notes)
+
+
+async def test_days_without_a_file_yet_are_a_note_and_the_rest_count() -> None:
+    data = testkit.grid_data()
+    data.analytics_lag_days = 2  # yesterday has no file yet: alice's huddle goes unseen
+    observation = await _collect(_emulator(data).transport(), lookback_days=31)
+    found = _grid_features(observation)
+    assert (found["slack_huddles_count"].active_users, found["slack_huddles_count"].events) == (
+        0,
+        0,
+    )
+    assert found["messages_posted_count"].users == ["alice@acme.example", "grace@acme.example"]
+    assert all(f.every_user is None and f.window_days == 30 for f in found.values())
+    assert any("1 of 31 days (file_not_yet_available x1)" in n for n in observation.notes)
+
+
+async def test_a_value_of_another_type_says_nothing_about_that_member() -> None:
+    data = testkit.grid_data()
+    data.member_analytics[testkit._day(10)][0]["is_active_slack_connect"] = "sometimes"
+    data.member_analytics[testkit._day(2)][0]["search_count"] = -4
+    found = _grid_features(await _collect(_emulator(data).transport(), lookback_days=31))
+    assert found["is_active_slack_connect"].active_users == 0  # the other lines said "no"
+    assert found["search_count"].events == 0
+
+
+async def test_a_column_no_line_carries_is_not_reported() -> None:
+    data = testkit.grid_data()
+    for lines in data.member_analytics.values():
+        for line in lines:
+            line.pop("is_active_workflows")
+    found = _grid_features(await _collect(_emulator(data).transport(), lookback_days=31))
+    assert "is_active_workflows" not in found and "is_active_apps" in found
+
+
+async def test_an_unreadable_member_file_is_a_bad_response() -> None:
+    emulator = _emulator(testkit.grid_data())
+    for body in (b"\x1f\x8bnot gzip at all", gzip.compress(b"{not json\n")):
+        with pytest.raises(BadResponse):
+            await _collect(_answering(emulator, "admin.analytics.getFile", body))
+
+
+async def test_a_member_file_past_the_size_cap_is_refused_not_inflated() -> None:
+    bomb = gzip.compress(b" " * (analytics.MAX_FILE_BYTES + 10))
+    assert isinstance(analytics.read_member_file(bomb), analytics.Unreadable)
+
+
+async def test_emulator_keeps_13_months_and_wants_a_member_type() -> None:
+    emulator = _emulator(testkit.grid_data())
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(transport=emulator.transport(), base_url="https://s.test") as c:
+        old = await c.get("/admin.analytics.getFile?type=member&date=2025-09-01", headers=headers)
+        kind = await c.get("/admin.analytics.getFile?type=channel&date=2026-10-30", headers=headers)
+        ok = await c.get("/admin.analytics.getFile?type=member&date=2026-10-31", headers=headers)
+    assert old.json() == {"ok": False, "error": "data_not_available"}
+    assert kind.json()["ok"] is False
+    assert ok.headers["content-type"] == "application/gzip"
+    assert [json.loads(line)["user_id"] for line in gzip.decompress(ok.content).splitlines()] == [
+        "U01ALICE",
+        "U02BOB",
+    ]
 
 
 def _at(days_ago: int) -> dt.datetime:
