@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -28,7 +29,7 @@ from stacktrack_slack.plugin import FEATURES_NOTE, SlackPlugin
 
 from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
 from stacktrack.plugin_api import AccountStatus, ActivityKind, Observation
-from stacktrack.testing.conformance import JSON_VALUES, Harness
+from stacktrack.testing.conformance import JSON_VALUES, Harness, conformance_suite
 
 TOKEN = "xoxp-test-secret-token"
 SOURCE = "team-slack"
@@ -560,3 +561,19 @@ def test_expected_assigned_follows_the_data() -> None:
     data = testkit.sample_data()
     data.members.append({"id": "U99NEW", "deleted": False})
     assert "U99NEW" in testkit.expected_assigned(data)[None]
+
+
+# The shared conformance suite once more on Enterprise Grid, so the member-analytics files go
+# through its paging, rate-limit, bad-token and hostile-payload checks too.
+TestGridConformance = conformance_suite(
+    SimpleNamespace(  # type: ignore[arg-type]
+        PLUGIN=testkit.PLUGIN,
+        EMULATOR=testkit.EMULATOR,
+        RATE_LIMIT_RETRYABLE=testkit.RATE_LIMIT_RETRYABLE,
+        NOW=testkit.NOW,
+        sample_data=testkit.grid_data,
+        settings=testkit.settings,
+        expected_assigned=testkit.expected_assigned,
+    ),
+    name="slack_grid",
+)
