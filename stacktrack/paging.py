@@ -341,6 +341,58 @@ def parse_vendor_time(value: Any, *, source: str, what: str) -> dt.datetime | No
         raise BadResponse(source, f"{what} is not a timestamp") from None
 
 
+def parse_items(model: type[_M], items: Any, *, source: str, what: str) -> list[_M]:
+    """Validate every record of a listing (``what`` names the listing: "the user list"); a wrong
+    record becomes ``BadResponse`` naming its position and field ("the user list returned an
+    unexpected shape (at 3.email)"), and so does ``items`` that is no list."""
+    if not isinstance(items, list):
+        raise BadResponse(source, f"{what} returned an unexpected shape (not a list)")
+    parsed = []
+    for index, item in enumerate(items):
+        try:
+            parsed.append(model.model_validate(item))
+        except ValidationError as exc:
+            where = ".".join(str(part) for part in (index, *exc.errors()[0]["loc"]))
+            raise BadResponse(source, f"{what} returned an unexpected shape (at {where})") from None
+    return parsed
+
+
+async def parse_pages(
+    model: type[_M],
+    pages: AsyncIterator[Any],
+    *,
+    source: str,
+    what: str,
+    progress: Callable[[str], None] | None = None,
+) -> AsyncIterator[_M]:
+    """Each page a paginator yields, as ``model`` (``parse_model``: a wrong shape is ``BadResponse``
+    naming ``what`` and the field); ``progress`` hears "<what> page <n>" (``ctx.progress``)."""
+    number = 0
+    async for body in pages:
+        number += 1
+        if progress is not None:
+            progress(f"{what} page {number}")
+        yield parse_model(model, body, source=source, what=f"the {what}")
+
+
+def parse_optional(model: type[_M], body: Any) -> _M | None:
+    """``body`` as ``model`` when it has that shape, else ``None``; never raises.
+
+    For bodies read for a hint, not for data: an error answer's code, a rate-limit body that may be
+    a proxy's HTML. Data the plugin relies on goes through ``parse_model``, which names the field."""
+    try:
+        return model.model_validate(body)
+    except ValidationError:
+        return None
+
+
+def json_or_none(response: httpx.Response) -> Any:
+    """A response's JSON body, or ``None`` when it is empty or not JSON; never raises (for
+    ``rate_limit_wait`` hooks and refusals, whose bodies are often HTML or empty)."""
+    body = _parse(response, "")
+    return None if body is _INVALID else body
+
+
 _INVALID = object()
 
 

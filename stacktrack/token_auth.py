@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Callable, Generator
@@ -26,14 +25,11 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
-from stacktrack.paging import parse_model
+from stacktrack.paging import json_or_none, parse_model, parse_optional
 
 EARLY_REFRESH_SECONDS = 60.0
 """Treat a token as expired this long (at most half its lifetime) before its ``expires_in`` says, so
 no request leaves with a token about to lapse."""
-
-_OAUTH_ERROR = re.compile(r"[a-z_]{1,40}")
-"""An RFC 6749 §5.2 ``error`` code (``invalid_client``): safe to quote, unlike a description."""
 
 
 class TokenAnswer(BaseModel):
@@ -152,11 +148,12 @@ class ClientCredentialsAuth(httpx.Auth, ABC):
         return answer.access_token
 
 
+class _OAuthError(BaseModel):
+    error: str = Field(pattern=r"^[a-z_]{1,40}$")
+    """An RFC 6749 §5.2 code (``invalid_client``): safe to quote, unlike the description."""
+
+
 def _oauth_error(response: httpx.Response) -> str:
     """`` invalid_client`` when the refusal carries an RFC 6749 error code, else nothing."""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    code = body.get("error") if isinstance(body, dict) else None
-    return f" {code}" if isinstance(code, str) and _OAUTH_ERROR.fullmatch(code) else ""
+    refusal = parse_optional(_OAuthError, json_or_none(response))
+    return "" if refusal is None else f" {refusal.error}"

@@ -39,7 +39,9 @@ from stacktrack.plugin_api import (
     gather_first_error,
     has_more_cursor,
     paginate_body_cursor,
+    parse_items,
     parse_model,
+    parse_pages,
 )
 from stacktrack_anthropic.models import (
     BucketPage,
@@ -208,36 +210,33 @@ class AnthropicPlugin(Plugin[AnthropicSettings]):
 
     async def _users(self, client: httpx.AsyncClient, ctx: CollectContext) -> list[OrgUser]:
         return [
-            parse_model(OrgUser, item, source=self.source, what="a member record")
+            user
             async for page in self._list(client, USERS_PATH, "member list", ctx)
-            for item in page.data
+            for user in parse_items(OrgUser, page.data, source=self.source, what="the member list")
         ]
 
     async def _seat_ids(self, client: httpx.AsyncClient, ctx: CollectContext) -> set[str]:
         path = MEMBERS_PATH.format(workspace_id=self.settings.workspace_id)
         return {
-            parse_model(
-                WorkspaceMember, item, source=self.source, what="a workspace member"
-            ).user_id
+            member.user_id
             async for page in self._list(client, path, "workspace members", ctx)
-            for item in page.data
+            for member in parse_items(
+                WorkspaceMember, page.data, source=self.source, what="the workspace members"
+            )
         }
 
-    async def _list(
+    def _list(
         self, client: httpx.AsyncClient, path: str, what: str, ctx: CollectContext
     ) -> AsyncIterator[ListPage]:
-        pages = 0
-        async for body in paginate_body_cursor(
+        pages = paginate_body_cursor(
             client,
             path,
             source=self.source,
             cursor_param="after_id",
             next_cursor=_next_after,
             params={"limit": LIST_LIMIT},
-        ):
-            pages += 1
-            ctx.progress(f"{what} page {pages}")
-            yield parse_model(ListPage, body, source=self.source, what=f"the {what}")
+        )
+        return parse_pages(ListPage, pages, source=self.source, what=what, progress=ctx.progress)
 
     # -- Messages API usage ------------------------------------------------------------------
 
@@ -327,8 +326,9 @@ class AnthropicPlugin(Plugin[AnthropicSettings]):
                 ClaudeCodePage, body, source=self.source, what="the Claude Code report"
             )
             records.extend(
-                parse_model(ClaudeCodeRecord, item, source=self.source, what="a Claude Code record")
-                for item in page.data
+                parse_items(
+                    ClaudeCodeRecord, page.data, source=self.source, what="the Claude Code report"
+                )
             )
         return records
 

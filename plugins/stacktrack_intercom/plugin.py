@@ -37,6 +37,7 @@ from stacktrack.plugin_api import (
     SecretStr,
     get_json,
     paginate_next_url,
+    parse_items,
     parse_model,
     reset_epoch_seconds,
     retry_after_seconds,
@@ -250,10 +251,9 @@ class IntercomPlugin(Plugin[IntercomSettings]):
             pages += 1
             ctx.progress(f"activity log page {pages}")
             page = parse_model(ActivityLogList, body, source=self.source, what="the activity log")
-            for item in page.activity_logs:
-                log = parse_model(
-                    ActivityLog, item, source=self.source, what="an activity log entry"
-                )
+            for log in parse_items(
+                ActivityLog, page.activity_logs, source=self.source, what="the activity log"
+            ):
                 if log.created_at <= ctx.now:
                     logs.append(log)
         return logs

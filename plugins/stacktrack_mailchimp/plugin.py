@@ -25,6 +25,7 @@ from stacktrack.plugin_api import (
     SecretStr,
     get_json,
     header_auth,
+    parse_items,
     parse_model,
 )
 from stacktrack_mailchimp.models import AuthorizedApp, AuthorizedApps
@@ -94,10 +95,9 @@ class MailchimpPlugin(Plugin[MailchimpSettings]):
             )
             ctx.progress(f"authorized apps page {page}")
             listing = parse_model(AuthorizedApps, body, source=self.source, what="the app list")
-            batch = [
-                parse_model(AuthorizedApp, item, source=self.source, what="an authorized app")
-                for item in listing.apps
-            ]
+            batch = parse_items(
+                AuthorizedApp, listing.apps, source=self.source, what="the app list"
+            )
             fresh = [app for app in batch if str(app.id) not in apps]
             if batch and not fresh:
                 raise BadResponse(self.source, "pagination loop: the app list repeated a page")

@@ -20,7 +20,6 @@ daily quota); ``rate_limit_wait`` reads them.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
@@ -45,6 +44,8 @@ from stacktrack.plugin_api import (
     SecretStr,
     check_base_url,
     gather_first_error,
+    json_or_none,
+    parse_items,
     parse_model,
     request_json,
 )
@@ -144,12 +145,9 @@ class _IdentityAuth(ClientCredentialsAuth):
 
 
 def _codes(response: httpx.Response) -> set[str]:
-    if b'"errors"' not in response.content:
+    if b'"errors"' not in response.content:  # cheap test first: this runs on every response
         return set()
-    try:
-        return set(error_codes(json.loads(response.content)))
-    except ValueError:
-        return set()
+    return set(error_codes(json_or_none(response)))
 
 
 class MarketoPlugin(Plugin[MarketoSettings]):
@@ -266,9 +264,7 @@ class MarketoPlugin(Plugin[MarketoSettings]):
                 raise BadResponse(self.source, "the user list is not a JSON array")
             if not body:  # an empty page ends the list (a short page may not: see the docs page)
                 return rows, calls
-            batch = [
-                parse_model(UserRow, item, source=self.source, what="a user row") for item in body
-            ]
+            batch = parse_items(UserRow, body, source=self.source, what="the user list")
             fresh = [row for row in batch if row.userid not in seen]
             if not fresh:
                 raise BadResponse(self.source, "pagination loop: the user list repeated a page")

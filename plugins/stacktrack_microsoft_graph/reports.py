@@ -17,7 +17,13 @@ from typing import Any
 
 import httpx
 
-from stacktrack.plugin_api import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
+from stacktrack.plugin_api import (
+    AuthenticationError,
+    BadResponse,
+    PluginError,
+    RateLimitExhausted,
+    json_or_none,
+)
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
@@ -111,10 +117,7 @@ async def _send(
 
 def _error(response: httpx.Response, *, source: str, what: str) -> PluginError:
     status = response.status_code
-    try:
-        body: Any = json.loads(response.content) if response.content else None
-    except (ValueError, UnicodeDecodeError):
-        body = None
+    body = json_or_none(response)
     message = f"{what} answered HTTP {status}"
     if status == 401:
         return AuthenticationError(source, message, status_code=status, body=body)

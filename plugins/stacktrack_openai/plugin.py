@@ -43,7 +43,9 @@ from stacktrack.plugin_api import (
     gather_first_error,
     has_more_cursor,
     paginate_body_cursor,
+    parse_items,
     parse_model,
+    parse_pages,
 )
 from stacktrack_openai.models import (
     ApiKey,
@@ -195,8 +197,7 @@ class OpenAIPlugin(Plugin[OpenAISettings]):
         users: list[OrgUser] = []
         with_last_used = False
         async for page in self._list(client, USERS_PATH, "member list", ctx):
-            for item in page.data:
-                user = parse_model(OrgUser, item, source=self.source, what="a member record")
+            for user in parse_items(OrgUser, page.data, source=self.source, what="the member list"):
                 with_last_used = with_last_used or "api_key_last_used_at" in user.model_fields_set
                 users.append(user)
         return users, with_last_used
@@ -338,9 +339,11 @@ class OpenAIPlugin(Plugin[OpenAISettings]):
     ) -> list[Integration] | None:
         try:
             projects = [
-                parse_model(Project, item, source=self.source, what="a project record")
+                project
                 async for page in self._list(client, PROJECTS_PATH, "project list", ctx)
-                for item in page.data
+                for project in parse_items(
+                    Project, page.data, source=self.source, what="the project list"
+                )
             ]
             per_project = await gather_first_error(
                 *(self._project_integrations(client, ctx, project) for project in projects)
@@ -357,16 +360,18 @@ class OpenAIPlugin(Plugin[OpenAISettings]):
     ) -> list[Integration]:
         base = f"{PROJECTS_PATH}/{project.id}"
         accounts = [
-            parse_model(ServiceAccount, item, source=self.source, what="a service account")
+            account
             async for page in self._list(
                 client, f"{base}/service_accounts", "service accounts", ctx
             )
-            for item in page.data
+            for account in parse_items(
+                ServiceAccount, page.data, source=self.source, what="the service accounts"
+            )
         ]
         keys = [
-            parse_model(ApiKey, item, source=self.source, what="an API key")
+            key
             async for page in self._list(client, f"{base}/api_keys", "API keys", ctx)
-            for item in page.data
+            for key in parse_items(ApiKey, page.data, source=self.source, what="the API keys")
         ]
         found: list[Integration] = []
         for account in accounts:
@@ -394,21 +399,18 @@ class OpenAIPlugin(Plugin[OpenAISettings]):
 
     # -- paging ------------------------------------------------------------------------------
 
-    async def _list(
+    def _list(
         self, client: httpx.AsyncClient, path: str, what: str, ctx: CollectContext
     ) -> AsyncIterator[ListPage]:
-        pages = 0
-        async for body in paginate_body_cursor(
+        pages = paginate_body_cursor(
             client,
             path,
             source=self.source,
             cursor_param="after",
             next_cursor=_next_after,
             params={"limit": LIST_LIMIT},
-        ):
-            pages += 1
-            ctx.progress(f"{what} page {pages}")
-            yield parse_model(ListPage, body, source=self.source, what=f"the {what}")
+        )
+        return parse_pages(ListPage, pages, source=self.source, what=what, progress=ctx.progress)
 
 
 async def _none() -> None:

@@ -40,6 +40,7 @@ from stacktrack.plugin_api import (
     check_base_url,
     gather_first_error,
     paginate_body_cursor,
+    parse_items,
     parse_model,
     request_json,
 )
@@ -234,10 +235,7 @@ class ZoomPlugin(Plugin[ZoomSettings]):
             pages += 1
             ctx.progress(f"{status} users page {pages}")
             page = parse_model(UsersPage, body, source=self.source, what="the user list")
-            users.extend(
-                parse_model(User, item, source=self.source, what="a user record")
-                for item in page.users
-            )
+            users.extend(parse_items(User, page.users, source=self.source, what="the user list"))
         return users
 
     async def _plans(self, client: httpx.AsyncClient, notes: list[str]) -> PlanUsage | None:
@@ -300,8 +298,7 @@ class ZoomPlugin(Plugin[ZoomSettings]):
         ):
             page = parse_model(ReportPage, body, source=self.source, what="the active-hosts report")
             hosts.extend(
-                parse_model(ActiveHost, item, source=self.source, what="an active host")
-                for item in page.users
+                parse_items(ActiveHost, page.users, source=self.source, what="the active hosts")
             )
         ctx.progress(f"active hosts {start:%b %d}-{end:%b %d}")
         return hosts
