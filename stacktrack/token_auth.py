@@ -55,6 +55,8 @@ class ClientCredentialsAuth(httpx.Auth, ABC):
     """How error messages name the token endpoint ("Zoom's token endpoint")."""
     refused_hint: ClassVar[str] = "check the client credentials"
     """What to check when the endpoint refuses the credentials (400/401/403)."""
+    default_lifetime: ClassVar[float] = math.inf
+    """Seconds a token is kept when the answer has no ``expires_in``."""
 
     def __init__(self, source: str, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.source = source
@@ -79,6 +81,12 @@ class ClientCredentialsAuth(httpx.Auth, ABC):
     def check_token_answer(self, body: Any) -> None:
         """Raise a ``PluginError`` for a 200 token answer that is an error (default: none is)."""
 
+    def refusal_detail(self, response: httpx.Response) -> str:
+        """What a refusal's message quotes after the status (default: its RFC 6749 ``error``
+        code, `` invalid_client``). Never the request, and never a secret."""
+        refusal = parse_optional(_OAuthError, json_or_none(response))
+        return "" if refusal is None else f" {refusal.error}"
+
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
         raise RuntimeError("the client-credentials auth works with the core's async client only")
         yield request  # pragma: no cover - makes this a generator
@@ -87,18 +95,16 @@ class ClientCredentialsAuth(httpx.Auth, ABC):
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         lock = self._lock = self._lock or asyncio.Lock()
-        fetched_here = False
         token = self._valid()
         if token is None:
             async with lock:  # concurrent first requests wait for one token, not fetch one each
                 token = self._valid()
                 if token is None:
                     token = self._accept((yield self._fetch()))
-                    fetched_here = True
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
-        if fetched_here or not self.token_expired(response):
-            return  # a token fetched for this very request that fails stays failed
+        if not self.token_expired(response):
+            return
         async with lock:
             if self._token in (token, None):  # nobody refreshed it meanwhile
                 self._token = None
@@ -127,7 +133,7 @@ class ClientCredentialsAuth(httpx.Auth, ABC):
             raise AuthenticationError(
                 self.source,
                 f"{self.endpoint} refused the client credentials (HTTP {status}"
-                f"{_oauth_error(response)}): {self.refused_hint}",
+                f"{self.refusal_detail(response)}): {self.refused_hint}",
                 status_code=status,
             )
         if status != 200:
@@ -140,7 +146,7 @@ class ClientCredentialsAuth(httpx.Auth, ABC):
             raise BadResponse(self.source, f"{self.endpoint} answered invalid JSON") from None
         self.check_token_answer(body)
         answer = parse_model(TokenAnswer, body, source=self.source, what=self.endpoint)
-        lifetime = math.inf if answer.expires_in is None else answer.expires_in
+        lifetime = self.default_lifetime if answer.expires_in is None else answer.expires_in
         self._token = answer.access_token
         # Marketo hands out the same token until it lapses, with the seconds it has left: a token
         # with 30 s left is used for 15 s, not refetched on every request.
@@ -151,9 +157,3 @@ class ClientCredentialsAuth(httpx.Auth, ABC):
 class _OAuthError(BaseModel):
     error: str = Field(pattern=r"^[a-z_]{1,40}$")
     """An RFC 6749 §5.2 code (``invalid_client``): safe to quote, unlike the description."""
-
-
-def _oauth_error(response: httpx.Response) -> str:
-    """`` invalid_client`` when the refusal carries an RFC 6749 error code, else nothing."""
-    refusal = parse_optional(_OAuthError, json_or_none(response))
-    return "" if refusal is None else f" {refusal.error}"

@@ -80,7 +80,7 @@ async def test_an_expired_token_is_replaced_once_and_the_request_replayed() -> N
     assert vendor.api_calls == ["Bearer token-1", "Bearer token-1", "Bearer token-3"]
 
 
-async def test_a_token_fetched_for_the_request_is_not_fetched_again_on_401() -> None:
+async def test_a_refused_fresh_token_is_replaced_once_never_more() -> None:
     class Refusing(_Vendor):
         def handle(self, request: httpx.Request) -> httpx.Response:
             if request.url != TOKEN_URL:
@@ -92,7 +92,7 @@ async def test_a_token_fetched_for_the_request_is_not_fetched_again_on_401() -> 
     async with _client(vendor, auth) as client:
         answer = await client.get("/a")
     assert answer.status_code == 401  # it stands: the caller's request_json names the source
-    assert auth.fetches == 1 and len(vendor.api_calls) == 1
+    assert auth.fetches == 2 and vendor.api_calls == ["Bearer token-1", "Bearer token-2"]
 
 
 async def test_a_token_past_its_lifetime_is_renewed_before_use() -> None:

@@ -16,15 +16,6 @@ class _Payload(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
-class TokenResponse(_Payload):
-    """``POST /{tenant}/oauth2/v2.0/token`` (client credentials)."""
-
-    access_token: str
-    token_type: str | None = None
-    expires_in: int | None = None
-    """Seconds the token is valid (3599 in Microsoft's samples)."""
-
-
 class Page(_Payload):
     """Any Graph collection page: ``value`` plus ``@odata.nextLink`` when more follow."""
 
