@@ -16,6 +16,10 @@ Tables (see ``store.py`` for how they are used):
 - ``tool_first_seen``, ``recommendation_state``: small state carried across runs. Since 0004 a
   decision row also keeps who decided (``decided_by``) and their ``note``; ``updated_at`` is when
   (``decided_at``); ``status`` ``open`` is a reopened recommendation.
+- ``activity_changes`` (0005): per source and run, the versions that run replaced which differed
+  from their successor only in ``last_active``/``activity_kind`` (the common daily change), as one
+  compressed change set of about nine bytes a version instead of an ``account_history`` row each
+  (``stacktrack/activity_log.py``); other changes and removals still go to ``account_history``.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from sqlite_utils.migrations import Migrations
 
 migrations = Migrations("stacktrack")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 @migrations(name="0001_initial")
@@ -167,5 +171,29 @@ def _decisions(db: Database) -> None:
         """
         ALTER TABLE recommendation_state ADD COLUMN decided_by TEXT;
         ALTER TABLE recommendation_state ADD COLUMN note TEXT;
+        """
+    )
+
+
+@migrations(name="0005_activity_changes")
+def _activity_changes(db: Database) -> None:
+    """Activity-only changes as one compressed change set per source and run
+    (``stacktrack/activity_log.py``).
+
+    A version that differs from the one replacing it only in its activity (the common daily
+    change) becomes a line of that run's change set rather than an ``account_history`` row (about
+    100 bytes with its index): at the sandbox's rate, a third of the seats active on a given day, a
+    year of such rows was 100 times the current data (bench/growth.py). Writing a run's changes is
+    one insert, not a row per account. Existing ``account_history`` rows stay as they are; readers
+    merge both.
+    """
+    db.executescript(
+        """
+        CREATE TABLE activity_changes (
+            source TEXT NOT NULL,
+            run_id INTEGER NOT NULL,         -- the run that replaced these versions (their until_run)
+            entries BLOB NOT NULL,           -- zlib-compressed lines, see stacktrack/activity_log.py
+            PRIMARY KEY (source, run_id)
+        );
         """
     )

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from stacktrack import activity_log
 from stacktrack.errors import StoreError
 from stacktrack.files import create_private_file, make_private_dir
 from stacktrack.migrations import migrations
@@ -247,29 +248,29 @@ class Store:
         """Make ``apps``' accounts the source's current accounts; returns (changes, accounts).
 
         Unchanged rows are left alone (they keep their ``since_run``); a changed or vanished row's old
-        version moves to ``account_history`` with ``until_run`` = this run. The same account listed
-        twice under one app counts once (the last listing wins).
+        version is archived with ``until_run`` = this run: as a line of this run's activity change
+        set when only its activity changed, else as an ``account_history`` row. The same account
+        listed twice under one app counts once (the last listing wins).
         """
-        insert = (
-            f"INSERT OR REPLACE INTO accounts (source, {', '.join(_ACCOUNT_COLUMNS)}, since_run)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        )
+        columns = f"source, {', '.join(_ACCOUNT_COLUMNS)}, since_run"
+        insert = f"INSERT INTO accounts ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
         def rows() -> Iterator[tuple[Any, ...]]:
             for usage in apps:
                 if usage.accounts:
                     yield from _account_rows(source, usage.app or "", usage.accounts, run_id)
 
-        first = conn.execute("SELECT 1 FROM accounts WHERE source = ? LIMIT 1", (source,))
-        if first.fetchone() is None:
+        stored = conn.execute("SELECT COUNT(*) FROM accounts WHERE source = ?", (source,))
+        stored_count = stored.fetchone()[0]
+        if stored_count == 0:
             # Nothing stored for this source yet: stream the rows straight in (the first run of a
-            # big source is the ingest benchmark's case; no dict of a million rows in between). A
+            # big source is the ingest benchmark's case; no list of a million rows in between). A
             # plain INSERT counts the rows for free; an account listed twice under one app makes it
             # fail, and the general path below (last listing wins) takes over.
             before = conn.total_changes
             conn.execute("SAVEPOINT first_store")
             try:
-                conn.executemany(insert.replace("INSERT OR REPLACE", "INSERT", 1), rows())
+                conn.executemany(insert, rows())
             except sqlite3.IntegrityError:
                 conn.execute("ROLLBACK TO first_store")
                 conn.execute("RELEASE first_store")
@@ -277,42 +278,128 @@ class Store:
                 conn.execute("RELEASE first_store")
                 count = conn.total_changes - before
                 return {"added": count, "changed": 0, "removed": 0}, count
-        existing = {
-            (row[1], row[2]): row
-            for row in conn.execute(
-                f"SELECT source, {', '.join(_ACCOUNT_COLUMNS)}, since_run FROM accounts"
-                " WHERE source = ?",
-                (source,),
+        listing: Iterable[tuple[Any, ...]] = rows()
+        if _listed_twice(apps):  # rare: the last listing wins
+            listing = {(row[1], row[2]): row for row in listing}.values()
+            listed_count = len(listing)
+        else:
+            listed_count = sum(len(usage.accounts or ()) for usage in apps)
+        # The daily path (bench/ingest.py): SQLite compares each listed row with the stored one on
+        # its primary key and keeps only new or different rows, in a temporary table; the
+        # unchanged majority never comes back to Python.
+        conn.execute(f"CREATE TEMP TABLE differ ({columns})")
+        try:
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT INTO temp.differ SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11"
+                " WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE source = ?1 AND app_key = ?2"
+                " AND account_id = ?3 AND email IS ?4 AND name IS ?5 AND status IS ?6"
+                " AND assigned IS ?7 AND guest IS ?8 AND last_active IS ?9"
+                " AND activity_kind IS ?10)",
+                listing,
             )
-        }
-        new = {(row[1], row[2]): row for row in rows()}
-        upserts = []
-        history = []
-        added = 0
-        for key, row in new.items():
-            old = existing.pop(key, None)
-            if old is None:
-                added += 1
-                upserts.append(row)
-            elif old[:-1] != row[:-1]:
-                history.append(_history_row(old, row, run_id))
-                upserts.append(row)
-        changed = len(history)
-        history.extend((*old, run_id, 0) for old in existing.values())
+            differing = conn.total_changes - before
+            return self._apply_differences(
+                conn, run_id, source, apps, (stored_count, listed_count, differing)
+            )
+        finally:
+            conn.execute("DROP TABLE IF EXISTS temp.differ")
+
+    def _apply_differences(
+        self,
+        conn: sqlite3.Connection,
+        run_id: int,
+        source: str,
+        apps: Sequence[AppUsage],
+        counts: tuple[int, int, int],
+    ) -> tuple[dict[str, int], int]:
+        """Archive what the rows of ``temp.differ`` (new or changed) replace and what vanished,
+        then write them. ``counts``: accounts stored before, distinct accounts listed, rows in
+        ``temp.differ``; from them follows whether any stored account is no longer listed, so the
+        listing is compared key by key only when one is."""
+        stored_count, listed_count, differing = counts
+        columns = f"source, {', '.join(_ACCOUNT_COLUMNS)}, since_run"
+        on_key = "a.source = d.source AND a.app_key = d.app_key AND a.account_id = d.account_id"
+        same_but_activity = " AND ".join(f"a.{c} IS d.{c}" for c in _ACCOUNT_COLUMNS[2:7])
+        join = f"FROM temp.differ d JOIN accounts a ON {on_key}"
+        # Lines for activity-only changes: most are built by SQLite (no row comes back), the rest
+        # (sub-second times, odd texts) by ``activity_log.line``.
+        lines = [
+            row[0]
+            for row in conn.execute(
+                f"SELECT {activity_log.SQL_LINE} {join}"
+                f" WHERE {same_but_activity} AND {activity_log.SQL_SIMPLE}"
+            )
+        ]
+        activity_only = conn.execute(
+            "SELECT a.app_key, a.account_id, a.since_run, a.last_active, a.activity_kind,"
+            f" d.last_active, d.activity_kind {join}"
+            f" WHERE {same_but_activity} AND NOT ({activity_log.SQL_SIMPLE})"
+        ).fetchall()
+        whole_row = (
+            f"SELECT {', '.join(f'a.{c}' for c in columns.split(', '))},"
+            f" {', '.join(f'd.{c}' for c in _ACCOUNT_COLUMNS[2:])} {join}"
+        )
+        other = conn.execute(f"{whole_row} WHERE NOT ({same_but_activity})").fetchall()
+        changed = len(lines) + len(activity_only) + len(other)
+        added = differing - changed
+        history: list[tuple[Any, ...]] = []
+        for key, account_id, since, old_at, old_kind, new_at, new_kind in activity_only:
+            text = activity_log.line(key, account_id, since, old_at, old_kind, new_at, new_kind)
+            if text is None:  # not expressible as a line: a whole row after all
+                other.extend(
+                    conn.execute(
+                        f"{whole_row} WHERE d.app_key = ? AND d.account_id = ?", (key, account_id)
+                    )
+                )
+            else:
+                lines.append(text)
+        for row in other:
+            history.append(_history_row(row[:11], (*row[:3], *row[11:], run_id), run_id))
+        removed: list[tuple[Any, ...]] = []
+        if stored_count > listed_count - added:  # some stored accounts are not listed any more
+            listed = {(usage.app or "", a.id) for usage in apps for a in usage.accounts or ()}
+            removed = [
+                row
+                for row in conn.execute(
+                    f"SELECT {columns} FROM accounts WHERE source = ?", (source,)
+                )
+                if (row[1], row[2]) not in listed
+            ]
+            history.extend((*old, run_id, 0) for old in removed)
         if history:
             conn.executemany(
-                f"INSERT INTO account_history (source, {', '.join(_ACCOUNT_COLUMNS)}, since_run,"
-                " until_run, same) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO account_history ({columns}, until_run, same)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 history,
             )
-        if existing:
+        if lines:
+            self._add_activity_changes(conn, source, run_id, lines)
+        if removed:
             conn.executemany(
                 "DELETE FROM accounts WHERE source = ? AND app_key = ? AND account_id = ?",
-                [(source, key[0], key[1]) for key in existing],
+                [old[:3] for old in removed],
             )
-        if upserts:
-            conn.executemany(insert, upserts)
-        return {"added": added, "changed": changed, "removed": len(existing)}, len(new)
+        conn.execute(
+            f"INSERT OR REPLACE INTO accounts ({columns}) SELECT {columns} FROM temp.differ"
+        )
+        return {"added": added, "changed": changed, "removed": len(removed)}, listed_count
+
+    def _add_activity_changes(
+        self, conn: sqlite3.Connection, source: str, run_id: int, lines: list[str]
+    ) -> None:
+        """This run's change set for the source (merged with one stored earlier in the same run,
+        which only happens when a run stores a source twice)."""
+        row = conn.execute(
+            "SELECT entries FROM activity_changes WHERE source = ? AND run_id = ?",
+            (source, run_id),
+        ).fetchone()
+        if row is not None:
+            lines = [*activity_log.unpack(row[0]), *lines]
+        conn.execute(
+            "INSERT OR REPLACE INTO activity_changes (source, run_id, entries) VALUES (?, ?, ?)",
+            (source, run_id, activity_log.pack(lines)),
+        )
 
     def save_tool_aggregates(
         self, run_id: int, as_of: dt.datetime, rows: Iterable[ToolAggregate]
@@ -538,31 +625,56 @@ class Store:
     def account_history(self, source: str, app_key: str, account_id: str) -> list[dict[str, Any]]:
         """Earlier versions of one account (oldest first), then its current row."""
         columns = (*_ACCOUNT_COLUMNS, "since_run")
+        conn = self.db.conn
         rows = [
             dict(zip((*columns, "until_run", "same"), row, strict=True))
-            for row in self.db.conn.execute(
+            for row in conn.execute(
                 f"SELECT {', '.join(columns)}, until_run, same FROM account_history"
-                " WHERE account_id = ? AND source = ? AND app_key = ? ORDER BY since_run",
+                " WHERE account_id = ? AND source = ? AND app_key = ?",
                 (account_id, source, app_key),
             )
         ]
-        current = self.db.conn.execute(
+        current = conn.execute(
             f"SELECT {', '.join(columns)} FROM accounts WHERE source = ? AND app_key = ?"
             " AND account_id = ?",
             (source, app_key, account_id),
         ).fetchone()
         if current:
             rows.append({**dict(zip(columns, current, strict=True)), "until_run": None, "same": 0})
+        # Versions replaced by a change of activity only (migration 0005): every field but the
+        # activity is the replacing version's, filled in below like the ``same`` fields.
+        logged = {}
+        for until, blob in conn.execute(
+            "SELECT run_id, entries FROM activity_changes WHERE source = ?", (source,)
+        ):
+            found = activity_log.find(blob, app_key, account_id)
+            if found is not None:
+                since, when, kind = found
+                logged[since] = (when, kind)
+                rows.append({"since_run": since, "until_run": until, "same": 0})
+        rows.sort(key=lambda row: row["since_run"])
         # Fill in the fields a history row shares with the version that replaced it (newest first,
         # so that version is already complete).
         by_since = {row["since_run"]: row for row in rows}
         for row in reversed(rows):
             same = row.pop("same")
-            following = by_since.get(row["until_run"]) if same else None
+            following = by_since.get(row["until_run"])
+            if row["since_run"] in logged:
+                when, kind = logged[row["since_run"]]
+                for column in columns[:-1]:
+                    row[column] = following[column] if following else None
+                at, kind = activity_log.resolve(
+                    when,
+                    kind,
+                    following["last_active"] if following else None,
+                    following["activity_kind"] if following else None,
+                )
+                row["last_active"], row["activity_kind"] = at, kind
+                continue
             for bit, column in enumerate(_DELTA_COLUMNS):
                 if same & (1 << bit):
                     row[column] = following[column] if following else None
-        return rows
+        return [{column: row[column] for column in (*columns, "until_run")} for row in rows]
 
     # -- decisions -----------------------------------------------------------------------------
 
@@ -678,6 +790,19 @@ def _app_row(source: str, key: str, usage: AppUsage, run_id: int) -> tuple[Any, 
         else json.dumps([i.model_dump(mode="json") for i in usage.integrations]),
         run_id,
     )  # fmt: skip
+
+
+def _listed_twice(apps: Sequence[AppUsage]) -> bool:
+    """Whether an account id occurs twice under one app key (rare; then the last listing wins)."""
+    seen: dict[str, set[str]] = {}
+    for usage in apps:
+        if usage.accounts:
+            ids = seen.setdefault(usage.app or "", set())
+            before = len(ids)
+            ids.update(a.id for a in usage.accounts)
+            if len(ids) != before + len(usage.accounts):
+                return True
+    return False
 
 
 def _history_row(old: tuple[Any, ...], new: tuple[Any, ...], run_id: int) -> tuple[Any, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import zlib
 from pathlib import Path
 
 import pytest
@@ -120,7 +121,16 @@ def test_history_grows_with_changes_not_with_runs(tmp_path: Path) -> None:
         assert (
             counts["changed"] == 2 and counts["removed"] == 2
         )  # u10, u11 became active; u48, u49 left
-        assert store.db["account_history"].count == 4
+        # the two removals are history rows; the two activity-only changes are two lines of the
+        # run's one change set
+        assert store.db["account_history"].count == 2
+        (blob,) = store.db.conn.execute("SELECT entries FROM activity_changes").fetchone()
+        assert sorted(
+            line.split("\t")[1] for line in zlib.decompress(blob).decode().split("\n")
+        ) == [
+            "u10",
+            "u11",
+        ]
         assert store.db["accounts"].count == 48
         history = store.account_history("hub", "", "u10")
         assert [h["last_active"] for h in history] == [

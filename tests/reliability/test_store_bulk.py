@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import zlib
 from pathlib import Path
 
 from stacktrack.plugin_api import Account, AccountStatus, ActivityKind, AppUsage, Observation
@@ -95,6 +96,12 @@ def test_history_rows_store_only_what_changed_and_read_back_whole(tmp_path: Path
         stored = store.db.conn.execute(
             "SELECT email, name, last_active, same FROM account_history ORDER BY since_run"
         ).fetchall()
+        changes = [
+            (run, zlib.decompress(blob).decode())
+            for run, blob in store.db.conn.execute(
+                "SELECT run_id, entries FROM activity_changes ORDER BY run_id"
+            )
+        ]
     expected = [
         (1, 2, None, "Ada", "active"),
         (2, 3, T0 + dt.timedelta(days=1), "Ada", "active"),
@@ -106,7 +113,11 @@ def test_history_rows_store_only_what_changed_and_read_back_whole(tmp_path: Path
         (h["since_run"], h["until_run"], h["last_active"], h["name"], h["status"]) for h in history
     ] == [(s, u, w.isoformat() if w else None, n, st) for s, u, w, n, st in expected]
     assert all(h["email"] == "a@x.com" for h in history)
-    # the unchanged e-mail is not repeated in the rows replaced by a newer version...
-    assert stored[0][0] is None and stored[1][0] is None and stored[0][3] != 0
-    # ...but the row of the removal (no next version) is complete
-    assert stored[2] == ("a@x.com", "Ada L.", (T0 + dt.timedelta(days=2)).isoformat(), 0)
+    # run 2 (activity only) and run 6 are change-set lines; the name change (run 3) is a history row
+    # that does not repeat the unchanged e-mail, the removal's row (no next version) is complete
+    assert stored == [
+        (None, "Ada", (T0 + dt.timedelta(days=1)).isoformat(), 0b1001),  # e-mail and kind same
+        ("a@x.com", "Ada L.", (T0 + dt.timedelta(days=2)).isoformat(), 0),
+    ]
+    # app key "", account "a", since run 1 (hex), no activity, no kind; since 5, 86,400 s earlier
+    assert changes == [(2, "\ta\t1\t-\t-"), (6, "\ta\t5\t15180")]
