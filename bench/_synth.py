@@ -156,16 +156,18 @@ def build(
 
 def databases(shape: Shape, runs: int, keep: tuple[int, ...]) -> dict[int, Path]:
     """The database after each run in ``keep``, built once and cached (keyed by the shape and the
-    source of the store, its migrations and this module, so a store change rebuilds)."""
+    source of the store, its migrations, its change-set format and this module, so a store change
+    rebuilds)."""
     import hashlib
     import tempfile
     import time
 
+    import stacktrack.activity_log
     import stacktrack.migrations
     import stacktrack.store
 
     digest = hashlib.sha256(repr((shape, runs, keep)).encode())
-    for module in (stacktrack.store, stacktrack.migrations):
+    for module in (stacktrack.store, stacktrack.migrations, stacktrack.activity_log):
         digest.update(Path(module.__file__).read_bytes())  # type: ignore[arg-type]
     digest.update(Path(__file__).read_bytes())
     folder = Path(tempfile.gettempdir()) / "stacktrack-bench" / digest.hexdigest()[:16]

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
+from typing import NamedTuple
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICRO = dt.timedelta(microseconds=1)
@@ -66,6 +67,47 @@ def line(
     return text
 
 
+class Columns(NamedTuple):
+    """SQL expressions for ``line``'s arguments, for ``sql_simple`` and ``sql_line``."""
+
+    app_key: str
+    account_id: str
+    since: str
+    old_at: str
+    old_kind: str
+    new_at: str
+    new_kind: str
+
+
+def sql_simple(c: Columns) -> str:
+    """SQL, for a version and its replacement differing only in activity: 1 when ``sql_line`` writes
+    the same line as ``line`` (whole seconds, no tab or line break), else 0 (never NULL, so ``NOT``
+    selects exactly the other rows). The daily store builds most lines in SQLite this way without
+    fetching the rows."""
+    return (
+        f"coalesce({_plain(c.app_key)} AND {_plain(c.account_id)}"
+        f" AND ({c.old_at} IS {c.new_at} OR {c.old_at} IS NULL"
+        f" OR ({_seconds_text(c.old_at)} AND {_seconds_text(c.new_at)}))"
+        f" AND ({c.old_kind} IS {c.new_kind} OR {c.old_kind} IS NULL"
+        f" OR ({c.old_kind} <> '' AND substr({c.old_kind}, 1, 1) <> '-'"
+        f" AND {_plain(c.old_kind)})), 0)"
+    )
+
+
+def sql_line(c: Columns) -> str:
+    """``line`` in SQL, for rows where ``sql_simple`` holds (both times are then ``isoformat()``
+    texts of the same shape, so comparing them as text compares the times)."""
+    delta = f"abs(strftime('%s', {c.new_at}) - strftime('%s', {c.old_at}))"
+    return (
+        f"{c.app_key} || char(9) || {c.account_id} || char(9) || printf('%x', {c.since})"
+        f" || char(9) || CASE WHEN {c.old_at} IS {c.new_at} THEN ''"
+        f" WHEN {c.old_at} IS NULL THEN '-'"
+        f" ELSE CASE WHEN {c.new_at} < {c.old_at} THEN '-' ELSE '' END || printf('%x', {delta}) END"
+        f" || CASE WHEN {c.old_kind} IS {c.new_kind} THEN ''"
+        f" WHEN {c.old_kind} IS NULL THEN char(9) || '-' ELSE char(9) || {c.old_kind} END"
+    )
+
+
 def _seconds_text(column: str) -> str:
     """SQL: ``column`` is ``isoformat()`` of a UTC datetime without microseconds."""
     return f"length({column}) = 25 AND {column} = strftime('%Y-%m-%dT%H:%M:%S+00:00', {column})"
@@ -73,30 +115,6 @@ def _seconds_text(column: str) -> str:
 
 def _plain(column: str) -> str:
     return f"instr({column}, char(9)) = 0 AND instr({column}, char(10)) = 0"
-
-
-SQL_SIMPLE = (
-    f"coalesce({_plain('a.app_key')} AND {_plain('a.account_id')}"
-    " AND (a.last_active IS d.last_active OR a.last_active IS NULL"
-    f" OR ({_seconds_text('a.last_active')} AND {_seconds_text('d.last_active')}))"
-    " AND (a.activity_kind IS d.activity_kind OR a.activity_kind IS NULL"
-    " OR (a.activity_kind <> '' AND substr(a.activity_kind, 1, 1) <> '-'"
-    f" AND {_plain('a.activity_kind')})), 0)"
-)
-"""SQL over ``a`` (the stored version) and ``d`` (its replacement, differing only in activity): true
-when ``SQL_LINE`` writes the same line as ``line`` (whole seconds, no tab or line break), so the
-daily store builds most lines in SQLite without fetching the rows. Never NULL, so ``NOT`` of it
-selects exactly the other rows."""
-
-_DELTA = "(strftime('%s', d.last_active) - strftime('%s', a.last_active))"
-SQL_LINE = (
-    "a.app_key || char(9) || a.account_id || char(9) || printf('%x', a.since_run) || char(9) ||"
-    " CASE WHEN a.last_active IS d.last_active THEN '' WHEN a.last_active IS NULL THEN '-'"
-    f" WHEN {_DELTA} < 0 THEN '-' || printf('%x', -{_DELTA}) ELSE printf('%x', {_DELTA}) END ||"
-    " CASE WHEN a.activity_kind IS d.activity_kind THEN ''"
-    " WHEN a.activity_kind IS NULL THEN char(9) || '-' ELSE char(9) || a.activity_kind END"
-)
-"""``line`` in SQL, for rows where ``SQL_SIMPLE`` holds."""
 
 
 def pack(lines: list[str]) -> bytes:

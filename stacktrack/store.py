@@ -48,6 +48,8 @@ _ACCOUNT_COLUMNS = (
 _DELTA_COLUMNS = ("email", "name", "last_active", "activity_kind")
 """The nullable fields a history row may share with its next version (stored NULL, flagged in
 ``same``, bit 0 = email); status, assigned and guest are NOT NULL in schema 1 and always stored."""
+_OLD_COLUMNS = ", ".join(f"old_{c}" for c in ("since_run", *_ACCOUNT_COLUMNS[2:]))
+"""The stored version beside a new or changed row in the daily diff's ``temp.differ``."""
 _DELTA_INDEX = tuple(1 + _ACCOUNT_COLUMNS.index(c) for c in _DELTA_COLUMNS)  # in an accounts row
 
 
@@ -284,18 +286,19 @@ class Store:
             listed_count = len(listing)
         else:
             listed_count = sum(len(usage.accounts or ()) for usage in apps)
-        # The daily path (bench/ingest.py): SQLite compares each listed row with the stored one on
-        # its primary key and keeps only new or different rows, in a temporary table; the
-        # unchanged majority never comes back to Python.
-        conn.execute(f"CREATE TEMP TABLE differ ({columns})")
+        # The daily path (bench/ingest.py): SQLite looks each listed row up by its primary key and
+        # keeps only new or different rows, with the stored version beside them, in a temporary
+        # table; the unchanged majority never comes back to Python.
+        conn.execute(f"CREATE TEMP TABLE differ ({columns}, {_OLD_COLUMNS})")
         try:
             before = conn.total_changes
             conn.executemany(
-                "INSERT INTO temp.differ SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11"
-                " WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE source = ?1 AND app_key = ?2"
-                " AND account_id = ?3 AND email IS ?4 AND name IS ?5 AND status IS ?6"
-                " AND assigned IS ?7 AND guest IS ?8 AND last_active IS ?9"
-                " AND activity_kind IS ?10)",
+                "INSERT INTO temp.differ SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+                " a.since_run, a.email, a.name, a.status, a.assigned, a.guest, a.last_active,"
+                " a.activity_kind FROM (SELECT 1) LEFT JOIN accounts a ON a.source = ?1"
+                " AND a.app_key = ?2 AND a.account_id = ?3 WHERE a.since_run IS NULL OR NOT"
+                " (a.email IS ?4 AND a.name IS ?5 AND a.status IS ?6 AND a.assigned IS ?7"
+                " AND a.guest IS ?8 AND a.last_active IS ?9 AND a.activity_kind IS ?10)",
                 listing,
             )
             differing = conn.total_changes - before
@@ -319,43 +322,39 @@ class Store:
         listing is compared key by key only when one is."""
         stored_count, listed_count, differing = counts
         columns = f"source, {', '.join(_ACCOUNT_COLUMNS)}, since_run"
-        on_key = "a.source = d.source AND a.app_key = d.app_key AND a.account_id = d.account_id"
-        same_but_activity = " AND ".join(f"a.{c} IS d.{c}" for c in _ACCOUNT_COLUMNS[2:7])
-        join = f"FROM temp.differ d JOIN accounts a ON {on_key}"
+        same_but_activity = " AND ".join(f"old_{c} IS {c}" for c in _ACCOUNT_COLUMNS[2:7])
+        line_columns = activity_log.Columns(
+            "app_key", "account_id", "old_since_run", "old_last_active", "old_activity_kind",
+            "last_active", "activity_kind",
+        )  # fmt: skip
+        simple = f"{same_but_activity} AND {activity_log.sql_simple(line_columns)}"
         # Lines for activity-only changes: most are built by SQLite (no row comes back), the rest
-        # (sub-second times, odd texts) by ``activity_log.line``.
+        # (sub-second times, odd texts) by ``activity_log.line``; other changes are history rows.
         lines = [
             row[0]
             for row in conn.execute(
-                f"SELECT {activity_log.SQL_LINE} {join}"
-                f" WHERE {same_but_activity} AND {activity_log.SQL_SIMPLE}"
+                f"SELECT {activity_log.sql_line(line_columns)} FROM temp.differ"
+                f" WHERE old_since_run IS NOT NULL AND {simple}"
             )
         ]
-        activity_only = conn.execute(
-            "SELECT a.app_key, a.account_id, a.since_run, a.last_active, a.activity_kind,"
-            f" d.last_active, d.activity_kind {join}"
-            f" WHERE {same_but_activity} AND NOT ({activity_log.SQL_SIMPLE})"
+        others = conn.execute(
+            f"SELECT *, {same_but_activity} FROM temp.differ"
+            f" WHERE old_since_run IS NOT NULL AND NOT ({simple})"
         ).fetchall()
-        whole_row = (
-            f"SELECT {', '.join(f'a.{c}' for c in columns.split(', '))},"
-            f" {', '.join(f'd.{c}' for c in _ACCOUNT_COLUMNS[2:])} {join}"
-        )
-        other = conn.execute(f"{whole_row} WHERE NOT ({same_but_activity})").fetchall()
-        changed = len(lines) + len(activity_only) + len(other)
+        changed = len(lines) + len(others)
         added = differing - changed
         history: list[tuple[Any, ...]] = []
-        for key, account_id, since, old_at, old_kind, new_at, new_kind in activity_only:
-            text = activity_log.line(key, account_id, since, old_at, old_kind, new_at, new_kind)
-            if text is None:  # not expressible as a line: a whole row after all
-                other.extend(
-                    conn.execute(
-                        f"{whole_row} WHERE d.app_key = ? AND d.account_id = ?", (key, account_id)
-                    )
-                )
+        for row in others:
+            new, old = row[:11], (*row[:3], *row[12:19], row[11])
+            text = (
+                activity_log.line(new[1], new[2], old[10], old[8], old[9], new[8], new[9])
+                if row[19]
+                else None
+            )
+            if text is None:
+                history.append(_history_row(old, new, run_id))
             else:
                 lines.append(text)
-        for row in other:
-            history.append(_history_row(row[:11], (*row[:3], *row[11:], run_id), run_id))
         removed: list[tuple[Any, ...]] = []
         if stored_count > listed_count - added:  # some stored accounts are not listed any more
             listed = {(usage.app or "", a.id) for usage in apps for a in usage.accounts or ()}

@@ -1,5 +1,5 @@
 """The activity change-set lines (migration 0005): what is written reads back as the very strings
-stored, and SQLite's version of a line (``SQL_LINE``, used by the daily store) equals Python's."""
+stored, and SQLite's version of a line (``sql_line``, used by the daily store) equals Python's."""
 
 from __future__ import annotations
 
@@ -52,8 +52,12 @@ def test_sqlite_writes_the_same_line_or_leaves_it_to_python(
     conn.execute(f"CREATE TABLE d ({columns})")
     conn.execute("INSERT INTO a VALUES ('App 1', '00u42', 17, ?, ?)", (old_at, old_kind))
     conn.execute("INSERT INTO d VALUES ('App 1', '00u42', 18, ?, ?)", (new_at, new_kind))
+    columns = activity_log.Columns(
+        "a.app_key", "a.account_id", "a.since_run", "a.last_active", "a.activity_kind",
+        "d.last_active", "d.activity_kind",
+    )  # fmt: skip
     simple, sql_line = conn.execute(
-        f"SELECT {activity_log.SQL_SIMPLE}, {activity_log.SQL_LINE} FROM a, d"
+        f"SELECT {activity_log.sql_simple(columns)}, {activity_log.sql_line(columns)} FROM a, d"
     ).fetchone()
     assert simple == int(in_sql)
     if in_sql:
