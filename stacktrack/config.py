@@ -37,13 +37,36 @@ class LoadedConfig:
     file: ConfigFile
     db_path: Path
     sources: dict[str, PluginSettings] = field(default_factory=dict)
-    plugins: dict[str, type[AnyPlugin]] = field(default_factory=dict)
-    broken_sources: dict[str, str] = field(default_factory=dict)
-    """Sources whose plugin could not be imported: name -> reason. The snapshot fails them alone."""
+    _plugins: dict[str, type[AnyPlugin]] = field(default_factory=dict, repr=False)
+    _broken: dict[str, str] = field(default_factory=dict, repr=False)
+    _unloaded: dict[str, str] = field(default_factory=dict, repr=False)
+    """Sources validated with a settings model alone (source name -> plugin name): their plugin is
+    imported on first use of ``plugins`` or ``broken_sources``, not by commands that only read."""
     missing_secrets: dict[str, str] = field(default_factory=dict)
     """Sources whose ``{ env }`` variables are unset, when loaded with ``need_secrets=False``:
     name -> reason. Reading commands (report, export, TUI) don't need them; a snapshot fails them."""
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def plugins(self) -> dict[str, type[AnyPlugin]]:
+        """Each valid source's plugin class: source name -> class."""
+        self._load_plugins()
+        return self._plugins
+
+    @property
+    def broken_sources(self) -> dict[str, str]:
+        """Sources whose plugin could not be imported: name -> reason. The snapshot fails them alone."""
+        self._load_plugins()
+        return self._broken
+
+    def _load_plugins(self) -> None:
+        while self._unloaded:
+            name, plugin_name = self._unloaded.popitem()
+            plugin = registry.load_plugin(plugin_name)
+            if isinstance(plugin, registry.PluginLoadError):
+                self._broken[name] = f"plugin {plugin_name!r} failed to load: {plugin.reason}"
+            else:
+                self._plugins[name] = plugin
 
     def secrets(self) -> list[str]:
         """Every secret value in the configuration, for redaction and for the secret-scan tests."""
@@ -153,11 +176,21 @@ def _validate_source(
             f" (installed: {', '.join(available)})."
         )
         return
-    plugin = registry.load_plugin(plugin_name)
-    if isinstance(plugin, registry.PluginLoadError):
-        loaded.broken_sources[name] = f"plugin {plugin_name!r} failed to load: {plugin.reason}"
-        loaded.warnings.append(f"sources.{name}: {loaded.broken_sources[name]}")
+    # A command that needs no secret only reads the database: the plugin's settings model is enough
+    # (its HTTP code and vendor models are imported if a snapshot asks for ``loaded.plugins``).
+    found = (
+        registry.load_plugin(plugin_name) if need_secrets else registry.load_settings(plugin_name)
+    )
+    if isinstance(found, registry.PluginLoadError):
+        loaded._broken[name] = f"plugin {plugin_name!r} failed to load: {found.reason}"
+        loaded.warnings.append(f"sources.{name}: {loaded._broken[name]}")
         return
+    plugin: type[AnyPlugin] | None = None
+    settings_model: type[PluginSettings]
+    if issubclass(found, PluginSettings):
+        settings_model = found
+    else:
+        plugin, settings_model = found, found.settings_model
     unset: list[str] = []
     try:
         resolved = _resolve_env(table, f"sources.{name}", None if need_secrets else unset)
@@ -169,7 +202,7 @@ def _validate_source(
             "the environment variable " + " and ".join(unset) + " is not set"
         )
     for key, value in table.items():
-        field_info = plugin.settings_model.model_fields.get(key)
+        field_info = settings_model.model_fields.get(key)
         if (
             isinstance(value, str)
             and field_info is not None
@@ -180,11 +213,14 @@ def _validate_source(
                 f'{key} = {{ env = "NAME" }} so the secret stays out of it.'
             )
     try:
-        loaded.sources[name] = plugin.settings_model.model_validate(resolved)
+        loaded.sources[name] = settings_model.model_validate(resolved)
     except ValidationError as exc:
-        errors.append(_render_lines(exc, plugin.settings_model, prefix=("sources", name)))
+        errors.append(_render_lines(exc, settings_model, prefix=("sources", name)))
         return
-    loaded.plugins[name] = plugin
+    if plugin is None:
+        loaded._unloaded[name] = plugin_name
+    else:
+        loaded._plugins[name] = plugin
 
 
 MAX_CONFIG_INT = 2**53 - 1

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 import httpx
-from pydantic import Field
 
 from stacktrack.plugin_api import (
     Account,
@@ -35,7 +34,6 @@ from stacktrack.plugin_api import (
     Observation,
     Plugin,
     PluginSettings,
-    SecretStr,
     gather_first_error,
     has_more_cursor,
     paginate_body_cursor,
@@ -52,6 +50,7 @@ from stacktrack_anthropic.models import (
     UsageResult,
     WorkspaceMember,
 )
+from stacktrack_anthropic.settings import AnthropicSettings
 
 if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
     from stacktrack_anthropic.emulator import AnthropicEmulator
@@ -72,23 +71,6 @@ MESSAGES_REFUSED = (
 CLAUDE_CODE_REFUSED = (
     "Anthropic refused the Claude Code usage report (HTTP {status}): Claude Code use is unknown."
 )
-
-
-class AnthropicSettings(PluginSettings):
-    """``[sources.<name>]`` for ``plugin = "anthropic"``."""
-
-    token: SecretStr
-    """An Anthropic **Admin API key** (``sk-ant-admin...``), given as ``{ env = "NAME" }``."""
-    workspace_id: str | None = None
-    """Count as seats only the members of this workspace (``wrkspc_...``); default: every member
-    of the organization."""
-    messages_usage: bool = True
-    """Read the Messages API usage report grouped by user account."""
-    claude_code: bool = True
-    """Read the Claude Code usage report (one request per day of the window)."""
-    claude_code_days: int = Field(default=30, ge=1, le=366)
-    """Days of Claude Code history to read (at most the look-back); the report takes one day per
-    request."""
 
 
 class _AdminKeyAuth(httpx.Auth):

@@ -38,10 +38,10 @@ from stacktrack.plugin_api import (
     PluginError,
     PluginSettings,
     RateLimitExhausted,
-    SecretStr,
     paginate_body_cursor,
 )
 from stacktrack_hubspot.models import Asset, Login, Page, PublicUser, rate_limit_policy
+from stacktrack_hubspot.settings import HubSpotSettings
 
 if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
     from stacktrack_hubspot.emulator import HubSpotEmulator
@@ -86,14 +86,6 @@ LOGIN_HISTORY_REFUSED = (
     "that still refuses it may restrict it by subscription). Users are listed; their activity "
     "is unknown."
 )
-
-
-class HubSpotSettings(PluginSettings):
-    """``[sources.<name>]`` for ``plugin = "hubspot"``."""
-
-    token: SecretStr
-    """Private-app (or OAuth) access token with ``settings.users.read`` and
-    ``account-info.security.read``, given as ``{ env = "NAME" }``."""
 
 
 def _next_after(body: Any) -> str | None:

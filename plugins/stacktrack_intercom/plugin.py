@@ -17,10 +17,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
-from pydantic import model_validator
 
 from stacktrack.plugin_api import (
     Account,
@@ -34,7 +33,6 @@ from stacktrack.plugin_api import (
     Observation,
     Plugin,
     PluginSettings,
-    SecretStr,
     get_json,
     paginate_next_url,
     parse_items,
@@ -43,16 +41,12 @@ from stacktrack.plugin_api import (
     retry_after_seconds,
 )
 from stacktrack_intercom.models import ActivityLog, ActivityLogList, Admin, AdminList
+from stacktrack_intercom.settings import REGIONS, IntercomSettings
 
 if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
     from stacktrack_intercom.emulator import IntercomEmulator
 
 
-REGIONS = {
-    "us": "https://api.intercom.io",
-    "eu": "https://api.eu.intercom.io",
-    "au": "https://api.au.intercom.io",
-}
 ADMINS_PATH = "/admins"
 LOGS_PATH = "/admins/activity_logs"
 
@@ -75,24 +69,6 @@ NO_SEAT_FLAG = (
     "Intercom did not report has_inbox_seat (an older Intercom-Version?): every teammate is "
     "counted as a seat."
 )
-
-
-class IntercomSettings(PluginSettings):
-    """``[sources.<name>]`` for ``plugin = "intercom"``."""
-
-    token: SecretStr
-    """An access token (a private app's, or OAuth) with "Read admins", given as
-    ``{ env = "NAME" }``."""
-    region: Literal["us", "eu", "au"] = "us"
-    """Where the workspace is hosted; picks the API host when ``base_url`` is not set."""
-    intercom_version: str = "2.14"
-    """The ``Intercom-Version`` header sent with every request."""
-
-    @model_validator(mode="after")
-    def _regional_host(self) -> IntercomSettings:
-        if self.base_url is None:
-            self.base_url = REGIONS[self.region]
-        return self
 
 
 class _IntercomAuth(httpx.Auth):

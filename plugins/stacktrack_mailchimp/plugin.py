@@ -8,10 +8,9 @@ account's authorized applications, ``GET /3.0/authorized-apps`` (``count`` up to
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar
 
 import httpx
-from pydantic import model_validator
 
 from stacktrack.plugin_api import (
     AppUsage,
@@ -22,13 +21,13 @@ from stacktrack.plugin_api import (
     Observation,
     Plugin,
     PluginSettings,
-    SecretStr,
     get_json,
     header_auth,
     parse_items,
     parse_model,
 )
 from stacktrack_mailchimp.models import AuthorizedApp, AuthorizedApps
+from stacktrack_mailchimp.settings import MailchimpSettings
 
 if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
     from stacktrack_mailchimp.emulator import MailchimpEmulator
@@ -37,32 +36,6 @@ if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
 APPS_PATH = "/authorized-apps"
 COUNT = 1000  # the documented maximum
 MAX_PAGES = 10_000
-
-
-class MailchimpSettings(PluginSettings):
-    """``[sources.<name>]`` for ``plugin = "mailchimp"``."""
-
-    token: SecretStr
-    """A Marketing API key (``...-us6``) or an OAuth access token, given as ``{ env = "NAME" }``."""
-    auth: Literal["api_key", "oauth"] = "api_key"
-    """``api_key``: HTTP Basic with the key as password; ``oauth``: ``Authorization: Bearer``."""
-    server_prefix: str | None = None
-    """The data center (``us6``): taken from an API key's suffix when not set; needed with OAuth."""
-
-    @model_validator(mode="after")
-    def _host(self) -> MailchimpSettings:
-        if self.base_url is None:
-            prefix = self.server_prefix
-            key = self.token.get_secret_value()
-            if prefix is None and self.auth == "api_key" and "-" in key:
-                prefix = key.rsplit("-", 1)[1]
-            if not prefix or not prefix.isalnum():
-                raise ValueError(
-                    "set server_prefix (the data center, e.g. us6) or base_url: it cannot be "
-                    "taken from this token"
-                )
-            self.base_url = f"https://{prefix}.api.mailchimp.com/3.0"
-        return self
 
 
 class MailchimpPlugin(Plugin[MailchimpSettings]):

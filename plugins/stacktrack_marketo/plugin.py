@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import Field, model_validator
 
 from stacktrack.plugin_api import (
     Account,
@@ -41,8 +40,6 @@ from stacktrack.plugin_api import (
     PluginError,
     PluginSettings,
     RateLimitExhausted,
-    SecretStr,
-    check_base_url,
     gather_first_error,
     json_or_none,
     parse_items,
@@ -55,6 +52,7 @@ from stacktrack_marketo.models import (
     UserRow,
     error_codes,
 )
+from stacktrack_marketo.settings import MarketoSettings
 
 if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
     from stacktrack_marketo.emulator import MarketoEmulator
@@ -77,33 +75,6 @@ QUOTA_NOTE = (
     "(keeping {reserve} for other integrations), and reading every user's last login needs "
     "{needed}. Users are listed; their activity is unknown this run."
 )
-
-
-class MarketoSettings(PluginSettings):
-    """``[sources.<name>]`` for ``plugin = "marketo"``: a LaunchPoint custom service."""
-
-    base_url: str  # required: every instance has its own host
-    """The REST API endpoint, ``https://<munchkin-id>.mktorest.com`` (Admin → Web Services)."""
-    client_id: str
-    """The custom service's client id (LaunchPoint → View Details)."""
-    client_secret: SecretStr
-    """The custom service's client secret, given as ``{ env = "NAME" }``."""
-    identity_url: str | None = None
-    """The Identity endpoint; default: ``<base_url>/identity``."""
-    daily_quota: int = Field(default=50_000, ge=1)
-    """The instance's daily API quota (50,000 unless Adobe raised it)."""
-    quota_reserve: int = Field(default=1_000, ge=0)
-    """Calls to leave for the instance's other integrations."""
-
-    @model_validator(mode="after")
-    def _identity_url_security(self) -> MarketoSettings:
-        # The client secret goes to the Identity endpoint: the same cleartext rule as base_url.
-        if self.identity_url is not None:
-            try:
-                check_base_url(self.identity_url, allow_insecure_http=self.allow_insecure_http)
-            except ValueError as exc:
-                raise ValueError(str(exc).replace("base_url", "identity_url")) from None
-        return self
 
 
 class _IdentityAuth(ClientCredentialsAuth):

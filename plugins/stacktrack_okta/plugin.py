@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
 from stacktrack.plugin_api import (
     Account,
@@ -51,13 +51,12 @@ from stacktrack.plugin_api import (
     CollectContext,
     Observation,
     Plugin,
-    PluginSettings,
-    SecretStr,
     gather_first_error,
     header_auth,
     paginate_link_header,
     parse_vendor_time,
 )
+from stacktrack_okta.settings import OktaSettings
 
 from .models import Application, AppUser, LogEvent
 
@@ -72,9 +71,6 @@ SSO_EVENT = "user.authentication.sso"
 LOG_RETENTION_DAYS = 90
 """Okta keeps 90 days of System Log (and refuses a ``since`` more than 180 days back)."""
 
-DEFAULT_ASSIGNED_STATUSES = ("ACTIVE", "PROVISIONED", "IMPLICIT")
-"""Assignment statuses that mean the user can use the app: assigned and active, provisioned into the
-app, or granted implicitly. The notes list the statuses but not their meaning, so this is a setting."""
 
 _SUSPENDED_APP = frozenset({"SUSPENDED"})
 _ENDED_APP = frozenset({"DEPROVISIONED", "INACTIVE", "UNASSIGNED", "REVOKED"})
@@ -82,23 +78,6 @@ _PENDING_APP = frozenset({"STAGED", "PENDING", "APPROVED", "IMPORTED", "MATCHED"
 _SUSPENDED_USER = frozenset({"SUSPENDED"})
 _ENDED_USER = frozenset({"DEPROVISIONED"})
 _PENDING_USER = frozenset({"STAGED", "PROVISIONED"})  # created, not yet activated
-
-
-class OktaSettings(PluginSettings):
-    """Settings of an ``okta`` source."""
-
-    base_url: str  # required here: every org has its own host
-    """The org URL, e.g. ``https://acme.okta.com`` (a custom domain works too)."""
-    token: SecretStr
-    """An API token (sent as ``Authorization: SSWS <token>``) of a read-only administrator."""
-    assigned_statuses: list[str] = Field(default_factory=lambda: list(DEFAULT_ASSIGNED_STATUSES))
-    """App-assignment statuses that count as holding a seat."""
-    apps_page_limit: int = Field(default=200, ge=1, le=200)
-    """Apps per ``/api/v1/apps`` page (Okta's maximum is 200)."""
-    users_page_limit: int = Field(default=500, ge=1, le=500)
-    """Assignments per ``/api/v1/apps/{id}/users`` page (Okta's maximum is 500)."""
-    logs_page_limit: int = Field(default=1000, ge=1, le=1000)
-    """Events per ``/api/v1/logs`` page (Okta's maximum is 1000)."""
 
 
 class OktaPlugin(Plugin[OktaSettings]):

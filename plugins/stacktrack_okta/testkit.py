@@ -19,7 +19,8 @@ import datetime as dt
 from typing import Any
 
 from .emulator import OktaData, OktaEmulator
-from .plugin import DEFAULT_ASSIGNED_STATUSES, OktaPlugin
+from .plugin import OktaPlugin
+from .settings import DEFAULT_ASSIGNED_STATUSES
 
 PLUGIN = OktaPlugin
 EMULATOR = OktaEmulator

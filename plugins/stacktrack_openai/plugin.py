@@ -21,10 +21,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar
 
 import httpx
-from pydantic import Field, field_validator
 
 from stacktrack.plugin_api import (
     Account,
@@ -39,7 +38,6 @@ from stacktrack.plugin_api import (
     Observation,
     Plugin,
     PluginSettings,
-    SecretStr,
     gather_first_error,
     has_more_cursor,
     paginate_body_cursor,
@@ -57,6 +55,7 @@ from stacktrack_openai.models import (
     ServiceAccount,
     UsageResult,
 )
+from stacktrack_openai.settings import CAPABILITIES, OpenAISettings
 
 if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
     from stacktrack_openai.emulator import OpenAIEmulator
@@ -70,18 +69,6 @@ LIST_LIMIT = 100  # the documented maximum for users, projects, keys and service
 USAGE_LIMIT = 31  # daily buckets per page: the documented maximum for bucket_width=1d
 COSTS_LIMIT = 180  # the documented maximum for the costs endpoint
 
-CAPABILITIES: dict[str, str] = {
-    "completions": "Completions (chat, responses)",
-    "embeddings": "Embeddings",
-    "images": "Image generation",
-    "audio_speeches": "Text to speech",
-    "audio_transcriptions": "Transcription",
-    "moderations": "Moderation",
-    "file_search_calls": "File search",
-    "web_search_calls": "Web search",
-}
-"""Usage endpoints that can group by ``user_id``, with display names. ``code_interpreter_sessions``
-and ``vector_stores`` group by project only, so they cannot say who used them and are not read."""
 
 USAGE_REFUSED = (
     "OpenAI refused the usage endpoints (HTTP {status}): the Admin key needs read access to usage. "
@@ -91,37 +78,6 @@ COSTS_REFUSED = "OpenAI refused /organization/costs (HTTP {status}): spend is no
 PROJECTS_REFUSED = (
     "OpenAI refused the project listings (HTTP {status}): integrations are not observed."
 )
-
-
-class OpenAISettings(PluginSettings):
-    """``[sources.<name>]`` for ``plugin = "openai"``."""
-
-    token: SecretStr
-    """An OpenAI **Admin API key** (``sk-admin-...``; project keys cannot call the Admin API),
-    given as ``{ env = "NAME" }``."""
-    capabilities: list[str] = Field(default_factory=lambda: list(CAPABILITIES))
-    """Usage endpoints to read, each one a feature: any of ``completions``, ``embeddings``,
-    ``images``, ``audio_speeches``, ``audio_transcriptions``, ``moderations``,
-    ``file_search_calls``, ``web_search_calls``."""
-    costs: bool = True
-    """Read ``/organization/costs`` and report the spend in the window as a note."""
-    integrations: bool = True
-    """List projects, their service accounts and API keys as integrations."""
-    user_keys_as_integrations: bool = False
-    """Also report API keys owned by people (not only service accounts) as integrations."""
-    array_style: Literal["repeat", "brackets"] = "repeat"
-    """How list query parameters are sent: ``group_by=user_id`` (repeat) or ``group_by[]=user_id``
-    (brackets). OpenAI's examples use the first; some SDKs the second."""
-
-    @field_validator("capabilities")
-    @classmethod
-    def _known(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - set(CAPABILITIES))
-        if unknown:
-            raise ValueError(
-                f"unknown usage capabilities {unknown}; known: {', '.join(CAPABILITIES)}"
-            )
-        return list(dict.fromkeys(value))
 
 
 _next_after = has_more_cursor("last_id")

@@ -41,7 +41,7 @@ from collections.abc import AsyncGenerator, Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import httpx
-from pydantic import Field, ValidationError, model_validator
+from pydantic import ValidationError
 
 from stacktrack.plugin_api import (
     Account,
@@ -59,7 +59,6 @@ from stacktrack.plugin_api import (
     PluginError,
     PluginSettings,
     RateLimitExhausted,
-    SecretStr,
     header_auth,
     paginate_next_url,
 )
@@ -78,6 +77,7 @@ from stacktrack_salesforce.models import (
     error_codes,
     error_message,
 )
+from stacktrack_salesforce.settings import SalesforceSettings
 
 if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
     from stacktrack_salesforce.emulator import SalesforceEmulator
@@ -116,32 +116,6 @@ PACKAGE_SOQL = (
 PACKAGE_USER_SOQL = "SELECT PackageLicenseId, UserId FROM UserPackageLicense"
 METRIC_WINDOW_DAYS = 30
 """``ActiveUserCount``: holders who logged in within the last 30 days (Salesforce's definition)."""
-
-
-class SalesforceSettings(PluginSettings):
-    """``[sources.<name>]`` for ``plugin = "salesforce"``; ``base_url`` is the instance URL."""
-
-    client_id: SecretStr | None = None
-    """Connected-app consumer key for the OAuth client-credentials flow (instead of ``token``)."""
-    client_secret: SecretStr | None = None
-    """Connected-app consumer secret for the OAuth client-credentials flow."""
-    api_version: str = Field(default="v60.0", pattern=r"^v\d+\.\d+$")
-    """REST API version used in ``/services/data/<version>/query``."""
-    license_names: list[str] = Field(default_factory=lambda: ["Salesforce"], min_length=1)
-    """``UserLicense.Name`` values that belong to this tool (seat counts and which users count)."""
-
-    @model_validator(mode="after")
-    def _one_credential(self) -> SalesforceSettings:
-        has_client = self.client_id is not None or self.client_secret is not None
-        if self.token is not None and has_client:
-            raise ValueError("give either `token` or `client_id` + `client_secret`, not both")
-        if has_client and (self.client_id is None or self.client_secret is None):
-            raise ValueError(
-                "the client-credentials flow needs both `client_id` and `client_secret`"
-            )
-        if self.token is None and not has_client:
-            raise ValueError("give `token` (an access token) or `client_id` + `client_secret`")
-        return self
 
 
 class ClientCredentialsAuth(httpx.Auth):

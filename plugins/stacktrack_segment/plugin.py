@@ -34,7 +34,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
 from stacktrack.plugin_api import (
     Account,
@@ -47,12 +47,11 @@ from stacktrack.plugin_api import (
     Observation,
     Plugin,
     PluginError,
-    PluginSettings,
-    SecretStr,
     gather_first_error,
     get_json,
     paginate_body_cursor,
 )
+from stacktrack_segment.settings import SegmentSettings
 
 from .models import (
     DeliveryPage,
@@ -78,15 +77,6 @@ source counts as a cloud app unless *every* category it has is one of these."""
 
 DELIVERY_WINDOW_DAYS = 30
 """Delivery Overview at day granularity: a window of at most 30 days, starting at most 30 days ago."""
-
-
-class SegmentSettings(PluginSettings):
-    """Settings of a ``segment`` source."""
-
-    token: SecretStr
-    """A workspace Public API token whose role can read users, sources and destinations."""
-    page_size: int = Field(default=200, ge=1, le=200)
-    """``pagination.count`` per request (the docs disagree on the maximum; 200 is safe)."""
 
 
 class SegmentPlugin(Plugin[SegmentSettings]):

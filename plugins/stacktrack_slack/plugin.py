@@ -33,7 +33,7 @@ from collections.abc import AsyncIterator, Awaitable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from stacktrack.plugin_api import (
     Account,
@@ -49,15 +49,14 @@ from stacktrack.plugin_api import (
     Observation,
     Plugin,
     PluginError,
-    PluginSettings,
     RateLimitExhausted,
-    SecretStr,
     gather_first_error,
     get_json,
     paginate_body_cursor,
     parse_model,
     parse_vendor_time,
 )
+from stacktrack_slack.settings import ANALYTICS_KEPT_DAYS, SlackSettings
 
 from .analytics import MemberDay, MemberFile, MemberTally, Unreadable, read_member_file
 from .models import (
@@ -100,31 +99,9 @@ FEATURES_NOTE = (
 """Features stay ``None`` (unknown), never zeros."""
 
 ANALYTICS_METHOD = "admin.analytics.getFile"
-ANALYTICS_KEPT_DAYS = 395
-"""Slack keeps a rolling 13 months of member analytics: never ask further back."""
 
 ADDING = frozenset({"added", "enabled"})
 REMOVING = frozenset({"removed", "disabled"})
-
-
-class SlackSettings(PluginSettings):
-    """Settings of a ``slack`` source."""
-
-    token: SecretStr
-    """A user token (``xoxp-``) of a workspace admin or owner with ``users:read``,
-    ``users:read.email`` and ``admin``; a bot token can list members only."""
-    team_id: str | None = None
-    """Workspace id, needed only with an Enterprise Grid org-level token."""
-    page_limit: int = Field(default=200, ge=1, le=1000)
-    """Members per ``users.list``/``team.billableInfo`` page (Slack recommends at most 200)."""
-    log_page_count: int = Field(default=100, ge=1, le=1000)
-    """Rows per ``team.accessLogs``/``team.integrationLogs`` page (``count``)."""
-    max_log_pages: int = Field(default=100, ge=1, le=10_000)
-    """Stop reading a log after this many pages in all; the run then carries a note saying so.
-    Slack serves 100 pages per query: the access log is read further back with ``before``."""
-    analytics_days: int = Field(default=31, ge=1, le=ANALYTICS_KEPT_DAYS)
-    """Days of Enterprise Grid member analytics to read (one file per day, the newest first);
-    fewer than the tool's active window leaves the window partly seen (a note says so)."""
 
 
 class _AccessDenied(PluginError):

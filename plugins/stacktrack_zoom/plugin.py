@@ -20,7 +20,6 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
-from pydantic import model_validator
 
 from stacktrack.plugin_api import (
     Account,
@@ -36,8 +35,6 @@ from stacktrack.plugin_api import (
     Plugin,
     PluginError,
     PluginSettings,
-    SecretStr,
-    check_base_url,
     gather_first_error,
     paginate_body_cursor,
     parse_items,
@@ -51,12 +48,12 @@ from stacktrack_zoom.models import (
     User,
     UsersPage,
 )
+from stacktrack_zoom.settings import ZoomSettings
 
 if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
     from stacktrack_zoom.emulator import ZoomEmulator
 
 
-TOKEN_URL = "https://zoom.us/oauth/token"
 USERS_PATH = "/users"
 PLANS_PATH = "/accounts/me/plans/usage"
 REPORT_PATH = "/report/users"
@@ -78,28 +75,6 @@ REPORT_HORIZON = (
     "Zoom reports reach back six months: meetings hosted are counted over the last "
     f"{REPORT_HORIZON_DAYS} days, not the whole look-back."
 )
-
-
-class ZoomSettings(PluginSettings):
-    """``[sources.<name>]`` for ``plugin = "zoom"``: a Server-to-Server OAuth app's credentials."""
-
-    account_id: str
-    """The Zoom account id shown on the app's credentials page."""
-    client_id: str
-    """The app's client id."""
-    client_secret: SecretStr
-    """The app's client secret, given as ``{ env = "NAME" }``."""
-    oauth_url: str = TOKEN_URL
-    """Where to get access tokens; change it only for a proxy or the sandbox."""
-
-    @model_validator(mode="after")
-    def _oauth_url_security(self) -> ZoomSettings:
-        # The client secret goes to the token endpoint: the same cleartext rule as base_url.
-        try:
-            check_base_url(self.oauth_url, allow_insecure_http=self.allow_insecure_http)
-        except ValueError as exc:
-            raise ValueError(str(exc).replace("base_url", "oauth_url")) from None
-        return self
 
 
 class _ServerToServerAuth(ClientCredentialsAuth):

@@ -18,8 +18,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 from stacktrack_google_workspace import testkit
 from stacktrack_google_workspace.emulator import GoogleWorkspaceData, GoogleWorkspaceEmulator
-from stacktrack_google_workspace.plugin import DEFAULT_SCOPES, GoogleWorkspacePlugin
+from stacktrack_google_workspace.plugin import GoogleWorkspacePlugin
 from stacktrack_google_workspace.service_account import ServiceAccountAuth, parse_key
+from stacktrack_google_workspace.settings import DEFAULT_SCOPES
 
 from stacktrack.errors import AuthenticationError, PluginError
 from stacktrack.http import build_client
