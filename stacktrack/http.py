@@ -19,7 +19,7 @@ import logging
 import random
 import ssl
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -29,8 +29,10 @@ from stacktrack import __version__
 from stacktrack.errors import BadResponse, PluginError
 from stacktrack.paging import reset_epoch_seconds, retry_after_seconds
 from stacktrack.plugin_api import Plugin
+from stacktrack.redaction import RedactingFilter, redact
 
 __all__ = [
+    "RedactingFilter",
     "RetryPolicy",
     "SizeLimits",
     "build_client",
@@ -240,26 +242,3 @@ def build_client(
         transport=retrying,
         follow_redirects=False,
     )
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """Replace every secret value in ``text`` with ``***``, also as it appears escaped inside a
-    ``repr`` (a header value with a stray CR/LF shows up that way in an httpx error)."""
-    forms = {s for s in secrets if s and len(s) >= 4}
-    forms |= {escaped for s in forms if (escaped := repr(s)[1:-1]) != s}
-    for secret in sorted(forms, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
-
-
-class RedactingFilter(logging.Filter):
-    """A logging filter that scrubs secret values from every record it sees."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        super().__init__()
-        self.secrets = list(secrets)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage(), self.secrets)
-        record.args = None
-        return True

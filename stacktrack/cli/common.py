@@ -108,7 +108,7 @@ def _silence_stdout() -> None:
 
 
 def _write_crash_file(exc: BaseException) -> Path:
-    from stacktrack.http import redact
+    from stacktrack.redaction import redact
 
     secrets = [value for name, value in os.environ.items() if _looks_secret(name)]
     secrets += sorted(_config_secrets)

@@ -45,7 +45,7 @@ class Context:
 
 
 def _setup_logging(verbose: int, secrets: list[str]) -> None:
-    from stacktrack.http import RedactingFilter
+    from stacktrack.redaction import RedactingFilter
 
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)

@@ -31,16 +31,36 @@ from stacktrack.tui.messages import (
     SnapshotFinished,
     SnapshotProgressed,
 )
-from stacktrack.tui.screens.dialogs import NoteScreen
-from stacktrack.tui.screens.help import HelpScreen
-from stacktrack.tui.screens.map import IntegrationMapScreen
 from stacktrack.tui.screens.overview import QUICK, OverviewScreen
-from stacktrack.tui.screens.recommendations import RecommendationsScreen
-from stacktrack.tui.screens.renewals import RenewalsScreen
-from stacktrack.tui.screens.shadow import ShadowScreen
-from stacktrack.tui.screens.snapshot import SnapshotScreen
-from stacktrack.tui.screens.tool import ToolScreen
 from stacktrack.tui.widgets.cells import ago
+
+# The other screens are imported when first shown: the help's Markdown and the tool screen's plots
+# alone cost ~0.1 s of start-up before the overview's first paint (docs/benchmarks.md).
+
+
+def _recommendations() -> Screen[Any]:
+    from stacktrack.tui.screens.recommendations import RecommendationsScreen
+
+    return RecommendationsScreen()
+
+
+def _renewals() -> Screen[Any]:
+    from stacktrack.tui.screens.renewals import RenewalsScreen
+
+    return RenewalsScreen()
+
+
+def _map() -> Screen[Any]:
+    from stacktrack.tui.screens.map import IntegrationMapScreen
+
+    return IntegrationMapScreen()
+
+
+def _shadow() -> Screen[Any]:
+    from stacktrack.tui.screens.shadow import ShadowScreen
+
+    return ShadowScreen()
+
 
 Clock = Callable[[], dt.datetime]
 SnapshotRunner = Callable[..., Awaitable[Any]]
@@ -53,10 +73,10 @@ class StacktrackApp(App[None]):
     TITLE = "stacktrack"
     MODES = {
         "overview": OverviewScreen,
-        "recommendations": RecommendationsScreen,
-        "renewals": RenewalsScreen,
-        "map": IntegrationMapScreen,
-        "shadow": ShadowScreen,
+        "recommendations": _recommendations,
+        "renewals": _renewals,
+        "map": _map,
+        "shadow": _shadow,
     }
     DEFAULT_MODE = "overview"
     BINDINGS = [
@@ -158,6 +178,8 @@ class StacktrackApp(App[None]):
         self.load_overview()
 
     def action_help(self) -> None:
+        from stacktrack.tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
@@ -170,6 +192,8 @@ class StacktrackApp(App[None]):
         self.call_after_refresh(lambda: getattr(self.screen, "action_export", lambda: None)())
 
     def open_tool(self, tool_id: str) -> None:
+        from stacktrack.tui.screens.tool import ToolScreen
+
         self.push_screen(ToolScreen(tool_id))
 
     @work(thread=True, group="recommendation")
@@ -193,6 +217,8 @@ class StacktrackApp(App[None]):
             self.snapshot_events.clear()
             self.snapshot_running = True
             self.run_snapshot()
+        from stacktrack.tui.screens.snapshot import SnapshotScreen
+
         self.push_screen(SnapshotScreen())
 
     @work(exclusive=True, group="snapshot")
@@ -216,6 +242,8 @@ class StacktrackApp(App[None]):
         self.post_message(SnapshotFinished(summary.run_id, summary.status))
 
     def on_snapshot_progressed(self, message: SnapshotProgressed) -> None:
+        from stacktrack.tui.screens.snapshot import SnapshotScreen
+
         self.snapshot_events.append(message)
         if message.kind == "failed":
             self.notify(message.message, title=f"Source {message.source} failed", severity="error")
@@ -224,6 +252,8 @@ class StacktrackApp(App[None]):
                 screen.progressed(message)
 
     def on_snapshot_finished(self, message: SnapshotFinished) -> None:
+        from stacktrack.tui.screens.snapshot import SnapshotScreen
+
         self.snapshot_running = False
         if message.error:
             self.notify(message.error, title="Snapshot not run", severity="error")
@@ -305,6 +335,8 @@ class StacktrackApp(App[None]):
         def answered(note: str | None) -> None:
             if note is not None:  # None: cancelled
                 self.set_recommendation_state(rec_id, status, note)
+
+        from stacktrack.tui.screens.dialogs import NoteScreen
 
         self.push_screen(NoteScreen(title, current or ""), answered)
 
