@@ -8,11 +8,24 @@ import pytest
 import stamina
 
 
+@pytest.fixture(scope="session")
+def sandbox_token_vars() -> list[str]:
+    """The variables ``run_demo`` exports into the environment (each sandbox source's token)."""
+    from stacktrack.sandbox import participants
+
+    return [participants.env_name(source) for source in participants.all_sources()]
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    sandbox_token_vars: list[str],
 ) -> None:
-    """Keep tests away from the developer's real config, data and cache dirs."""
+    """Keep tests away from the developer's real config, data and cache dirs, and put back every
+    sandbox token variable a test's ``run_demo`` exports (monkeypatch restores what it recorded)."""
+    for name in sandbox_token_vars:
+        monkeypatch.delenv(name, raising=False)
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))

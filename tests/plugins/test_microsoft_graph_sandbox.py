@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -109,12 +108,7 @@ def test_serve_and_snapshot_over_loopback(tmp_path: Path) -> None:
 def test_demo_with_entra_as_identity_provider(tmp_path: Path) -> None:
     from stacktrack.cli import main
 
-    saved = dict(os.environ)
-    try:
-        result = run_demo(tmp_path, seed=5, weeks=2, idp=IDP, only=["salesforce", "slack"])
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    result = run_demo(tmp_path, seed=5, weeks=2, idp=IDP, only=["salesforce", "slack"])
     assert result.failures == []
     config = result.config_path.read_text()
     assert f"[sources.{IDP}]" in config and "[sources.okta]" not in config

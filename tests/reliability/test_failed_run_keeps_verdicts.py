@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,12 +28,7 @@ SEED = 4
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[DemoResult]:
-    saved = dict(os.environ)
-    try:
-        yield run_demo(tmp_path / "demo", seed=SEED, weeks=4)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    yield run_demo(tmp_path / "demo", seed=SEED, weeks=4)
 
 
 def report(demo: DemoResult) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
@@ -43,19 +42,19 @@ def report_json(result: DemoResult) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoResult, list[tuple[int, int, str]]]:
+def demo(
+    tmp_path_factory: pytest.TempPathFactory, sandbox_token_vars: list[str]
+) -> tuple[DemoResult, list[tuple[int, int, str]]]:
     calls: list[tuple[int, int, str]] = []
-    saved = dict(os.environ)
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        for name in sandbox_token_vars:  # run_demo exports them; put back on leaving the block
+            env.delenv(name, raising=False)
         result = run_demo(
             tmp_path_factory.mktemp("demo"),
             seed=5,
             weeks=3,
             on_progress=lambda done, total, message: calls.append((done, total, message)),
         )
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
     return result, calls
 
 
@@ -183,12 +182,7 @@ def test_same_seed_same_report(
     tmp_path: Path, demo: tuple[DemoResult, list[tuple[int, int, str]]], report: dict[str, Any]
 ) -> None:
     first = demo[0]
-    saved = dict(os.environ)
-    try:
-        second = run_demo(tmp_path, seed=first.seed, weeks=first.runs)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    second = run_demo(tmp_path, seed=first.seed, weeks=first.runs)
     documents = [dict(report), report_json(second)]
     for document in documents:
         assert document.pop("generated_at")
@@ -216,12 +210,7 @@ def test_demo_reopens_later_without_the_token_variables(
 
 
 def test_google_workspace_as_the_identity_provider(tmp_path: Path) -> None:
-    saved = dict(os.environ)
-    try:
-        result = run_demo(tmp_path, seed=5, weeks=1, idp="google_workspace")
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    result = run_demo(tmp_path, seed=5, weeks=1, idp="google_workspace")
     assert result.failures == []
     config = result.config_path.read_text()
     assert "[sources.google_workspace]" in config and "[sources.okta]" not in config
@@ -249,17 +238,12 @@ def test_google_workspace_as_the_identity_provider(tmp_path: Path) -> None:
 def test_the_demo_command(tmp_path: Path) -> None:
     from stacktrack.cli import main
 
-    saved = dict(os.environ)
-    try:
-        shown = CliRunner().invoke(
-            main, ["demo", "--no-tui", "--weeks", "1", "--seed", "3", "--dir", str(tmp_path / "t")]
-        )
-        as_json = CliRunner().invoke(
-            main, ["demo", "--json", "--weeks", "1", "--seed", "3", "--dir", str(tmp_path / "j")]
-        )
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    shown = CliRunner().invoke(
+        main, ["demo", "--no-tui", "--weeks", "1", "--seed", "3", "--dir", str(tmp_path / "t")]
+    )
+    as_json = CliRunner().invoke(
+        main, ["demo", "--json", "--weeks", "1", "--seed", "3", "--dir", str(tmp_path / "j")]
+    )
     assert shown.exit_code == 0, shown.output
     assert "simulated" in shown.output.lower()
     assert "Jasper" in shown.output

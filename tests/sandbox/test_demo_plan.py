@@ -10,7 +10,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +31,11 @@ LEAVES = {"retire", "consolidate", "integrate_or_retire"}
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
-    saved = dict(os.environ)
-    try:
+def built(tmp_path_factory: pytest.TempPathFactory, sandbox_token_vars: list[str]) -> DemoResult:
+    with pytest.MonkeyPatch.context() as env:
+        for name in sandbox_token_vars:  # run_demo exports them; put back on leaving the block
+            env.delenv(name, raising=False)
         return run_demo(tmp_path_factory.mktemp("plan-demo"), seed=SEED, weeks=3)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def cli(result: DemoResult, *args: str) -> Any:
@@ -128,12 +125,7 @@ def test_a_decision_survives_snapshots_and_a_rebuild(
         runs = store.runs()
     assert runs[-1].started_at - runs[-2].started_at == dt.timedelta(weeks=1)
 
-    saved = dict(os.environ)
-    try:
-        rebuilt = run_demo(built.config_path.parent, seed=SEED, weeks=3)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    rebuilt = run_demo(built.config_path.parent, seed=SEED, weeks=3)
     after = report(rebuilt)
     (kept,) = [r for r in after["recommendations"] if r["id"] == rec["id"]]
     assert (kept["status"], kept["decided_by"], kept["decision_note"]) == (

@@ -48,13 +48,16 @@ def _tokens(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+def demo_template(tmp_path_factory: pytest.TempPathFactory, sandbox_token_vars: list[str]) -> Demo:
     directory = tmp_path_factory.mktemp("tui-demo")
     # Only stacktrack's own plugins: installing a third-party one must not change the pictures.
     # The demo ends on the wall-clock date by default; pinned here so pictures never drift.
-    result = run_demo(
-        directory, seed=SEED, weeks=WEEKS, only=participants.shipped_with(), end=end_date(SEED)
-    )
+    with pytest.MonkeyPatch.context() as env:
+        for name in sandbox_token_vars:  # run_demo exports them; put back on leaving the block
+            env.delenv(name, raising=False)
+        result = run_demo(
+            directory, seed=SEED, weeks=WEEKS, only=participants.shipped_with(), end=end_date(SEED)
+        )
     assert not result.failures
     return Demo(directory, result.config_path, result.db_path, result.last_run_at)
 

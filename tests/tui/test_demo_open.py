@@ -35,16 +35,11 @@ def test_demo_prints_the_next_commands_before_opening_the_ui(
         return stream.getvalue().decode() if hasattr(stream, "getvalue") else ""
 
     monkeypatch.setattr("stacktrack.tui.app.run_tui", fake_run_tui)
-    saved = dict(os.environ)
     folder = tmp_path / "d"
-    try:
-        with runner.isolation() as (_out, err, _):
-            result_box["stderr"] = err
-            with pytest.raises(SystemExit) as exited:
-                main.main(["demo", "--weeks", "1", "--seed", "3", "--dir", str(folder)])
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    with runner.isolation() as (_out, err, _):
+        result_box["stderr"] = err
+        with pytest.raises(SystemExit) as exited:
+            main.main(["demo", "--weeks", "1", "--seed", "3", "--dir", str(folder)])
     assert exited.value.code in (0, None)
     assert opened == [str(folder / "stacktrack.db")]
     assert "stacktrack demo --open" in printed_before[0]
