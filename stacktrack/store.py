@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import getpass
 import json
 import sqlite3
@@ -25,6 +24,7 @@ from sqlite_utils import Database
 from stacktrack import activity_log
 from stacktrack.errors import StoreError
 from stacktrack.files import create_private_file, make_private_dir
+from stacktrack.gc_pause import gc_paused
 from stacktrack.migrations import migrations
 from stacktrack.plugin_api import (
     Account,
@@ -224,7 +224,7 @@ class Store:
             if usage.integrations is not None:
                 integration_aware = True
                 integrations += len(usage.integrations)
-        with _gc_paused(), self._write() as conn:
+        with gc_paused(), self._write() as conn:
             changes, accounts = self._replace_accounts(conn, run_id, source, observation.apps)
             conn.execute("DELETE FROM apps WHERE source = ?", (source,))
             conn.executemany(
@@ -842,24 +842,6 @@ def _account_rows(
         )
         for a in accounts
     )  # fmt: skip
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building and writing a large source's rows.
-
-    The rows are tuples of strings and numbers (no cycles), but allocating a million of them next to
-    a million live ``Account`` models triggers repeated full collections that scan the whole heap
-    (about a third of the ingest time at 1M rows). Nothing is freed late: reference counting still
-    frees everything at once, and the collector resumes afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _source_run(row: Sequence[Any]) -> SourceRunRecord:
