@@ -16,6 +16,8 @@ from typing import Any
 
 from stacktrack_marketo.emulator import MarketoData, MarketoEmulator, marketo_time
 from stacktrack_marketo.plugin import MarketoPlugin
+from stacktrack_marketo.world import user_detail as detail
+from stacktrack_marketo.world import user_row as row
 
 PLUGIN = MarketoPlugin
 EMULATOR = MarketoEmulator
@@ -26,42 +28,6 @@ CLIENT_ID = "mkto-client-id"
 
 def ago(days: float) -> dt.datetime:
     return NOW - dt.timedelta(days=days)
-
-
-def row(
-    userid: str, email: str, first: str, last: str, uid: int, *, api: bool = False
-) -> dict[str, Any]:
-    return {
-        "userid": userid,
-        "firstName": first,
-        "lastName": last,
-        "emailAddress": email,
-        "id": uid,
-        "apiOnly": api,
-    }
-
-
-def detail(
-    base: dict[str, Any], *, login: str | None, expires: str | None = None
-) -> dict[str, Any]:
-    return {
-        **base,
-        "optedIn": False,
-        "failedLogins": 0,
-        "failedDeviceCode": 0,
-        "isLocked": False,
-        "lockedReason": None,
-        "userRoleWorkspaces": [
-            {
-                "accessRoleId": 2,
-                "accessRoleName": "Marketing User",
-                "workspaceId": 0,
-                "workspaceName": "AllZones",
-            }
-        ],
-        "expiresAt": expires,
-        "lastLoginAt": login,
-    }
 
 
 def usage_day(days_ago: int, *calls: tuple[str, int]) -> dict[str, Any]:

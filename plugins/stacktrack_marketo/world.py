@@ -33,54 +33,63 @@ TOOL = ToolSpec(
 )
 
 
+def user_row(
+    userid: str, email: str, first: str, last: str, uid: int, *, api: bool = False
+) -> dict[str, Any]:
+    """One row of ``allusers.json`` (shared with the test kit's sample instance)."""
+    return {
+        "userid": userid,
+        "firstName": first,
+        "lastName": last,
+        "emailAddress": email,
+        "id": uid,
+        "apiOnly": api,
+    }
+
+
+def user_detail(
+    row: dict[str, Any], *, login: str | None, expires: str | None = None
+) -> dict[str, Any]:
+    """The ``user.json`` record of ``row``'s user: a Marketing User in the AllZones workspace."""
+    return {
+        **row,
+        "optedIn": False,
+        "failedLogins": 0,
+        "failedDeviceCode": 0,
+        "isLocked": False,
+        "lockedReason": None,
+        "userRoleWorkspaces": [
+            {
+                "accessRoleId": 2,
+                "accessRoleName": "Marketing User",
+                "workspaceId": 0,
+                "workspaceName": "AllZones",
+            }
+        ],
+        "expiresAt": expires,
+        "lastLoginAt": login,
+    }
+
+
 def world_data(view: WorldView) -> MarketoData:
     users: list[dict[str, Any]] = []
     details: dict[str, dict[str, Any]] = {}
     for seat in view.seats(TOOL_ID):
         person = seat.employee
-        row = {
-            "userid": person.email,
-            "firstName": person.first,
-            "lastName": person.last,
-            "emailAddress": person.email,
-            "id": 6_000 + person.key,
-            "apiOnly": False,
-        }
+        row = user_row(person.email, person.email, person.first, person.last, 6_000 + person.key)
         users.append(row)
-        details[person.email] = {
-            **row,
-            "optedIn": False,
-            "failedLogins": 0,
-            "failedDeviceCode": 0,
-            "isLocked": False,
-            "lockedReason": None,
-            "userRoleWorkspaces": [
-                {
-                    "accessRoleId": 2,
-                    "accessRoleName": "Marketing User",
-                    "workspaceId": 0,
-                    "workspaceName": "AllZones",
-                }
-            ],
+        details[person.email] = user_detail(
+            row,
+            login=marketo_time(seat.last_active) if seat.last_active else None,
             # A leaver's login was made to expire when they left.
-            "expiresAt": marketo_time(person.left) if seat.suspended and person.left else None,
-            "lastLoginAt": marketo_time(seat.last_active) if seat.last_active else None,
-        }
+            expires=marketo_time(person.left) if seat.suspended and person.left else None,
+        )
     today = view.instant.date()
     days = [today - dt.timedelta(days=back) for back in range(6, -1, -1)]
     calls: dict[dt.date, list[dict[str, Any]]] = {day: [] for day in days}
     for index, link in enumerate(view.links(TOOL_ID, "api_user")):
         userid = f"{link.app.lower()}-api@brightlane.example"
-        users.append(
-            {
-                "userid": userid,
-                "firstName": link.app,
-                "lastName": "",
-                "emailAddress": userid,
-                "id": 9_000 + index,
-                "apiOnly": True,
-            }
-        )
+        users.append(user_row(userid, userid, link.app, "", 9_000 + index, api=True))
         if link.last_used is None:
             continue
         for day in days:
