@@ -18,10 +18,10 @@ connected apps (no GA endpoint) are not observed.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel
 
 from stacktrack.plugin_api import (
     Account,
@@ -29,7 +29,6 @@ from stacktrack.plugin_api import (
     ActivityKind,
     AppUsage,
     AuthenticationError,
-    BadResponse,
     Capability,
     CollectContext,
     FeatureUsage,
@@ -39,6 +38,7 @@ from stacktrack.plugin_api import (
     PluginSettings,
     RateLimitExhausted,
     paginate_body_cursor,
+    parse_model,
 )
 from stacktrack_hubspot.models import Asset, Login, Page, PublicUser, rate_limit_policy
 from stacktrack_hubspot.settings import HubSpotSettings
@@ -46,6 +46,8 @@ from stacktrack_hubspot.settings import HubSpotSettings
 if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
     from stacktrack_hubspot.emulator import HubSpotEmulator
 
+
+_M = TypeVar("_M", bound=BaseModel)
 
 USERS_PATH = "/settings/v3/users/"
 LOGINS_PATH = "/account-info/v3/activity/login"
@@ -400,19 +402,10 @@ class HubSpotPlugin(Plugin[HubSpotSettings]):
         )
 
     def _results(self, body: Any, what: str) -> list[dict[str, Any]]:
-        try:
-            return Page.model_validate(body).results
-        except ValidationError:
-            raise BadResponse(self.source, f"the {what} page has no results list") from None
+        return parse_model(Page, body, source=self.source, what=f"the {what} page").results
 
-    def _parse(self, model: Any, item: Any, what: str) -> Any:
-        try:
-            return model.model_validate(item)
-        except ValidationError as exc:
-            fields = ", ".join(sorted({".".join(map(str, err["loc"])) for err in exc.errors()}))
-            raise BadResponse(
-                self.source, f"a {what} record has unexpected fields: {fields}"
-            ) from None
+    def _parse(self, model: type[_M], item: Any, what: str) -> _M:
+        return parse_model(model, item, source=self.source, what=f"a {what} record")
 
     def _rate_limit_error(self, exc: RateLimitExhausted) -> RateLimitExhausted:
         if rate_limit_policy(exc.body) == "DAILY":

@@ -26,14 +26,6 @@ def _time(value: Any) -> dt.datetime | None:
         raise ValueError("timestamp out of range") from None
 
 
-class TokenResponse(_Vendor):
-    """``POST /services/oauth2/token`` (client-credentials flow)."""
-
-    access_token: str = Field(min_length=1)
-    instance_url: str | None = None
-    token_type: str | None = None
-
-
 class QueryPage(_Vendor):
     """One batch of a SOQL query: ``records`` plus ``done`` / ``nextRecordsUrl``."""
 

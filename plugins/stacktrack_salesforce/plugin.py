@@ -37,11 +37,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncGenerator, Callable, Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel
 
 from stacktrack.plugin_api import (
     Account,
@@ -51,6 +51,7 @@ from stacktrack.plugin_api import (
     AuthenticationError,
     BadResponse,
     Capability,
+    ClientCredentialsAuth,
     CollectContext,
     FeatureUsage,
     Integration,
@@ -61,6 +62,7 @@ from stacktrack.plugin_api import (
     RateLimitExhausted,
     header_auth,
     paginate_next_url,
+    parse_model,
 )
 from stacktrack_salesforce.models import (
     ActiveFeatureLicenseMetric,
@@ -70,7 +72,6 @@ from stacktrack_salesforce.models import (
     PermissionSetLicense,
     PermissionSetLicenseAssign,
     QueryPage,
-    TokenResponse,
     User,
     UserLicense,
     UserPackageLicense,
@@ -118,90 +119,31 @@ METRIC_WINDOW_DAYS = 30
 """``ActiveUserCount``: holders who logged in within the last 30 days (Salesforce's definition)."""
 
 
-class ClientCredentialsAuth(httpx.Auth):
-    """Fetches an access token from ``/services/oauth2/token`` once, then sends it as Bearer.
+class _ConnectedAppAuth(ClientCredentialsAuth):
+    """The connected app's client-credentials flow at ``/services/oauth2/token`` (form-encoded).
 
-    Concurrent requests share one fetch (a lock); a 401 on an API call (session expired) fetches a
-    fresh token once and replays the request. Secrets stay in this object and never reach a repr.
-    """
+    One token for the run; a 401 on an API call (session expired) fetches a fresh token once and
+    replays the request (``ClientCredentialsAuth``)."""
 
-    requires_response_body = True
+    endpoint = f"Salesforce's token endpoint ({TOKEN_PATH})"
+    refused_hint = (
+        "check client_id, client_secret and that the connected app allows the client-credentials "
+        "flow"
+    )
 
     def __init__(self, source: str, token_url: str, client_id: str, client_secret: str) -> None:
-        self._source = source
+        super().__init__(source)
         self._token_url = token_url
-        self._client_id = client_id
-        self._client_secret = client_secret
-        self._token: str | None = None
-        self._lock: asyncio.Lock | None = None
-        self.fetches = 0
-        """How many tokens were fetched (tests check it stays at one)."""
+        self._form = {
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": client_secret,
+        }
 
-    def __repr__(self) -> str:
-        return "<ClientCredentialsAuth ***>"
-
-    def sync_auth_flow(self, request: httpx.Request) -> Any:
-        raise RuntimeError("the Salesforce client-credentials auth works with an async client only")
-
-    async def async_auth_flow(
-        self, request: httpx.Request
-    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        used = self._token
-        if used is None:
-            async with self._lock:
-                if self._token is None:
-                    self._token = self._read_token((yield self._token_request()))
-                used = self._token
-        request.headers["Authorization"] = f"Bearer {used}"
-        response = yield request
-        if response.status_code != 401:
-            return
-        async with self._lock:
-            if self._token == used:  # nobody refreshed it meanwhile
-                self._token = self._read_token((yield self._token_request()))
-            fresh = self._token
-        request.headers["Authorization"] = f"Bearer {fresh}"
-        yield request
-
-    def _token_request(self) -> httpx.Request:
-        self.fetches += 1
+    def token_request(self) -> httpx.Request:
         return httpx.Request(
-            "POST",
-            self._token_url,
-            data={
-                "grant_type": "client_credentials",
-                "client_id": self._client_id,
-                "client_secret": self._client_secret,
-            },
-            headers={"Accept": "application/json"},
+            "POST", self._token_url, data=self._form, headers={"Accept": "application/json"}
         )
-
-    def _read_token(self, response: httpx.Response) -> str:
-        body: Any
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if response.status_code != 200:
-            # OAuth 2.0 error bodies carry an `error` code (RFC 6749 §5.2); the notes do not show
-            # Salesforce's exact one, so only that code is quoted, never the request.
-            code = body.get("error") if isinstance(body, dict) else None
-            detail = f" ({code})" if isinstance(code, str) and code.isprintable() else ""
-            raise AuthenticationError(
-                self._source,
-                f"Salesforce refused the client credentials at {TOKEN_PATH} "
-                f"(HTTP {response.status_code}{detail}): check client_id, client_secret and that "
-                "the connected app allows the client-credentials flow",
-                status_code=response.status_code,
-            )
-        try:
-            return TokenResponse.model_validate(body).access_token
-        except ValidationError:
-            raise BadResponse(
-                self._source, f"{TOKEN_PATH} answered without an access_token"
-            ) from None
 
 
 class SalesforcePlugin(Plugin[SalesforceSettings]):
@@ -228,7 +170,7 @@ class SalesforcePlugin(Plugin[SalesforceSettings]):
             return None
         if not settings.base_url:
             raise PluginError(self.source, "base_url (the org's instance URL) is required")
-        return ClientCredentialsAuth(
+        return _ConnectedAppAuth(
             self.source,
             settings.base_url.rstrip("/") + TOKEN_PATH,
             settings.client_id.get_secret_value(),
@@ -345,12 +287,7 @@ class SalesforcePlugin(Plugin[SalesforceSettings]):
                 params={"q": soql},
                 next_url=following,
             ):
-                try:
-                    page = QueryPage.model_validate(body)
-                except ValidationError:
-                    raise BadResponse(
-                        self.source, f"the {what} query answered a page without done/records"
-                    ) from None
+                page = parse_model(QueryPage, body, source=self.source, what=f"the {what} query")
                 records.extend(page.records)
         except PluginError as exc:
             raise self._vendor_error(exc, what) from None
@@ -545,14 +482,8 @@ class SalesforcePlugin(Plugin[SalesforceSettings]):
             )
         return exc
 
-    def _parse(self, model: Any, record: Any, what: str) -> Any:
-        try:
-            return model.model_validate(record)
-        except ValidationError as exc:
-            fields = ", ".join(sorted({".".join(map(str, err["loc"])) for err in exc.errors()}))
-            raise BadResponse(
-                self.source, f"a {what} record has unexpected fields: {fields}"
-            ) from None
+    def _parse(self, model: type[_M], record: Any, what: str) -> _M:
+        return parse_model(model, record, source=self.source, what=f"a {what} record")
 
 
 class _ApiDisabled(PluginError):
@@ -560,6 +491,7 @@ class _ApiDisabled(PluginError):
 
 
 _R = TypeVar("_R")
+_M = TypeVar("_M", bound=BaseModel)
 
 
 def _holders(
