@@ -32,14 +32,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from stacktrack.plugin_api import (
     Account,
@@ -56,8 +55,10 @@ from stacktrack.plugin_api import (
     PluginError,
     RateLimitExhausted,
     gather_first_error,
+    json_or_none,
     paginate_body_cursor,
     parse_model,
+    parse_optional,
     parse_vendor_time,
 )
 from stacktrack_google_workspace.settings import GoogleWorkspaceSettings
@@ -173,11 +174,7 @@ class GoogleWorkspacePlugin(Plugin[GoogleWorkspaceSettings]):
         wait = super().rate_limit_wait(response)
         if wait is not None or response.status_code != 403:
             return wait
-        try:
-            body = json.loads(response.content)
-        except (ValueError, UnicodeDecodeError):
-            return None
-        return 0.0 if _rate_limited(body) else None
+        return 0.0 if _rate_limited(json_or_none(response)) else None
 
     async def collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
         self._config_dir = ctx.config_dir
@@ -625,10 +622,8 @@ def _next_token(body: Any) -> str | None:
 
 
 def _error(body: Any) -> Any:
-    try:
-        return ErrorBody.model_validate(body).error
-    except ValidationError:
-        return None
+    parsed = parse_optional(ErrorBody, body)
+    return None if parsed is None else parsed.error
 
 
 def _rate_limited(body: Any) -> bool:

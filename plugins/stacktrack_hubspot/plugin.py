@@ -37,6 +37,7 @@ from stacktrack.plugin_api import (
     PluginError,
     PluginSettings,
     RateLimitExhausted,
+    json_or_none,
     paginate_body_cursor,
     parse_model,
 )
@@ -129,11 +130,7 @@ class HubSpotPlugin(Plugin[HubSpotSettings]):
         # in seconds: not retried, collect() says so.
         if response.status_code != 429:
             return None
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if rate_limit_policy(body) == "DAILY":
+        if rate_limit_policy(json_or_none(response)) == "DAILY":
             return None
         return super().rate_limit_wait(response)
 

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel
 
 from stacktrack.plugin_api import (
     Account,
@@ -49,7 +49,10 @@ from stacktrack.plugin_api import (
     PluginError,
     gather_first_error,
     get_json,
+    json_or_none,
     paginate_body_cursor,
+    parse_model,
+    parse_pages,
 )
 from stacktrack_segment.settings import SegmentSettings
 
@@ -68,6 +71,7 @@ if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
 
 
 _I = TypeVar("_I")
+_P = TypeVar("_P", bound=BaseModel)
 
 LIBRARY_CATEGORIES = frozenset({"website", "mobile", "server", "ott"})
 """Catalog categories of event libraries (analytics.js, iOS, Node, HTTP API): code the team runs,
@@ -124,17 +128,10 @@ class SegmentPlugin(Plugin[SegmentSettings]):
     async def _collect(self, client: httpx.AsyncClient, ctx: CollectContext) -> Observation:
         notes: list[str] = []
         users, sources, destinations = await gather_first_error(
+            self._list(client, ctx, "/users", UsersPage, lambda page: page.data.users),
+            self._list(client, ctx, "/sources", SourcesPage, lambda page: page.data.sources),
             self._list(
-                client, ctx, "/users", lambda body: UsersPage.model_validate(body).data.users
-            ),
-            self._list(
-                client, ctx, "/sources", lambda body: SourcesPage.model_validate(body).data.sources
-            ),
-            self._list(
-                client,
-                ctx,
-                "/destinations",
-                lambda body: DestinationsPage.model_validate(body).data.destinations,
+                client, ctx, "/destinations", DestinationsPage, lambda page: page.data.destinations
             ),
         )
         deliveries = await self._deliveries(client, ctx, sources, destinations, notes)
@@ -200,12 +197,7 @@ class SegmentPlugin(Plugin[SegmentSettings]):
         body = await get_json(
             client, "/delivery-overview/successful-delivery", source=self.source, params=params
         )
-        try:
-            page = DeliveryPage.model_validate(body)
-        except ValidationError:
-            raise BadResponse(
-                self.source, "Delivery Overview answered an unexpected shape"
-            ) from None
+        page = parse_model(DeliveryPage, body, source=self.source, what="Delivery Overview")
         metrics = page.data if page.data is not None else page
         last: dt.datetime | None = None
         for row in metrics.dataset:
@@ -222,10 +214,10 @@ class SegmentPlugin(Plugin[SegmentSettings]):
         client: httpx.AsyncClient,
         ctx: CollectContext,
         path: str,
-        parse: Callable[[Any], list[_I]],
+        model: type[_P],
+        items: Callable[[_P], list[_I]],
     ) -> list[_I]:
-        """Every item of one paginated list; ``parse`` validates a page and returns its items."""
-        items: list[_I] = []
+        """Every item of one paginated list: each page parsed as ``model``, ``items`` of it."""
         pages = paginate_body_cursor(
             client,
             path,
@@ -234,18 +226,14 @@ class SegmentPlugin(Plugin[SegmentSettings]):
             next_cursor=_next_cursor,
             params={"pagination.count": self.settings.page_size},
         )
-        number = 0
-        async for body in pages:
-            number += 1
-            try:
-                items.extend(parse(body))
-            except ValidationError as exc:
-                where = ".".join(str(part) for part in exc.errors()[0]["loc"]) or "body"
-                raise BadResponse(
-                    self.source, f"{path} returned an unexpected shape (at {where})"
-                ) from None
-            ctx.progress(f"{path.strip('/')} page {number}")
-        return items
+        what = path.strip("/")
+        return [
+            item
+            async for page in parse_pages(
+                model, pages, source=self.source, what=what, progress=ctx.progress
+            )
+            for item in items(page)
+        ]
 
 
 def _account(user: User) -> Account:
@@ -320,10 +308,7 @@ def _next_cursor(body: Any) -> str | None:
 
 def _ms_before_next(response: httpx.Response) -> float | None:
     # The transport has read the body already; a 429 without a JSON body is possible, so be careful.
-    try:
-        body = response.json()
-    except ValueError:
-        return None
+    body = json_or_none(response)
     errors = body.get("errors") if isinstance(body, dict) else None
     for error in errors if isinstance(errors, list) else []:
         data = error.get("data") if isinstance(error, dict) else None
