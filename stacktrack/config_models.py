@@ -86,6 +86,22 @@ class Contract(_Strict):
     """What the tier below would cost per year, in the contract's currency (downgrade savings)."""
     addons: list[Addon] = Field(default_factory=list)
     """Paid add-ons with their own price and seats."""
+    plan_volume: int | None = Field(default=None, ge=1, le=2**53 - 1)
+    """The volume the plan includes per month (e.g. 100000 tracked users); needs
+    ``plan_volume_metric``. The volume figure compares the vendor's count with it."""
+    plan_volume_metric: Literal["mtu", "api_calls"] | None = None
+    """What ``plan_volume`` counts: ``"mtu"`` (monthly tracked users) or ``"api_calls"``
+    (the plugin API's ``VolumeMetric``)."""
+
+    @model_validator(mode="after")
+    def _plan_volume(self) -> Contract:
+        if self.plan_volume is not None and self.plan_volume_metric is None:
+            raise ValueError(
+                'plan_volume_metric: say what plan_volume counts ("mtu" or "api_calls")'
+            )
+        if self.plan_volume_metric is not None and self.plan_volume is None:
+            raise ValueError("plan_volume: plan_volume_metric is set but the volume is missing")
+        return self
 
     @model_validator(mode="after")
     def _feature_terms(self) -> Contract:

@@ -20,6 +20,8 @@ Tables (see ``store.py`` for how they are used):
   from their successor only in ``last_active``/``activity_kind`` (the common daily change), as one
   compressed change set of about nine bytes a version instead of an ``account_history`` row each
   (``stacktrack/activity_log.py``); other changes and removals still go to ``account_history``.
+- Since 0007 ``apps.volume`` keeps the plan volume a source observed (JSON, NULL = not observed) and
+  ``tool_runs`` the volume figure per run (metric, used, included, utilization).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from sqlite_utils.migrations import Migrations
 
 migrations = Migrations("stacktrack")
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 @migrations(name="0001_initial")
@@ -195,5 +197,21 @@ def _activity_changes(db: Database) -> None:
             entries BLOB NOT NULL,           -- zlib-compressed lines, see stacktrack/activity_log.py
             PRIMARY KEY (source, run_id)
         );
+        """
+    )
+
+
+@migrations(name="0007_volume")
+def _volume(db: Database) -> None:
+    """Plan volume (docs/methodology.md, "Plan volume"): the observation beside the features, the
+    per-run figure beside the capability figures. NULL = not observed / unknown (and for rows stored
+    before this migration); nothing grows per run but four values. ``0006`` is reserved elsewhere."""
+    db.executescript(
+        """
+        ALTER TABLE apps ADD COLUMN volume TEXT;
+        ALTER TABLE tool_runs ADD COLUMN volume_metric TEXT;
+        ALTER TABLE tool_runs ADD COLUMN volume_used INTEGER;
+        ALTER TABLE tool_runs ADD COLUMN volume_included INTEGER;
+        ALTER TABLE tool_runs ADD COLUMN volume_utilization REAL;
         """
     )

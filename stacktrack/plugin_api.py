@@ -71,6 +71,8 @@ __all__ = [
     "PluginSettings",
     "RateLimitExhausted",
     "SecretStr",
+    "VolumeMetric",
+    "VolumeUsage",
     "gather_first_error",
     "get_json",
     "has_more_cursor",
@@ -222,6 +224,37 @@ class FeatureUsage(_Model):
         return _printable_or_none(value)
 
 
+VolumeMetric: TypeAlias = Literal["mtu", "api_calls"]
+"""What a plan's included volume counts: ``mtu`` = monthly tracked users, ``api_calls`` = calls
+into the vendor's collection API (docs/methodology.md, "Plan volume")."""
+
+
+class VolumeUsage(_Model):
+    """Month-to-date use of a volume a plan includes (tracked users, API calls), as one source
+    reports it. Only what the vendor reported: a metric it did not report is left out, never 0."""
+
+    metric: VolumeMetric
+    used: Count
+    """The vendor's count for the usage period so far (its latest cumulative figure)."""
+    period_start: dt.date | None = None
+    """First day of the usage period (a calendar month for Segment)."""
+    period_end: dt.date | None = None
+    """Last day of the usage period."""
+    as_of: dt.datetime | None = None
+    """The time the vendor stamped on ``used``; ``None`` = not said."""
+
+    @field_validator("as_of")
+    @classmethod
+    def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:
+        return _aware(value)
+
+    @model_validator(mode="after")
+    def _period(self) -> VolumeUsage:
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValueError("period_end is before period_start")
+        return self
+
+
 class Integration(_Model):
     """A connection between the observed app and another app, named as the vendor names it."""
 
@@ -273,6 +306,9 @@ class AppUsage(_Model):
     features: list[FeatureUsage] | None = None
     integrations: list[Integration] | None = None
     """``None`` = not observed; ``[]`` = observed, none found (makes a tool 'isolated')."""
+    volume: list[VolumeUsage] | None = None
+    """Plan volume used this period, one entry per metric the vendor reported; ``None`` = not
+    observed (no endpoint answered with a figure)."""
 
     @field_validator("app")
     @classmethod

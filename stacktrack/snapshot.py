@@ -297,6 +297,10 @@ def _store_aggregates(config: LoadedConfig, store: Store, run_id: int, clock: dt
                 features_used=_count(tool, "used"),
                 features_measured=_count(tool, "measured"),
                 capability_utilization=tool.capability_utilization,
+                volume_metric=tool.volume.metric if tool.volume else None,
+                volume_used=tool.volume.used if tool.volume else None,
+                volume_included=tool.volume.included if tool.volume else None,
+                volume_utilization=tool.volume.utilization if tool.volume else None,
             )
             for tool in analysis.tools
         ],

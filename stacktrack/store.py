@@ -34,6 +34,7 @@ from stacktrack.plugin_api import (
     FeatureUsage,
     Integration,
     Observation,
+    VolumeUsage,
 )
 from stacktrack.state import Decision, SourceState, StackState
 
@@ -106,6 +107,11 @@ class ToolAggregate:
     features_used: int | None = None
     features_measured: int | None = None
     capability_utilization: float | None = None
+    volume_metric: str | None = None
+    """The plan volume figure (docs/methodology.md, "Plan volume"); ``None`` = no figure."""
+    volume_used: int | None = None
+    volume_included: int | None = None
+    volume_utilization: float | None = None
 
 
 class Store:
@@ -230,7 +236,8 @@ class Store:
             conn.executemany(
                 "INSERT INTO apps (source, app_key, app, app_id, aliases, seats_purchased, seats_used,"
                 " active_users_reported, accounts_listed, activity_known, history_horizon_days,"
-                " features, integrations, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " features, integrations, run_id, volume)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 apps_rows,
             )
             conn.execute(
@@ -410,14 +417,17 @@ class Store:
                 "INSERT OR REPLACE INTO tool_runs (run_id, tool_id, as_of, active_users,"
                 " seats_assigned, seats_purchased, never_active_users, utilization, annual_cost,"
                 " idle_spend, integration_status, flags, features_used, features_measured,"
-                " capability_utilization) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " capability_utilization, volume_metric, volume_used, volume_included,"
+                " volume_utilization)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         run_id, row.tool_id, _ts(as_of), row.active_users, row.seats_assigned,
                         row.seats_purchased, row.never_active_users, row.utilization,
                         row.annual_cost, row.idle_spend, row.integration_status,
                         json.dumps(list(row.flags)), row.features_used, row.features_measured,
-                        row.capability_utilization,
+                        row.capability_utilization, row.volume_metric, row.volume_used,
+                        row.volume_included, row.volume_utilization,
                     )
                     for row in rows
                 ],
@@ -584,7 +594,7 @@ class Store:
         for row in conn.execute(
             "SELECT source, app_key, app, app_id, aliases, seats_purchased, seats_used,"
             " active_users_reported, accounts_listed, activity_known, history_horizon_days,"
-            " features, integrations FROM apps ORDER BY source, app_key"
+            " features, integrations, volume FROM apps ORDER BY source, app_key"
         ):
             if row[0] not in sources:
                 continue
@@ -604,6 +614,9 @@ class Store:
                     else None,
                     integrations=[Integration.model_validate(i) for i in json.loads(row[12])]
                     if row[12] is not None
+                    else None,
+                    volume=[VolumeUsage.model_validate(v) for v in json.loads(row[13])]
+                    if row[13] is not None
                     else None,
                 )
             )
@@ -788,6 +801,8 @@ def _app_row(source: str, key: str, usage: AppUsage, run_id: int) -> tuple[Any, 
         None if usage.integrations is None
         else json.dumps([i.model_dump(mode="json") for i in usage.integrations]),
         run_id,
+        None if usage.volume is None
+        else json.dumps([v.model_dump(mode="json") for v in usage.volume]),
     )  # fmt: skip
 
 

@@ -7,7 +7,11 @@ Faithful to the API as docs/plugins/segment.md describes it: Bearer auth; answer
 ``X-RateLimit-*`` headers on every answer, ``X-RateLimit-Reset`` as an RFC 5322 date; and the
 documented 429 body with ``msBeforeNext``. Delivery Overview's ``successful-delivery`` (a beta
 endpoint) at ``granularity=DAY`` refuses a window longer than 30 days or starting more than 30 days
-ago. A Free workspace answers 403 everywhere (the Public API is Team/Business only; the status and
+ago. The workspace usage endpoints (``/usage/mtu/daily``, ``/usage/api-calls/daily``) need ``period``
+(the first day of a usage month, else 422) and ``pagination.count``, and list one row per counted day
+of that month with counts cumulative over it, as strings; only the endpoint of the metric the plan is
+priced by (``volume_metric``) lists rows, the other answers an empty list (which one answers is not
+documented; this is our reading). A Free workspace answers 403 everywhere (the Public API is Team/Business only; the status and
 text are constructed). Used by the tests and the sandbox.
 """
 
@@ -26,6 +30,11 @@ import httpx
 from stacktrack.testing import Emulator, ToolSpec, WorldView, json_response
 
 LISTS = {"/users": "users", "/sources": "sources", "/destinations": "destinations"}
+USAGE = {
+    "/usage/mtu/daily": ("mtu", "dailyWorkspaceMTUUsage"),
+    "/usage/api-calls/daily": ("api_calls", "dailyWorkspaceAPICallsUsage"),
+}
+MTU_CATEGORIES = ("anonymous", "anonymousIdentified", "identified", "neverIdentified")
 
 
 @dataclass
@@ -47,6 +56,14 @@ class SegmentData:
     """False: Delivery Overview (a beta endpoint) answers 403 for this workspace."""
     now: dt.datetime | None = None
     """The workspace's clock for Delivery Overview's limits; ``None`` = ``endTime``, else now."""
+    volume_metric: str | None = "mtu"
+    """What the plan is priced by: ``mtu`` or ``api_calls`` lists its usage rows; ``None``: neither."""
+    mtu_days: list[tuple[dt.date, dict[str, int]]] = field(default_factory=list)
+    """Counted days and each day's MTU categories (``MTU_CATEGORIES``), cumulative over its month."""
+    api_call_days: list[tuple[dt.date, int]] = field(default_factory=list)
+    """Counted days and each day's API calls, cumulative over its month."""
+    usage_status: int | None = None
+    """Answer this status (403, 404, ...) on both usage endpoints instead of their rows."""
 
 
 DAY_WINDOW_DAYS = 30
@@ -107,6 +124,8 @@ class SegmentEmulator(Emulator[SegmentData]):
             )
         if path == "/delivery-overview/successful-delivery" and request.method == "GET":
             return self._delivered(request.url.params)
+        if path in USAGE and request.method == "GET":
+            return self._usage(path, request.url.params)
         key = LISTS.get(path)
         if key is None or request.method != "GET":
             return json_response(
@@ -177,6 +196,68 @@ class SegmentEmulator(Emulator[SegmentData]):
             {"data": {"total": total, "dataset": dataset, "pagination": {"current": "MA=="}}},
             headers=_limit_headers(599, 60.0),
         )
+
+    def _usage(self, path: str, params: httpx.QueryParams) -> httpx.Response:
+        metric, key = USAGE[path]
+        if self.data.usage_status is not None:
+            return json_response(
+                {"errors": [{"type": "forbidden", "message": "Usage is not available"}]},
+                status=self.data.usage_status,
+            )
+        try:
+            month = dt.date.fromisoformat(params.get("period", ""))
+        except ValueError:
+            month = None
+        if month is None or month.day != 1:
+            return json_response(
+                {"errors": [{"type": "ValidationError", "message": "period: the start of the "
+                             "usage month, formatted as YYYY-MM-01"}]},
+                status=422,
+            )  # fmt: skip
+        count_text = params.get("pagination.count")
+        if not count_text or not count_text.isdigit() or not 1 <= int(count_text) <= 200:
+            return _bad_request("pagination.count is required and must be between 1 and 200")
+        cursor = params.get("pagination.cursor")
+        offset = _decode(cursor) if cursor else 0
+        if offset is None:
+            return _bad_request("pagination.cursor is not valid")
+        rows = self._usage_rows(metric, month) if self.data.volume_metric == metric else []
+        size = min(int(count_text), self.page_size)
+        following = offset + size
+        pagination = {
+            "current": _encode(offset),
+            "next": _encode(following) if following < len(rows) else None,
+            "previous": _encode(max(0, offset - size)) if offset else None,
+            "totalEntries": len(rows),
+        }
+        return json_response(
+            {"data": {key: rows[offset:following], "pagination": pagination}},
+            headers=_limit_headers(599, 60.0),
+        )
+
+    def _usage_rows(self, metric: str, month: dt.date) -> list[dict[str, Any]]:
+        following = (month + dt.timedelta(days=32)).replace(day=1)
+        # periodStart/periodEnd are numbers in the SDK with no unit said: epoch seconds here.
+        bounds = {
+            "periodStart": _epoch(month),
+            "periodEnd": _epoch(following) - 1,
+        }
+        if metric == "mtu":
+            return [
+                {**bounds, **{c: str(counts.get(c, 0)) for c in MTU_CATEGORIES},
+                 "timestamp": f"{day.isoformat()}T00:00:00Z"}
+                for day, counts in sorted(self.data.mtu_days)
+                if month <= day < following
+            ]  # fmt: skip
+        return [
+            {"apiCalls": str(calls), "timestamp": f"{day.isoformat()}T00:00:00Z"}
+            for day, calls in sorted(self.data.api_call_days)
+            if month <= day < following
+        ]
+
+
+def _epoch(day: dt.date) -> int:
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
 
 
 def _bad_request(message: str) -> httpx.Response:

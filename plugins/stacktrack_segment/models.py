@@ -8,6 +8,7 @@ uncertain, so everything past ``id`` is optional here.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -111,3 +112,45 @@ class DeliveryPage(DeliveryMetrics):
     """The answer, inside Segment's usual ``data`` wrapper or (defensively) without it."""
 
     data: DeliveryMetrics | None = None
+
+
+class MtuSnapshot(_Payload):
+    """One day of ``GET /usage/mtu/daily`` (``MtuSnapshotV1``): counts cumulative over the usage
+    month, sent as **strings**. ``periodStart``/``periodEnd`` are numbers whose unit the SDK does
+    not say: kept, never used (the period is the ``period`` asked for). Every field is taken as it
+    comes: ``plugin.py`` reads a count only from digits and a time only from a timestamp, and
+    anything else is unknown."""
+
+    periodStart: Any = None
+    periodEnd: Any = None
+    anonymous: Any = None
+    anonymousIdentified: Any = None
+    identified: Any = None
+    neverIdentified: Any = None
+    timestamp: Any = None
+
+
+class MtuData(_Payload):
+    dailyWorkspaceMTUUsage: list[MtuSnapshot] = Field(default_factory=list)
+    pagination: Pagination | None = None
+
+
+class MtuPage(_Payload):
+    data: MtuData
+
+
+class ApiCallsSnapshot(_Payload):
+    """One day of ``GET /usage/api-calls/daily`` (``APICallSnapshotV1``): ``apiCalls`` is a
+    string, cumulative over the usage month."""
+
+    apiCalls: Any = None
+    timestamp: Any = None
+
+
+class ApiCallsData(_Payload):
+    dailyWorkspaceAPICallsUsage: list[ApiCallsSnapshot] = Field(default_factory=list)
+    pagination: Pagination | None = None
+
+
+class ApiCallsPage(_Payload):
+    data: ApiCallsData

@@ -19,6 +19,13 @@ and no ``last_used``: a stale integration (the core reads "observed, none" as st
 edge. Sources keep ``last_used = None`` (unknown, which the core counts as live). If Delivery
 Overview is refused, destinations fall back to unknown (live) with a note.
 
+Plan volume (``GET /usage/mtu/daily`` and ``GET /usage/api-calls/daily``, ``period`` = the first day
+of the current usage month): each answers one row per day with counts **cumulative** over the month,
+sent as strings. The latest row is the month-to-date figure: tracked users = ``identified +
+neverIdentified`` (docs/plugins/segment.md says why), API calls = ``apiCalls``. Which of the two
+answers depends on how the plan is priced; a metric with no row, or refused (403/404/422), is left
+out, and when neither gives a figure the volume is not observed (a note says why), never 0.
+
 The Public API is for Team and Business plans only: a 403 on the listings becomes a note saying so
 (the same 403 also means a token whose role cannot read them), never a failed source.
 """
@@ -29,14 +36,16 @@ import asyncio
 import datetime as dt
 import email.utils
 import math
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from pydantic import BaseModel
 
 from stacktrack.plugin_api import (
+    MAX_COUNT,
     Account,
     AppUsage,
     AuthenticationError,
@@ -47,19 +56,26 @@ from stacktrack.plugin_api import (
     Observation,
     Plugin,
     PluginError,
+    VolumeMetric,
+    VolumeUsage,
     gather_first_error,
     get_json,
     json_or_none,
     paginate_body_cursor,
     parse_model,
     parse_pages,
+    parse_time,
 )
 from stacktrack_segment.settings import SegmentSettings
 
 from .models import (
+    ApiCallsPage,
+    ApiCallsSnapshot,
     DeliveryPage,
     Destination,
     DestinationsPage,
+    MtuPage,
+    MtuSnapshot,
     Source,
     SourcesPage,
     User,
@@ -81,6 +97,16 @@ source counts as a cloud app unless *every* category it has is one of these."""
 
 DELIVERY_WINDOW_DAYS = 30
 """Delivery Overview at day granularity: a window of at most 30 days, starting at most 30 days ago."""
+
+
+USAGE_ENDPOINTS: tuple[tuple[VolumeMetric, str, str], ...] = (
+    ("mtu", "/usage/mtu/daily", "tracked users"),
+    ("api_calls", "/usage/api-calls/daily", "API calls"),
+)
+"""Metric, path, words: the two workspace usage endpoints (MTU-priced and throughput-priced plans)."""
+
+_DIGITS = re.compile(r"[0-9]{1,16}")
+"""A count as Segment sends it: a string of ASCII digits (16 at most: beyond that it is no count)."""
 
 
 class SegmentPlugin(Plugin[SegmentSettings]):
@@ -135,13 +161,91 @@ class SegmentPlugin(Plugin[SegmentSettings]):
             ),
         )
         deliveries = await self._deliveries(client, ctx, sources, destinations, notes)
+        volume = await self._volume(client, ctx, notes)
         usage = AppUsage(
             app=None,
             accounts=[_account(user) for user in users],
             activity_known=False,
             integrations=_integrations(sources, destinations, deliveries),
+            volume=volume,
         )
         return Observation(apps=[usage], notes=notes)
+
+    async def _volume(
+        self, client: httpx.AsyncClient, ctx: CollectContext, notes: list[str]
+    ) -> list[VolumeUsage] | None:
+        """Month-to-date tracked users and API calls, each where Segment reports it; ``None`` (and
+        a note saying why) when neither endpoint gives a figure."""
+        today = ctx.now.astimezone(dt.UTC).date()
+        month = today.replace(day=1)
+        answers = await asyncio.gather(
+            *(self._usage(client, ctx, metric, path, month) for metric, path, _ in USAGE_ENDPOINTS)
+        )
+        found = [answer for answer in answers if isinstance(answer, VolumeUsage)]
+        if found:
+            return found
+        why = "; ".join(
+            f"{path} {answer}"
+            for (_, path, _), answer in zip(USAGE_ENDPOINTS, answers, strict=True)
+        )
+        notes.append(
+            f"Segment reported no plan volume for {month:%B %Y} ({why}): tracked users and API "
+            "calls unknown. Segment answers usage only for the metric the plan is priced by "
+            "(MTU or throughput plans), and a new month may have no day counted yet"
+        )
+        return None
+
+    async def _usage(
+        self,
+        client: httpx.AsyncClient,
+        ctx: CollectContext,
+        metric: VolumeMetric,
+        path: str,
+        month: dt.date,
+    ) -> VolumeUsage | str:
+        """The latest cumulative count of one usage endpoint, or why there is none."""
+        period = month.isoformat()
+        rows: Sequence[MtuSnapshot | ApiCallsSnapshot]
+        try:
+            if metric == "mtu":
+                mtu = await self._list(
+                    client, ctx, path, MtuPage, lambda p: p.data.dailyWorkspaceMTUUsage,
+                    period=period,
+                )  # fmt: skip
+                rows = mtu
+            else:
+                calls = await self._list(
+                    client, ctx, path, ApiCallsPage, lambda p: p.data.dailyWorkspaceAPICallsUsage,
+                    period=period,
+                )  # fmt: skip
+                rows = calls
+        except PluginError as exc:
+            if isinstance(exc, BadResponse) or exc.status_code not in (403, 404, 422):
+                raise
+            return f"answered HTTP {exc.status_code}"
+        if not rows:
+            return f"listed no day of {month:%B %Y}"
+        counted: list[tuple[dt.datetime | None, int]] = []
+        for row in rows:
+            used = _tracked_users(row) if isinstance(row, MtuSnapshot) else _count(row.apiCalls)
+            if used is not None:
+                counted.append((_timestamp(row.timestamp), used))
+        if not counted:
+            return "sent no count as a whole number"
+        # Cumulative counts: the latest dated day is the month so far; without dates, the largest.
+        dated = [(when, used) for when, used in counted if when is not None]
+        as_of: dt.datetime | None
+        if dated:
+            as_of, used = max(dated, key=lambda entry: entry[0])
+        else:
+            as_of, used = None, max(used for _, used in counted)
+        return VolumeUsage(
+            metric=metric,
+            used=used,
+            period_start=month,
+            period_end=_month_end(month),
+            as_of=as_of,
+        )
 
     async def _deliveries(
         self,
@@ -216,15 +320,17 @@ class SegmentPlugin(Plugin[SegmentSettings]):
         path: str,
         model: type[_P],
         items: Callable[[_P], list[_I]],
+        **query: str,
     ) -> list[_I]:
-        """Every item of one paginated list: each page parsed as ``model``, ``items`` of it."""
+        """Every item of one paginated list: each page parsed as ``model``, ``items`` of it;
+        ``query`` adds parameters (the usage endpoints' ``period``)."""
         pages = paginate_body_cursor(
             client,
             path,
             source=self.source,
             cursor_param="pagination.cursor",
             next_cursor=_next_cursor,
-            params={"pagination.count": self.settings.page_size},
+            params={"pagination.count": self.settings.page_size, **query},
         )
         what = path.strip("/")
         return [
@@ -295,6 +401,42 @@ def _catalog_name(metadata: Any, instance_name: str | None) -> str | None:
         if candidate and candidate.strip():
             return candidate.strip()
     return None
+
+
+def _count(value: Any) -> int | None:
+    """A usage count: Segment sends strings of digits; anything else is unknown, not 0."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value <= MAX_COUNT else None
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        number = int(value.strip())
+        return number if number <= MAX_COUNT else None
+    return None
+
+
+def _tracked_users(row: MtuSnapshot) -> int | None:
+    """Tracked users = ``identified`` (user ids) + ``neverIdentified`` (anonymous ids never tied
+    to a user id). ``anonymous`` and ``anonymousIdentified`` are not added: Segment counts an
+    anonymous visitor who later identifies once, so adding them would count people twice
+    (docs/plugins/segment.md; the categories' sum is not documented)."""
+    identified = _count(row.identified)
+    never = _count(row.neverIdentified)
+    if identified is None or never is None or identified + never > MAX_COUNT:
+        return None
+    return identified + never
+
+
+def _timestamp(value: Any) -> dt.datetime | None:
+    try:
+        return parse_time(value)
+    except (ValueError, OverflowError, OSError, TypeError):
+        return None  # a day without a readable date still has its count
+
+
+def _month_end(month: dt.date) -> dt.date:
+    following = (month + dt.timedelta(days=32)).replace(day=1)
+    return following - dt.timedelta(days=1)
 
 
 def _next_cursor(body: Any) -> str | None:

@@ -5,7 +5,9 @@ tests.
 users (one with an empty name, one with a mixed-case e-mail), event-library sources (Javascript,
 HTTP API) that are not apps, cloud-app sources (HubSpot, Salesforce) and a disabled one (Stripe),
 and destinations: two instances of HubSpot, a disabled one, one fed only by the disabled Stripe
-source, and one whose catalog entry has a slug but no name.
+source, and one whose catalog entry has a slug but no name. The plan is priced by tracked users:
+MTU rows for the last two days of the month before ``NOW``'s and for the first day of ``NOW``'s
+month; the API-call rows are there too, but the emulator lists them only for a throughput plan.
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ def sample_data() -> SegmentData:
         _destination("dBraze", "Braze push", {"id": "cat-braze", "slug": "braze"}, "srcHttp"),
     ]
     day = NOW.replace(hour=0, minute=0)
+    month = NOW.date().replace(day=1)  # the usage rows follow NOW: tests move it
     deliveries = {
         # Prod HubSpot: 100 a day for ten days; Dev HubSpot delivers nothing (one HubSpot edge, live)
         "dHub1": [(day - dt.timedelta(days=d), 100) for d in range(1, 11)],
@@ -107,8 +110,33 @@ def sample_data() -> SegmentData:
         "dBraze": [(day - dt.timedelta(days=40), 7)],
     }
     return SegmentData(
-        users=users, sources=sources, destinations=destinations, deliveries=deliveries
+        users=users,
+        sources=sources,
+        destinations=destinations,
+        deliveries=deliveries,
+        volume_metric="mtu",
+        mtu_days=[
+            (month - dt.timedelta(days=2), _mtu(41_000, 52_000, 8_000)),
+            (month - dt.timedelta(days=1), _mtu(41_500, 52_700, 8_100)),
+            (month, _mtu(1_200, 3_100, 300)),
+        ],
+        api_call_days=[(month, 250_000)],
     )
+
+
+def _mtu(identified: int, never: int, both: int) -> dict[str, int]:
+    """Cumulative MTU categories: ``anonymous`` = the never identified + the later identified."""
+    return {
+        "identified": identified,
+        "neverIdentified": never,
+        "anonymousIdentified": both,
+        "anonymous": never + both,
+    }
+
+
+TRACKED_USERS = 4_300
+"""What the plugin reports as the month's tracked users so far: 1,200 identified + 3,100 never
+identified on its first day (the rows before are another month; API calls are not this plan's)."""
 
 
 DELIVERED = {

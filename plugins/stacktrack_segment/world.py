@@ -1,7 +1,9 @@
 """The sandbox world in Segment's shapes (``SegmentEmulator.world_data``) and the Segment tool.
 
 Workspace users are the tool's current seat holders (Segment has no deprovisioned state: leavers are
-removed); the tool's integrations are its sources and the destinations hanging off them.
+removed); the tool's integrations are its sources and the destinations hanging off them. The plan is
+priced by monthly tracked users (100,000 included, ``ContractSpec.plan_volume``): the workspace tracks
+about 84,000-90,000 a month, counted up to yesterday (the current day is not counted yet).
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ _CATEGORIES = {
     "salesforce": ["CRM"],
 }
 
+PLAN_MTU = 100_000
+"""Tracked users the Business plan includes per month (the demo contract's ``plan_volume``)."""
+
 TOOL = ToolSpec(
     "segment",
     "Segment Business",
@@ -32,6 +37,8 @@ TOOL = ToolSpec(
         notice_days=60,
         pricing="flat",
         features=("event-collection", "destinations", "warehouses", "functions", "reverse-etl"),
+        plan_volume=PLAN_MTU,
+        plan_volume_metric="mtu",
     ),
     {"RevOps": 0.8, "Product Marketing": 0.25, "Demand Gen": 0.1},
     mix=HEALTHY,
@@ -138,7 +145,42 @@ def world_data(view: WorldView) -> SegmentData:
         sources=sources,
         destinations=destinations,
         deliveries=_deliveries(view, source_ids),
+        volume_metric="mtu",
+        mtu_days=mtu_days(view.instant.date()),
     )
+
+
+def monthly_mtu(month: dt.date) -> int:
+    """Distinct users the website and apps send in a month: 84,000-90,000, by month."""
+    return 84_000 + 3_000 * (month.month % 3)
+
+
+def mtu_days(today: dt.date) -> list[tuple[dt.date, dict[str, int]]]:
+    """Each counted day of ``today``'s month (the 1st to yesterday) with its cumulative MTU
+    categories. Returning users make the month's count grow fast at first, then level off
+    (``(d / days) ** 0.55`` of the month's total); 35% of them sign in (identified), a fifth of
+    those were first seen anonymously; the rest stay anonymous."""
+    month = today.replace(day=1)
+    days_in_month = ((month + dt.timedelta(days=32)).replace(day=1) - month).days
+    total = monthly_mtu(month)
+    found = []
+    for day in range(1, today.day):
+        tracked = round(total * (day / days_in_month) ** 0.55)
+        identified = round(tracked * 0.35)
+        never = tracked - identified
+        both = round(identified * 0.2)
+        found.append(
+            (
+                month.replace(day=day),
+                {
+                    "identified": identified,
+                    "neverIdentified": never,
+                    "anonymousIdentified": both,
+                    "anonymous": never + both,
+                },
+            )
+        )
+    return found
 
 
 def _deliveries(view: WorldView, source_ids: dict[str | None, str]) -> dict[str, list[Any]]:

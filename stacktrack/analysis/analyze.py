@@ -45,6 +45,7 @@ from stacktrack.analysis.models import (
     UserRow,
 )
 from stacktrack.analysis.recommend import Decision, plan, recommendation_id
+from stacktrack.analysis.volume import tool_volume
 from stacktrack.catalog import Catalog, load_catalog
 from stacktrack.config_models import ConfigFile, ToolConfig
 from stacktrack.gc_pause import gc_paused
@@ -283,6 +284,8 @@ def _tool_figures(
     notes = tuple(note for row in sources for note in row.notes)
     feature_figures = tool_features(catalog, tool, tool_usages, state.as_of, window, cost.fx_rate)
     evidence.update(feature_figures.evidence)
+    volume, volume_evidence = tool_volume(tool, tool_usages)
+    evidence.update(volume_evidence)
     return ToolFigures(
         id=tool.id,
         name=tool.name,
@@ -323,6 +326,7 @@ def _tool_figures(
         data_as_of=data_as_of,
         days_to_notice=days_to_notice,
         departed_active=usage.departed_active,
+        volume=volume,
         user_rows_factory=partial(build_user_rows, usage),
     )
 

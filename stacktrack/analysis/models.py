@@ -166,6 +166,27 @@ class FeatureFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class VolumeFigures:
+    """One tool's plan volume used against included, for one usage period (docs/methodology.md,
+    "Plan volume")."""
+
+    metric: str
+    """``mtu`` (monthly tracked users) or ``api_calls``."""
+    used: int | None
+    """The source's latest cumulative count for the period; ``None`` = not reported."""
+    included: int | None
+    """``contract.plan_volume``; ``None`` = the config gives none."""
+    utilization: float | None
+    """``used / included``; above 1 past the plan's volume; ``None`` when either is unknown."""
+    period_start: dt.date | None
+    period_end: dt.date | None
+    as_of: dt.datetime | None
+    """When the source stamped ``used`` (its latest counted day)."""
+    source: str | None
+    """The source that reported ``used``."""
+
+
+@dataclass(frozen=True, slots=True)
 class SourceStatusRow:
     """How one of a tool's sources fared (docs/reference.md, ``sources``)."""
 
@@ -295,6 +316,9 @@ class ToolFigures:
     """Set by the plan (``analysis.plan``) once every recommendation is settled."""
     verdict_reason: str | None = None
     """Why: for ``needs_data``, which source would tell; else the plan's one-line reason."""
+    volume: VolumeFigures | None = None
+    """Plan volume used against included (docs/methodology.md, "Plan volume"); ``None`` when the
+    contract names none and no source reports one."""
     user_rows_factory: Callable[[], tuple[UserRow, ...]] | None = field(
         default=None, repr=False, compare=False
     )

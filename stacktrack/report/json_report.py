@@ -16,6 +16,7 @@ from stacktrack.analysis.models import (
     Overlap,
     Recommendation,
     ToolFigures,
+    VolumeFigures,
 )
 
 SCHEMA = "stacktrack.report/1"
@@ -87,6 +88,23 @@ def tool_dict(tool: ToolFigures, overlaps: tuple[Overlap, ...] = ()) -> dict[str
         "days_to_notice": tool.days_to_notice,
         "departed_active": list(tool.departed_active),
         "overlaps": [overlap_dict(overlap) for overlap in overlaps],
+        "volume": volume_dict(tool.volume),
+    }
+
+
+def volume_dict(volume: VolumeFigures | None) -> dict[str, Any] | None:
+    """The plan volume figure (docs/methodology.md, "Plan volume"); ``None`` when there is none."""
+    if volume is None:
+        return None
+    return {
+        "metric": volume.metric,
+        "used": volume.used,
+        "included": volume.included,
+        "utilization": _num(volume.utilization, 4),
+        "period_start": iso(volume.period_start),
+        "period_end": iso(volume.period_end),
+        "as_of": iso(volume.as_of),
+        "source": volume.source,
     }
 
 

@@ -79,6 +79,9 @@ def render_report(analysis: Analysis, state: StackState, *, width: int | None = 
             f"[dim]{totals.tools_without_cost} tools have no contract cost and are left out of spend.[/]"
         )
     console.print(_tools_table(analysis))
+    volumes = [_volume(tool) for tool in analysis.tools if tool.volume is not None]
+    if volumes:
+        console.print("[bold]Plan volume[/] (used this period / included): " + "; ".join(volumes))
     if analysis.recommendations:
         console.print(_recommendations_table(analysis.recommendations, analysis))
     if analysis.unmatched_apps:
@@ -130,6 +133,21 @@ def _tools_table(analysis: Analysis) -> Table:
             ", ".join(tool.flags),
         )
     return table
+
+
+def _volume(tool: ToolFigures) -> str:
+    """``Segment 61,234 / 100,000 mtu (61%, 2026-11-01 to 2026-11-30, as of 2026-11-29)``."""
+    volume = tool.volume
+    assert volume is not None
+    used = "unknown" if volume.used is None else f"{volume.used:,}"
+    included = "unknown" if volume.included is None else f"{volume.included:,}"
+    details = [f"{volume.utilization:.0%}"] if volume.utilization is not None else []
+    if volume.period_start is not None and volume.period_end is not None:
+        details.append(f"{volume.period_start} to {volume.period_end}")
+    if volume.as_of is not None:
+        details.append(f"as of {volume.as_of:%Y-%m-%d}")
+    tail = f" ({', '.join(details)})" if details else ""
+    return f"{_vendor(tool.name)} {used} / {included} {volume.metric}{tail}"
 
 
 def _seats(tool: ToolFigures) -> str:

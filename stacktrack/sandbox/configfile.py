@@ -161,6 +161,11 @@ def _tool(spec: ToolSpec, idp: str, end: dt.date, served: list[str], ids: set[st
         lines.append(f"features = {_list(contract.features)}")
     if contract.downgrade_annual_cost is not None:
         lines.append(f"downgrade_annual_cost = {contract.downgrade_annual_cost:g}")
+    if contract.plan_volume is not None:
+        lines += [
+            f"plan_volume = {contract.plan_volume}",
+            f"plan_volume_metric = {_str(contract.plan_volume_metric or '')}",
+        ]
     for addon in contract.addons:
         lines += [
             "[[tools.contract.addons]]",

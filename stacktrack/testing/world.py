@@ -56,6 +56,10 @@ class ContractSpec:
     """The entitled features (``[tools.contract] features``); ``None``: the catalog's for the tier."""
     downgrade_annual_cost: float | None = None
     addons: tuple[AddonSpec, ...] = ()
+    plan_volume: int | None = None
+    """The volume the plan includes per month (``[tools.contract] plan_volume``)."""
+    plan_volume_metric: str | None = None
+    """What ``plan_volume`` counts (``"mtu"`` or ``"api_calls"``)."""
 
 
 @dataclass(frozen=True)

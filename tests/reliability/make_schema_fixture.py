@@ -22,6 +22,7 @@ from stacktrack.plugin_api import (
     FeatureUsage,
     Integration,
     Observation,
+    VolumeUsage,
 )
 from stacktrack.store import Store, ToolAggregate
 
@@ -59,6 +60,8 @@ def _vendor(day: int) -> Observation:
                                        window_days=30, every_user=True)],
                 integrations=[Integration(app="Segment", kind="destination", direction="in",
                                           last_used=T0, use_count=3, active_users=None)],
+                volume=[VolumeUsage(metric="mtu", used=4_300 + day, period_start=T0.date().replace(day=1),
+                                    period_end=dt.date(2026, 1, 31), as_of=T0)],
             )
         ],
         notes=["login history limited to 90 days"],
@@ -101,7 +104,9 @@ def build(path: Path) -> None:
                 [
                     ToolAggregate("hubspot", 2, 3, 25, 1, 0.12, 9000.0, 7920.0, "live",
                                   ["low_utilization"], features_used=1, features_measured=3,
-                                  capability_utilization=1 / 3),
+                                  capability_utilization=1 / 3, volume_metric="mtu",
+                                  volume_used=4_300 + day, volume_included=10_000,
+                                  volume_utilization=(4_300 + day) / 10_000),
                     ToolAggregate("canva", None, 0, None, None, None, None, None, None, []),
                 ],
             )  # fmt: skip

@@ -298,3 +298,26 @@ def test_the_demo_shows_a_downgrade_and_an_add_on_right_size(report: dict[str, A
     assert addon["keep_seats"] == math.ceil(addon["active_users"] * 1.1)
     sequences = next(f for f in tool(report, "hubspot")["features"] if f["key"] == "sequences")
     assert sequences["addon"] and sequences["active_users"] == addon["active_users"]
+
+
+def test_segment_shows_its_tracked_users_against_the_plan_volume(
+    demo: tuple[DemoResult, list[tuple[int, int, str]]], report: dict[str, Any]
+) -> None:
+    """The demo contract includes 100,000 tracked users a month; Segment's usage endpoint counts
+    the month up to the day before the last run (docs/methodology.md, "Plan volume")."""
+    from stacktrack_segment.world import PLAN_MTU, mtu_days
+
+    last_run = demo[0].last_run_at
+    volume = tool(report, "segment")["volume"]
+    assert volume["metric"] == "mtu" and volume["included"] == PLAN_MTU == 100_000
+    days = mtu_days(last_run.date())
+    if not days:  # the last run fell on a month's first day: nothing counted yet, not 0
+        assert volume["used"] is None and volume["utilization"] is None
+        return
+    day, counts = days[-1]
+    assert volume["used"] == counts["identified"] + counts["neverIdentified"]
+    assert volume["utilization"] == round(volume["used"] / 100_000, 4)
+    assert 0.05 < volume["utilization"] < 1.0  # a realistic share of the plan, not an overage
+    assert volume["period_start"] == last_run.date().replace(day=1).isoformat()
+    assert volume["as_of"] == f"{day.isoformat()}T00:00:00Z" and volume["source"] == "segment"
+    assert all(t["volume"] is None for t in report["tools"] if t["id"] != "segment")

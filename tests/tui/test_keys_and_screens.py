@@ -291,3 +291,45 @@ async def test_verdicts_come_from_the_analysis_including_needs_data(app_factory:
                 "_", " " if tool.verdict == "needs_data" else "-"
             )
         assert "needs data" in shown.values(), "the demo has a tool without usage data"
+
+
+async def test_tool_detail_shows_the_plan_volume_where_the_contract_names_one(
+    app_factory: Any,
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        segment = next(t for t in app.overview.tools if t.id == "segment")
+        volume = segment.volume
+        assert volume is not None and volume.included == 100_000
+        app.open_tool("segment")
+        await wait_for(pilot, lambda: isinstance(app.screen, ToolScreen) and app.screen.detail)
+        plain = _rendered(app.screen.query_one("#figures", Static).content)
+        [row] = [line for line in plain.splitlines() if "plan volume" in line]
+        used = "unknown" if volume.used is None else f"{volume.used:,}"
+        assert f"{used} / 100,000 MTU" in row
+        if volume.utilization is not None:
+            assert f"({volume.utilization:.0%})" in row
+        # a tool whose contract names no volume and whose sources report none shows no such row
+        app.pop_screen()
+        app.open_tool("hubspot")
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, ToolScreen)
+                and app.screen.detail is not None
+                and app.screen.detail.figures.id == "hubspot"
+            ),
+        )
+        assert "plan volume" not in _rendered(app.screen.query_one("#figures", Static).content)
+
+
+def _rendered(content: Any) -> str:
+    """What a Static's Rich content reads as on a 160-column screen, as plain text."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=160, file=io.StringIO(), record=True)
+    console.print(content)
+    return console.export_text()

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual_plotext import PlotextPlot
 
-from stacktrack.analysis.models import UserRow
+from stacktrack.analysis.models import UserRow, VolumeFigures
 from stacktrack.tui.data import GROUPS, Overview, ToolDetail, in_group, user_group, verdict_word
 from stacktrack.tui.messages import ToolDetailLoaded
 from stacktrack.tui.screens.base import ESSENTIAL
@@ -251,7 +251,23 @@ def _figures(detail: ToolDetail, overview: Overview) -> Group:
     ]  # fmt: skip
     for label, value, key in rows:
         table.add_row(label, value, ev.get(key, ""))
+    if tool.volume is not None:
+        table.add_row("plan volume", _volume(tool.volume), ev.get("volume_used", ""))
     return Group(head, meta, Text(""), table)
+
+
+VOLUME_UNITS = {"mtu": "MTU", "api_calls": "API calls"}
+
+
+def _volume(volume: VolumeFigures) -> Text:
+    """``61,234 / 100,000 MTU (61%)``: used this period of the plan's volume; unknown says so."""
+    used = "unknown" if volume.used is None else f"{volume.used:,}"
+    included = "?" if volume.included is None else f"{volume.included:,}"
+    text = Text(f"{used} / {included} {VOLUME_UNITS.get(volume.metric, volume.metric)}")
+    if volume.utilization is not None:
+        style = "red" if volume.utilization > 1 else "yellow" if volume.utilization >= 0.9 else ""
+        text.append(f" ({volume.utilization:.0%})", style=style)
+    return text
 
 
 def _recommendation(detail: ToolDetail, overview: Overview) -> Text:
