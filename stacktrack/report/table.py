@@ -135,8 +135,11 @@ def _tools_table(analysis: Analysis) -> Table:
     return table
 
 
+VOLUME_UNITS = {"mtu": "MTU", "api_calls": "API calls"}
+
+
 def _volume(tool: ToolFigures) -> str:
-    """``Segment 61,234 / 100,000 mtu (61%, 2026-11-01 to 2026-11-30, as of 2026-11-29)``."""
+    """``Segment 61,234 / 100,000 MTU (61%, 2026-11-01 to 2026-11-30, as of 2026-11-29)``."""
     volume = tool.volume
     assert volume is not None
     used = "unknown" if volume.used is None else f"{volume.used:,}"
@@ -147,7 +150,8 @@ def _volume(tool: ToolFigures) -> str:
     if volume.as_of is not None:
         details.append(f"as of {volume.as_of:%Y-%m-%d}")
     tail = f" ({', '.join(details)})" if details else ""
-    return f"{_vendor(tool.name)} {used} / {included} {volume.metric}{tail}"
+    unit = VOLUME_UNITS.get(volume.metric, volume.metric)
+    return f"{_vendor(tool.name)} {used} / {included} {unit}{tail}"
 
 
 def _seats(tool: ToolFigures) -> str:

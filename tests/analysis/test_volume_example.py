@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from stacktrack_segment import testkit
 from stacktrack_segment.emulator import SegmentData
 
@@ -13,6 +14,7 @@ from stacktrack.analysis.analyze import analyze
 from stacktrack.analysis.models import Analysis
 from stacktrack.plugin_api import VolumeUsage
 from stacktrack.report.json_report import build_report
+from stacktrack.report.table import render_report
 from stacktrack.testing.conformance import Harness
 from tests.analysis.builders import T, config, source, state, usage
 
@@ -87,3 +89,13 @@ async def test_another_metric_leaves_used_unknown_not_zero() -> None:
     assert figures is not None
     assert (figures.metric, figures.used, figures.included) == ("api_calls", None, 100_000)
     assert figures.utilization is None and figures.source is None
+
+
+async def test_the_report_table_shows_the_figure_with_its_period(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    analysis = _analysis(await _observed())
+    render_report(analysis, state(source("segment", [usage([])])))
+    [line] = [line for line in capsys.readouterr().out.splitlines() if "Plan volume" in line]
+    assert "Segment Business 82,450 / 100,000 MTU (82%, 2026-05-01 to 2026-05-31" in line
+    assert "as of 2026-05-31" in line and "Wiki" not in line
