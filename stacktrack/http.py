@@ -27,6 +27,7 @@ import stamina
 
 from stacktrack import __version__
 from stacktrack.errors import BadResponse, PluginError
+from stacktrack.pacing import RateGate, gate_key
 from stacktrack.paging import reset_epoch_seconds, retry_after_seconds
 from stacktrack.plugin_api import Plugin
 from stacktrack.redaction import RedactingFilter, redact
@@ -94,8 +95,11 @@ class RetryingTransport(httpx.AsyncBaseTransport):
         on_retry: Callable[[str], None] | None = None,
         source: str = "source",
         limits: SizeLimits | None = None,
+        gate: RateGate | None = None,
     ) -> None:
         self._inner = inner
+        self._gate = gate or RateGate()
+        """The vendor budget this source shares with others of the run (``stacktrack.pacing``)."""
         self._source = source
         self._limits = limits or SizeLimits()
         self.received = 0
@@ -116,6 +120,7 @@ class RetryingTransport(httpx.AsyncBaseTransport):
         policy = self._policy
         waited = 0.0
         attempt_number = 0
+        own_hold = 0.0  # the shared gate's hold this request's last rate-limited answer set
 
         def backoff(exc: Exception) -> bool | float:
             nonlocal waited, attempt_number
@@ -147,17 +152,36 @@ class RetryingTransport(httpx.AsyncBaseTransport):
                 on=backoff, attempts=policy.attempts, timeout=None, wait_jitter=0.0
             ):
                 with attempt:
-                    response = await self._inner.handle_async_request(request)
-                    await self._read(
-                        response, request
-                    )  # a truncated body raises here, in the retry
+                    response, sent_at = await self._attempt(request, own_hold)
                     wait = self._rate_limit_wait(response)
+                    if wait is not None:
+                        # the others sharing the budget wait as long as this request will
+                        backoff_wait = policy.wait_initial * 2 ** min(attempt_number, 10)
+                        own_hold = self._gate.throttled(
+                            wait or min(backoff_wait, policy.wait_max), sent_at
+                        )
+                    else:
+                        self._gate.leave(response.headers)
                     if wait is not None or response.status_code in RETRYABLE_STATUS:
                         raise _RetryableResponse(response, wait)
                     return response
         except _RetryableResponse as exc:
             return exc.response
         raise AssertionError("stamina ended the retry loop without a result")
+
+    async def _attempt(
+        self, request: httpx.Request, own_hold: float
+    ) -> tuple[httpx.Response, float]:
+        """One try, sent when the shared budget allows (and when it left); the body read within
+        the caps (a truncated body raises here, inside the retry)."""
+        sent_at = await self._gate.enter(own_hold)
+        try:
+            response = await self._inner.handle_async_request(request)
+            await self._read(response, request)
+        except BaseException:
+            self._gate.leave(None)
+            raise
+        return response, sent_at
 
     def _fits_budget(self, wait: float) -> bool:
         """A vendor-asked wait longer than ``wait_max`` that still leaves the source time to finish."""
@@ -219,8 +243,13 @@ def build_client(
     policy: RetryPolicy | None = None,
     on_retry: Callable[[str], None] | None = None,
     limits: SizeLimits | None = None,
+    gates: dict[str, RateGate] | None = None,
 ) -> httpx.AsyncClient:
-    """The client for one source. ``transport`` lets tests and the sandbox use an emulator in-process."""
+    """The client for one source. ``transport`` lets tests and the sandbox use an emulator in-process.
+
+    ``gates`` (one per snapshot) holds the rate-limit budgets by vendor account: sources calling the
+    same origin with the same credentials share one (``stacktrack.pacing``); without it the source
+    paces only itself."""
     settings = plugin.settings
     base_url = settings.base_url or plugin.default_base_url
     if not base_url:
@@ -233,6 +262,9 @@ def build_client(
         on_retry=on_retry,
         source=plugin.source,
         limits=limits,
+        gate=None
+        if gates is None
+        else gates.setdefault(gate_key(base_url, plugin.secrets()), RateGate()),
     )
     return httpx.AsyncClient(
         base_url=base_url.rstrip("/"),
