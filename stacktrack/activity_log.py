@@ -3,24 +3,27 @@
 Most changes between two daily runs are an account's new last activity, nothing else. The version a
 run replaces for such a change is not kept as an ``account_history`` row (about 100 bytes with its
 index) but as one line of that run's change set (``activity_changes``: source, run, zlib-compressed
-lines; about nine bytes a line compressed)::
+lines; five to ten bytes a line compressed)::
 
     <app_key> TAB <account_id> TAB <since_run, hex> TAB <last_active> [TAB <activity_kind>]
 
-The line's ``until_run`` is the change set's run. ``last_active`` is written relative to the version
-that replaced it (which has ``since_run`` = that run, and which ``Store.account_history`` rebuilds
-first, newest first):
+The line's ``until_run`` is the change set's run. ``last_active`` is
 
-- empty: the same as the replacing version's (only the activity kind changed);
+- empty: the same as the replacing version's (the one with ``since_run`` = the change set's run;
+  only the activity kind changed);
 - ``-``: none on record;
-- a signed hex number: seconds before the replacing version's ``last_active`` (``u`` in front:
-  microseconds), when both are ``isoformat()`` texts of UTC datetimes, which is what the store writes;
-- ``=`` and the text itself otherwise.
+- ``=`` and the stored text;
+- (lines written by the first build of 0005 only) a signed hex number: seconds before the replacing
+  version's ``last_active`` (``u`` in front: microseconds). Still read; no longer written, because
+  SQLite's date functions made building them cost more than the rest of the daily store, and
+  compressed they were no smaller.
 
 ``activity_kind`` is left out when it equals the replacing version's, ``-`` for none. Every other
 field of such a version equals the replacing version's: a change to any of them is stored as a whole
-``account_history`` row instead, and so is a version whose texts hold a tab or a line break. Reading
-back gives exactly the strings that were stored.
+``account_history`` row instead, and so is a version whose texts hold a tab or a line break (or whose
+kind is empty or starts with ``-``). SQLite builds the lines (``sql_line``) from the rows of the daily
+diff, so they never come back to Python. Reading back gives exactly the strings that were stored
+(``Store.account_history`` rebuilds the replacing version first, newest first).
 """
 
 from __future__ import annotations
@@ -33,42 +36,9 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICRO = dt.timedelta(microseconds=1)
 
 
-def line(
-    app_key: str,
-    account_id: str,
-    since: int,
-    old_at: str | None,
-    old_kind: str | None,
-    new_at: str | None,
-    new_kind: str | None,
-) -> str | None:
-    """The change-set line for a version replaced by one differing only in its activity
-    (``new_*``); ``None`` when it cannot be written as a line (then store a history row)."""
-    if old_at == new_at:
-        when = ""
-    elif old_at is None:
-        when = "-"
-    else:
-        old_us, new_us = _micros(old_at), _micros(new_at)
-        if old_us is None or new_us is None:
-            when = "=" + old_at
-        else:
-            delta = new_us - old_us
-            seconds, micro = divmod(delta, 1_000_000)
-            when = format(seconds, "x") if micro == 0 else "u" + format(delta, "x")
-    parts = [app_key, account_id, format(since, "x"), when]
-    if old_kind != new_kind:
-        if old_kind is not None and old_kind[:1] in ("", "-"):
-            return None
-        parts.append("-" if old_kind is None else old_kind)
-    text = "\t".join(parts)
-    if text.count("\t") != len(parts) - 1 or "\n" in text:
-        return None
-    return text
-
-
 class Columns(NamedTuple):
-    """SQL expressions for ``line``'s arguments, for ``sql_simple`` and ``sql_line``."""
+    """SQL expressions for a line's inputs: the account, the replaced version's ``since_run`` and
+    activity (``old_*``), and its replacement's activity (``new_*``)."""
 
     app_key: str
     account_id: str
@@ -80,14 +50,11 @@ class Columns(NamedTuple):
 
 
 def sql_simple(c: Columns) -> str:
-    """SQL, for a version and its replacement differing only in activity: 1 when ``sql_line`` writes
-    the same line as ``line`` (whole seconds, no tab or line break), else 0 (never NULL, so ``NOT``
-    selects exactly the other rows). The daily store builds most lines in SQLite this way without
-    fetching the rows."""
+    """SQL, for a version and its replacement differing only in activity: 1 when ``sql_line`` can
+    write it as a line, else 0 (never NULL, so ``NOT`` selects exactly the other rows)."""
     return (
         f"coalesce({_plain(c.app_key)} AND {_plain(c.account_id)}"
-        f" AND ({c.old_at} IS {c.new_at} OR {c.old_at} IS NULL"
-        f" OR ({_seconds_text(c.old_at)} AND {_seconds_text(c.new_at)}))"
+        f" AND ({c.old_at} IS NULL OR {_plain(c.old_at)})"
         f" AND ({c.old_kind} IS {c.new_kind} OR {c.old_kind} IS NULL"
         f" OR ({c.old_kind} <> '' AND substr({c.old_kind}, 1, 1) <> '-'"
         f" AND {_plain(c.old_kind)})), 0)"
@@ -95,22 +62,14 @@ def sql_simple(c: Columns) -> str:
 
 
 def sql_line(c: Columns) -> str:
-    """``line`` in SQL, for rows where ``sql_simple`` holds (both times are then ``isoformat()``
-    texts of the same shape, so comparing them as text compares the times)."""
-    delta = f"abs(strftime('%s', {c.new_at}) - strftime('%s', {c.old_at}))"
+    """SQL: the line of a version, for rows where ``sql_simple`` holds."""
     return (
         f"{c.app_key} || char(9) || {c.account_id} || char(9) || printf('%x', {c.since})"
         f" || char(9) || CASE WHEN {c.old_at} IS {c.new_at} THEN ''"
-        f" WHEN {c.old_at} IS NULL THEN '-'"
-        f" ELSE CASE WHEN {c.new_at} < {c.old_at} THEN '-' ELSE '' END || printf('%x', {delta}) END"
+        f" WHEN {c.old_at} IS NULL THEN '-' ELSE '=' || {c.old_at} END"
         f" || CASE WHEN {c.old_kind} IS {c.new_kind} THEN ''"
         f" WHEN {c.old_kind} IS NULL THEN char(9) || '-' ELSE char(9) || {c.old_kind} END"
     )
-
-
-def _seconds_text(column: str) -> str:
-    """SQL: ``column`` is ``isoformat()`` of a UTC datetime without microseconds."""
-    return f"length({column}) = 25 AND {column} = strftime('%Y-%m-%dT%H:%M:%S+00:00', {column})"
 
 
 def _plain(column: str) -> str:
@@ -161,8 +120,7 @@ def resolve(
 
 def _micros(text: str | None) -> int | None:
     """Microseconds since the epoch if ``text`` is exactly ``isoformat()`` of a UTC datetime
-    (checked by its shape: ``fromisoformat`` then guarantees the digits; an ``isoformat()`` to
-    compare would cost more than the rest of the line)."""
+    (checked by its shape: ``fromisoformat`` then guarantees the digits)."""
     if text is None or not text.endswith("+00:00"):
         return None
     if len(text) == 32:

@@ -335,8 +335,8 @@ class Store:
             "last_active", "activity_kind",
         )  # fmt: skip
         simple = f"{same_but_activity} AND {activity_log.sql_simple(line_columns)}"
-        # Lines for activity-only changes: most are built by SQLite (no row comes back), the rest
-        # (sub-second times, odd texts) by ``activity_log.line``; other changes are history rows.
+        # Lines for activity-only changes, built by SQLite (no row comes back to Python); the other
+        # changes (and the rare version a line cannot hold) are history rows.
         lines = [
             row[0]
             for row in conn.execute(
@@ -344,24 +344,14 @@ class Store:
                 f" WHERE old_since_run IS NOT NULL AND {simple}"
             )
         ]
-        others = conn.execute(
-            f"SELECT *, {same_but_activity} FROM temp.differ"
-            f" WHERE old_since_run IS NOT NULL AND NOT ({simple})"
-        ).fetchall()
-        changed = len(lines) + len(others)
-        added = differing - changed
-        history: list[tuple[Any, ...]] = []
-        for row in others:
-            new, old = row[:11], (*row[:3], *row[12:19], row[11])
-            text = (
-                activity_log.line(new[1], new[2], old[10], old[8], old[9], new[8], new[9])
-                if row[19]
-                else None
+        history = [
+            _history_row((*row[:3], *row[12:19], row[11]), row[:11], run_id)
+            for row in conn.execute(
+                f"SELECT * FROM temp.differ WHERE old_since_run IS NOT NULL AND NOT ({simple})"
             )
-            if text is None:
-                history.append(_history_row(old, new, run_id))
-            else:
-                lines.append(text)
+        ]
+        changed = len(lines) + len(history)
+        added = differing - changed
         removed: list[tuple[Any, ...]] = []
         if stored_count > listed_count - added:  # some stored accounts are not listed any more
             listed = {(usage.app or "", a.id) for usage in apps for a in usage.accounts or ()}

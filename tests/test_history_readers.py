@@ -220,3 +220,20 @@ def test_an_upgraded_database_reads_its_old_history_and_the_new_one_together(
                  "since_run": run, "until_run": None},
             ]  # fmt: skip
             assert after == [*old[:-1], *expected_tail], key
+
+
+def test_a_schema_5_database_reads_its_relative_lines(tmp_path: Path) -> None:
+    """The first build of 0005 wrote activity times relative to the next version; they read back
+    as the times the fixture stored (make_schema_fixture.py: U001 active at T0 + day, days 0-2)."""
+    db = tmp_path / "st.db"
+    shutil.copy(FIXTURES / "schema_v5.db", db)
+    fixture_t0 = dt.datetime(2026, 1, 5, 6, 0, tzinfo=dt.UTC)
+    with Store.open(db) as store:
+        history = store.account_history("hubspot", "", "U001")
+    assert [(h["since_run"], h["until_run"], h["last_active"]) for h in history] == [
+        (run, None if run == 3 else run + 1, (fixture_t0 + dt.timedelta(days=run - 1)).isoformat())
+        for run in (1, 2, 3)
+    ]
+    assert {(h["email"], h["name"], h["activity_kind"]) for h in history} == {
+        ("ada@example.com", "Ada Lovelace", "login")
+    }

@@ -119,5 +119,6 @@ def test_history_rows_store_only_what_changed_and_read_back_whole(tmp_path: Path
         (None, "Ada", (T0 + dt.timedelta(days=1)).isoformat(), 0b1001),  # e-mail and kind same
         ("a@x.com", "Ada L.", (T0 + dt.timedelta(days=2)).isoformat(), 0),
     ]
-    # app key "", account "a", since run 1 (hex), no activity, no kind; since 5, 86,400 s earlier
-    assert changes == [(2, "\ta\t1\t-\t-"), (6, "\ta\t5\t15180")]
+    # app key "", account "a", since run 1 (hex), no activity, no kind; since 5, its time
+    day4 = (T0 + dt.timedelta(days=4)).isoformat()
+    assert changes == [(2, "\ta\t1\t-\t-"), (6, f"\ta\t5\t={day4}")]
