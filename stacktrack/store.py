@@ -3,7 +3,9 @@
 Opened with WAL and a busy timeout so the TUI can read while a snapshot writes; migrations run on
 every open. Each source's result is written in its own ``BEGIN IMMEDIATE`` transaction, so a crash
 leaves either the whole source or none of it. Accounts keep their current state plus only the earlier
-versions of rows that changed (``account_history``): an unchanged account costs nothing per run.
+versions of rows that changed: a version replaced only because its activity moved is a line of that
+run's compressed change set (``activity_changes``, ``activity_log.py``), any other an
+``account_history`` row. An unchanged account costs nothing per run.
 Per-run per-tool aggregates (``tool_runs``) make trends and the overview independent of history length.
 """
 
