@@ -152,3 +152,18 @@ async def test_requests_refused_together_slow_the_pace_once(
     later = await gate.enter()  # sent after the slowdown: a new signal
     gate.throttled(1.0, later)
     assert gate.spacing == 2 * MIN_SPACING
+
+
+def test_an_emulator_bucket_reports_what_is_left_of_it() -> None:
+    from stacktrack.testing.emulator import RateLimit
+
+    clock = FakeClock()
+    bucket = RateLimit(rate=10.0, burst=5, clock=clock)
+    assert bucket.state() == (5, 0.0)
+    for _ in range(4):
+        assert bucket.take() is None
+    left, refill = bucket.state()
+    assert left == 1 and refill == pytest.approx(0.4)
+    clock.now += 0.2
+    left, refill = bucket.state()
+    assert left == 3 and refill == pytest.approx(0.2)

@@ -196,8 +196,12 @@ class OktaEmulator(Emulator[OktaData]):
             link = self.url_for(request, path) + "?" + urlencode({**query, "after": next_after})
             links.append(f'<{link}>; rel="next"')
         now = time.time()
+        remaining, reset = RATE_LIMIT - 1, math.ceil(now) + 60
+        if self.rate_limit is not None:  # a configured bucket: report what is really left of it
+            left, refill = self.rate_limit.state()
+            remaining, reset = left, math.ceil(now + refill)
         headers = {
-            **_limit_headers(now, remaining=RATE_LIMIT - 1, reset=math.ceil(now) + 60),
+            **_limit_headers(now, remaining=remaining, reset=reset),
             "Link": ", ".join(links),
         }
         return json_response(chunk, headers=headers)

@@ -52,6 +52,13 @@ class RateLimit:
                 return None
             return (1 - self._tokens) / self.rate
 
+    def state(self) -> tuple[int, float]:
+        """(whole requests left now, seconds until the bucket is full again), for the budget
+        headers a vendor sends on every answer."""
+        with self._lock:
+            tokens = min(self.burst, self._tokens + (self._clock() - self._stamp) * self.rate)
+            return int(tokens), (self.burst - tokens) / self.rate
+
 
 class Emulator(Generic[DataT]):
     """Subclass and implement ``route`` (and the vendor-specific hooks below).
