@@ -205,7 +205,8 @@ def _activity_changes(db: Database) -> None:
 def _volume(db: Database) -> None:
     """Plan volume (docs/methodology.md, "Plan volume"): the observation beside the features, the
     per-run figure beside the capability figures. NULL = not observed / unknown (and for rows stored
-    before this migration); nothing grows per run but four values. ``0006`` is reserved elsewhere."""
+    before this migration); nothing grows per run but four values. There is no ``0006``: migrations are applied by name in
+    the order of this file, so a gap in the numbers changes nothing."""
     db.executescript(
         """
         ALTER TABLE apps ADD COLUMN volume TEXT;
