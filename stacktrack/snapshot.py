@@ -9,12 +9,10 @@ failed, 4 all failed (75, another snapshot running, is raised as ``SnapshotLocke
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
-import gc
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -23,6 +21,7 @@ from pydantic import ValidationError
 
 from stacktrack.config import LoadedConfig
 from stacktrack.errors import PluginError, UsageError
+from stacktrack.gc_pause import gc_paused
 from stacktrack.http import build_client, redact
 from stacktrack.lock import snapshot_lock
 from stacktrack.pacing import RateGate
@@ -151,7 +150,10 @@ async def _run(
     status: Literal["ok", "partial", "failed"] = "failed"
     exit_code = 4
     try:
-        with _collector_paused():
+        # Every page parsed leaves thousands of live models behind: the cyclic collector's full passes
+        # over that growing heap took a fifth of a 50-source snapshot's event-loop thread (CPU
+        # 9.3-10.5 s -> 7.4-8.6 s in bench/collect.py) and delayed every source's responses.
+        with gc_paused():
             outcomes = list(await asyncio.gather(*(one(name) for name in names)))
         failed = sum(o.status == "failed" for o in outcomes)
         status, exit_code = (
@@ -168,24 +170,6 @@ async def _run(
             store.finish_run, run_id, status, exit_code, dt.datetime.now(dt.UTC)
         )
     return RunSummary(run_id, clock, status, exit_code, outcomes)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while the sources are collected.
-
-    Every page parsed leaves thousands of live models behind, so the collector's full passes over a
-    growing heap took about a fifth of a 50-source snapshot's single event-loop thread (CPU 9.3-10.5 s
-    -> 7.4-8.6 s in bench/collect.py) and delayed every other source's responses. Reference counting still frees what is dropped; the
-    few reference cycles a run makes wait for the collector, which resumes at the end.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass
