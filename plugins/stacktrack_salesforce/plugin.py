@@ -326,8 +326,11 @@ class SalesforcePlugin(Plugin[SalesforceSettings]):
             lambda row: (row.license_id, row.assignee_id),
         )
         metrics = _latest(
-            self._parse(ActivePermSetLicenseMetric, r, "ActivePermSetLicenseMetric")
-            for r in psl_metric_rows or []
+            (
+                self._parse(ActivePermSetLicenseMetric, r, "ActivePermSetLicenseMetric")
+                for r in psl_metric_rows or []
+            ),
+            lambda row: row.license_id,
         )
         listed: set[str] = set()
         for record in psl_rows or []:
@@ -355,37 +358,16 @@ class SalesforcePlugin(Plugin[SalesforceSettings]):
         if psl_rows is None:  # the licence list was refused: the metrics still name each licence
             for license_id, metric in metrics.items():
                 label = metric.master_label or metric.developer_name or license_id
-                features.append(
-                    FeatureUsage(
-                        feature=label,
-                        name=label,
-                        seats_purchased=metric.total_licenses,
-                        seats_assigned=metric.assigned,
-                        active_users=metric.active,
-                        window_days=METRIC_WINDOW_DAYS,
-                        every_user=True if metric.active is not None else None,
-                    )
-                )
-        latest_features: dict[str, ActiveFeatureLicenseMetric] = {}
-        for record in feature_rows or []:
-            row = self._parse(ActiveFeatureLicenseMetric, record, "ActiveFeatureLicenseMetric")
-            kept = latest_features.get(row.feature_type)
-            if kept is None or (row.metrics_date or dt.date.min) > (
-                kept.metrics_date or dt.date.min
-            ):
-                latest_features[row.feature_type] = row
+                features.append(_metric_feature(label, metric))
+        latest_features = _latest(
+            (
+                self._parse(ActiveFeatureLicenseMetric, r, "ActiveFeatureLicenseMetric")
+                for r in feature_rows or []
+            ),
+            lambda row: row.feature_type,
+        )
         for feature_type, row in sorted(latest_features.items()):
-            features.append(
-                FeatureUsage(
-                    feature=feature_type,
-                    name=feature_type,
-                    seats_purchased=row.total_licenses,
-                    seats_assigned=row.assigned,
-                    active_users=row.active,
-                    window_days=METRIC_WINDOW_DAYS,
-                    every_user=True if row.active is not None else None,
-                )
-            )
+            features.append(_metric_feature(feature_type, row))
         package_holders = _holders(
             (self._parse(UserPackageLicense, r, "UserPackageLicense") for r in package_user_rows)
             if package_user_rows is not None
@@ -492,6 +474,7 @@ class _ApiDisabled(PluginError):
 
 _R = TypeVar("_R")
 _M = TypeVar("_M", bound=BaseModel)
+_MetricT = TypeVar("_MetricT", ActivePermSetLicenseMetric, ActiveFeatureLicenseMetric)
 
 
 def _holders(
@@ -508,18 +491,33 @@ def _holders(
     return {license_id: len(users) for license_id, users in seen.items()}
 
 
-def _latest(
-    rows: Iterable[ActivePermSetLicenseMetric],
-) -> dict[str, ActivePermSetLicenseMetric]:
-    """The newest snapshot per licence id (the metric objects keep one row per day)."""
-    latest: dict[str, ActivePermSetLicenseMetric] = {}
+def _latest(rows: Iterable[_MetricT], key: Callable[[_MetricT], str | None]) -> dict[str, _MetricT]:
+    """The newest snapshot per ``key`` (the metric objects keep one row per day); rows without a
+    key are skipped."""
+    latest: dict[str, _MetricT] = {}
     for row in rows:
-        if not row.license_id:
+        name = key(row)
+        if not name:
             continue
-        kept = latest.get(row.license_id)
+        kept = latest.get(name)
         if kept is None or (row.metrics_date or dt.date.min) > (kept.metrics_date or dt.date.min):
-            latest[row.license_id] = row
+            latest[name] = row
     return latest
+
+
+def _metric_feature(
+    label: str, metric: ActivePermSetLicenseMetric | ActiveFeatureLicenseMetric
+) -> FeatureUsage:
+    """A licence known from its metric alone: the metric counts every holder's activity."""
+    return FeatureUsage(
+        feature=label,
+        name=label,
+        seats_purchased=metric.total_licenses,
+        seats_assigned=metric.assigned,
+        active_users=metric.active,
+        window_days=METRIC_WINDOW_DAYS,
+        every_user=True if metric.active is not None else None,
+    )
 
 
 def _total(values: Iterable[int | None]) -> int | None:
