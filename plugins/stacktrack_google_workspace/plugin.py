@@ -101,7 +101,7 @@ TIMESTAMP_WINDOW_DAYS = 30
 """``*_time`` parameters ("last ... within the last 30 days" for Gmail) cover 30 days."""
 
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
-"""403 reasons that mean "slow down", not "not allowed" (the notes: UNCERTAIN for this API)."""
+"""403 reasons that mean "slow down", not "not allowed" (uncertain here: see the plugin page)."""
 
 REPORTS_MAX_DAYS = 179
 """The Reports API keeps 180 days and answers 400 to an older ``startTime``; a day less leaves room
@@ -580,7 +580,7 @@ class GoogleWorkspacePlugin(Plugin[GoogleWorkspaceSettings]):
     def _login_time(self, value: Any) -> dt.datetime | None:
         when = self._time(value, "Directory lastLoginTime")
         # Google reports "never signed in" as the Unix epoch (1970-01-01T00:00:00.000Z) rather than
-        # leaving the field out; the notes do not say so, hence the defensive cut-off.
+        # leaving the field out; the vendor does not document it, hence the defensive cut-off.
         if when is None or when < _EPOCH_CUTOFF:
             return None
         return when

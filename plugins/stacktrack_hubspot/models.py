@@ -1,6 +1,6 @@
 """HubSpot API payloads the ``hubspot`` plugin reads (docs/plugins/hubspot.md).
 
-Parsed leniently (``extra="ignore"``). Type quirk from the notes: a user's ``id`` is a string while
+Parsed leniently (``extra="ignore"``). Type quirk (plugin page): a user's ``id`` is a string while
 the login history's ``userId`` is an integer, so both are normalised to strings here.
 """
 

@@ -147,7 +147,7 @@ def sample_data() -> HubSpotData:
 def sequence(
     sid: str, *, created: dt.datetime, updated: dt.datetime | None, archived: bool = False
 ) -> dict[str, Any]:
-    """A sequence as the listing is parsed (its fields are not in the notes the plugin rests on:
+    """A sequence as the listing is parsed (its fields are not in the plugin page's evidence:
     only ``createdAt``, ``updatedAt`` and ``archived`` are read; the owner is the ``userId`` asked)."""
     return {
         "id": sid,

@@ -22,7 +22,7 @@ class Licensing(_Payload):
 
 class AppSettingsApp(_Payload):
     siteURL: str | None = None
-    """Present for some app types (the notes' Workday example); absent for most."""
+    """Present for some app types (Okta's Workday example); absent for most."""
 
 
 class AppSettings(_Payload):
@@ -81,7 +81,7 @@ class AppUser(_Payload):
     """``USER`` (direct) or ``GROUP`` (through a group)."""
     credentials: AppUserCredentials | None = None
     profile: dict[str, Any] | None = None
-    """App-specific profile; ``email`` and ``displayName`` appear in the notes' example."""
+    """App-specific profile; ``email`` and ``displayName`` appear in Okta's example payload."""
     embedded: Embedded | None = Field(default=None, alias="_embedded")
 
 

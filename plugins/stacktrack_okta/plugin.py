@@ -205,7 +205,7 @@ class OktaPlugin(Plugin[OktaSettings]):
                     per_app[user] = (when, event)
             ctx.progress(f"system log page {number}")
             if not events:
-                break  # the notes: a polling-style log may keep offering "next" on an empty page
+                break  # docs/plugins/okta.md: a polling log may keep offering "next" on an empty page
         return latest
 
     # -- mapping ---------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from stacktrack.plugin_api import PluginSettings, SecretStr
 
 DEFAULT_ASSIGNED_STATUSES = ("ACTIVE", "PROVISIONED", "IMPLICIT")
 """Assignment statuses that mean the user can use the app: assigned and active, provisioned into the
-app, or granted implicitly. The notes list the statuses but not their meaning, so this is a setting."""
+app, or granted implicitly. Okta's reference lists the statuses but not their meaning
+(docs/plugins/okta.md), so this is a setting."""
 
 
 class OktaSettings(PluginSettings):

@@ -93,7 +93,7 @@ USER_SOQL = (
     " Profile.UserLicense.Name FROM User"
     " WHERE IsActive = true AND Profile.UserLicense.Name IN ({names})"
 )
-# Never select AccessToken or DeleteToken (the notes warn against it): we only need usage evidence.
+# Never select AccessToken or DeleteToken (secrets): we only need usage evidence.
 OAUTH_SOQL = "SELECT AppName, UserId, CreatedDate, LastUsedDate, UseCount FROM OauthToken"
 API_DISABLED = "API_DISABLED_FOR_ORG"
 

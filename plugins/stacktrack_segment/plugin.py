@@ -91,8 +91,9 @@ _P = TypeVar("_P", bound=BaseModel)
 
 LIBRARY_CATEGORIES = frozenset({"website", "mobile", "server", "ott"})
 """Catalog categories of event libraries (analytics.js, iOS, Node, HTTP API): code the team runs,
-not another SaaS app. The notes confirm ``metadata.categories`` but not its values [uncertain], so a
-source counts as a cloud app unless *every* category it has is one of these."""
+not another SaaS app. ``metadata.categories`` is confirmed but its values are not [uncertain:
+docs/plugins/segment.md], so a source counts as a cloud app unless *every* category it has is one
+of these."""
 
 
 DELIVERY_WINDOW_DAYS = 30
@@ -461,7 +462,7 @@ def _ms_before_next(response: httpx.Response) -> float | None:
 
 
 def _reset_seconds(value: str | None) -> float | None:
-    """``X-RateLimit-Reset`` is an RFC 5322 date, not an epoch (the notes insist)."""
+    """``X-RateLimit-Reset`` is an RFC 5322 date, not an epoch (docs/plugins/segment.md)."""
     if not value:
         return None
     try:

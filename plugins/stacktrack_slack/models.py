@@ -1,7 +1,7 @@
 """Slack Web API payloads, as ``plugin.py`` reads them (docs/plugins/slack.md).
 
 Only the fields the plugin uses are declared; everything else is ignored. Types stay permissive
-where the notes show the vendor is loose (``service_id`` is a number or a string, ``date`` an epoch
+where Slack's examples show it is loose (``service_id`` is a number or a string, ``date`` an epoch
 string).
 """
 

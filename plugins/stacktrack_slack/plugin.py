@@ -8,7 +8,7 @@ concurrently:
   ``assigned=False``: Slack never removes them from the list, they hold no seat, and keeping them
   lets the history show when someone left (the core never counts them as assigned).
 * ``team.billableInfo`` (cursor): the count of ``billing_active`` members becomes ``seats_used``.
-  It is not used to decide assignment: the notes say it is "computed periodically ... not a
+  It is not used to decide assignment: Slack's docs say it is "computed periodically ... not a
   real-time view", and Fair Billing turns long-inactive members non-billable, which would hide
   exactly the idle seats this tool exists to find.
 * ``team.accessLogs`` (page/count): ``date_last`` per user becomes ``last_active`` (kind
