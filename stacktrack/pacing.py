@@ -11,7 +11,7 @@ every request passes it before it is sent, and it
   rate-limited answer and shrinks a little with every answered one, so the pace settles just under
   the vendor's limit;
 - reads the usual budget headers on every answer (``*RateLimit-Remaining``/``*Rate-Limit-Remaining``
-  with ``*-Reset``, epoch or delta seconds, or ``*-Interval-Milliseconds``): when no more requests
+  with ``*-Reset``, epoch or delta seconds or an HTTP date, or ``*-Interval-Milliseconds``): when no more requests
   remain than are already in flight, it closes until the reset, before the vendor refuses anything.
 
 Waiting at the gate is not a retry: a request's attempts and its source's time budget count as before.
@@ -113,6 +113,8 @@ def budget_headers(headers: Mapping[str, str]) -> tuple[int | None, float | None
         try:
             number = float(value.split(",")[0].strip())
         except ValueError:
+            if key.endswith("-reset"):  # an HTTP date, as Segment sends it
+                epoch = _http_date(value) or epoch
             continue
         if key.endswith("-remaining"):
             remaining = int(number)
@@ -133,12 +135,15 @@ def budget_headers(headers: Mapping[str, str]) -> tuple[int | None, float | None
 
 def _server_now(date: str | None) -> float:
     """The server's clock from its ``Date`` header when it sent one (clocks differ), else ours."""
-    if date:
-        try:
-            return email.utils.parsedate_to_datetime(date).timestamp()
-        except (TypeError, ValueError):
-            pass
-    return time.time()
+    return (_http_date(date) if date else None) or time.time()
+
+
+def _http_date(value: str) -> float | None:
+    """A Unix time from an RFC 5322 date (``Tue, 01 Dec 2026 10:00:00 GMT``), else ``None``."""
+    try:
+        return email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
 
 
 def gate_key(base_url: str, secrets: Iterable[str]) -> str:

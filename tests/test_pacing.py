@@ -88,7 +88,7 @@ async def test_budget_headers_close_the_gate_before_the_vendor_refuses(
     assert sleeps == [7.0]
 
 
-def test_budget_headers_read_epoch_delta_and_window_forms() -> None:
+def test_budget_headers_read_epoch_delta_date_and_window_forms() -> None:
     now = 1_700_000_000
     date = email.utils.formatdate(now, usegmt=True)
     assert budget_headers(
@@ -98,6 +98,10 @@ def test_budget_headers_read_epoch_delta_and_window_forms() -> None:
     assert budget_headers(
         {"X-Acme-RateLimit-Remaining": "2", "X-Acme-RateLimit-Interval-Milliseconds": "10000"}
     ) == (2, 10.0)
+    reset_date = email.utils.formatdate(now + 45, usegmt=True)  # Segment's X-RateLimit-Reset
+    assert budget_headers(
+        {"X-RateLimit-Remaining": "9", "X-RateLimit-Reset": reset_date, "Date": date}
+    ) == (9, 45.0)
     assert budget_headers({"Content-Type": "application/json"}) == (None, None)
     assert budget_headers({"X-RateLimit-Remaining": "lots"}) == (None, None)
 

@@ -133,9 +133,15 @@ class HubSpotEmulator(Emulator[HubSpotData]):
         return response
 
     def _limit_headers(self, remaining: int) -> dict[str, str]:
+        # HubSpot's budget is per 10-second window; a configured bucket is reported as the window
+        # in which it fills up again, so the headers describe the budget that refuses
+        window_ms, most = 10_000, self.rate_limit_max
+        if self.rate_limit is not None:
+            window_ms = round(self.rate_limit.burst / self.rate_limit.rate * 1000)
+            most = self.rate_limit.burst
         return {
-            "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
-            "X-HubSpot-RateLimit-Max": str(self.rate_limit_max),
+            "X-HubSpot-RateLimit-Interval-Milliseconds": str(window_ms),
+            "X-HubSpot-RateLimit-Max": str(most),
             "X-HubSpot-RateLimit-Remaining": str(remaining),
         }
 
@@ -203,5 +209,5 @@ class HubSpotEmulator(Emulator[HubSpotData]):
         if after is not None:
             link = self.url_for(request, f"{path}?after={after}")
             body["paging"] = {"next": {"after": after, "link": link}}
-        remaining = max(0, self.rate_limit_max - 1)
+        remaining, _ = self.budget(self.rate_limit_max, 10.0)
         return json_response(body, headers=self._limit_headers(remaining))

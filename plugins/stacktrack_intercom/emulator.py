@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import base64
+import math
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -104,7 +105,8 @@ class IntercomEmulator(Emulator[IntercomData]):
             response = self._logs(request)
         else:
             return _errors(404, "not_found", "Resource Not Found")
-        response.headers.update(self._limit_headers(RATE_LIMIT - 1))
+        remaining, refill = self.budget(RATE_LIMIT, 10.0)
+        response.headers.update(self._limit_headers(remaining, math.ceil(time.time() + refill)))
         return response
 
     def _logs(self, request: httpx.Request) -> httpx.Response:

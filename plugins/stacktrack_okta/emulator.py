@@ -196,12 +196,9 @@ class OktaEmulator(Emulator[OktaData]):
             link = self.url_for(request, path) + "?" + urlencode({**query, "after": next_after})
             links.append(f'<{link}>; rel="next"')
         now = time.time()
-        remaining, reset = RATE_LIMIT - 1, math.ceil(now) + 60
-        if self.rate_limit is not None:  # a configured bucket: report what is really left of it
-            left, refill = self.rate_limit.state()
-            remaining, reset = left, math.ceil(now + refill)
+        remaining, refill = self.budget(RATE_LIMIT, 60.0)
         headers = {
-            **_limit_headers(now, remaining=remaining, reset=reset),
+            **_limit_headers(now, remaining=remaining, reset=math.ceil(now + refill)),
             "Link": ", ".join(links),
         }
         return json_response(chunk, headers=headers)

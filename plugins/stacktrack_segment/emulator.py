@@ -153,7 +153,8 @@ class SegmentEmulator(Emulator[SegmentData]):
             "totalEntries": len(items),
         }
         return json_response(
-            {"data": {key: chunk, "pagination": pagination}}, headers=_limit_headers(599, 60.0)
+            {"data": {key: chunk, "pagination": pagination}},
+            headers=_limit_headers(*self.budget(600, 60.0)),
         )
 
     def _delivered(self, params: httpx.QueryParams) -> httpx.Response:
@@ -194,7 +195,7 @@ class SegmentEmulator(Emulator[SegmentData]):
         dataset = [{"total": total, "series": series}] if series else []
         return json_response(
             {"data": {"total": total, "dataset": dataset, "pagination": {"current": "MA=="}}},
-            headers=_limit_headers(599, 60.0),
+            headers=_limit_headers(*self.budget(600, 60.0)),
         )
 
     def _usage(self, path: str, params: httpx.QueryParams) -> httpx.Response:
@@ -232,7 +233,7 @@ class SegmentEmulator(Emulator[SegmentData]):
         }
         return json_response(
             {"data": {key: rows[offset:following], "pagination": pagination}},
-            headers=_limit_headers(599, 60.0),
+            headers=_limit_headers(*self.budget(600, 60.0)),
         )
 
     def _usage_rows(self, metric: str, month: dt.date) -> list[dict[str, Any]]:
@@ -266,7 +267,7 @@ def _bad_request(message: str) -> httpx.Response:
 
 def _limit_headers(remaining: int, reset_in: float) -> dict[str, str]:
     return {
-        "X-RateLimit-Consumed": str(600 - remaining),
+        "X-RateLimit-Consumed": str(max(0, 600 - remaining)),
         "X-RateLimit-Remaining": str(remaining),
         "X-RateLimit-Reset": email.utils.formatdate(time.time() + reset_in, usegmt=True),
     }

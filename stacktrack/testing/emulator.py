@@ -165,6 +165,15 @@ class Emulator(Generic[DataT]):
                 return 0.01
         return self.rate_limit.take() if self.rate_limit else None
 
+    def budget(self, limit: int, window_s: float) -> tuple[int, float]:
+        """(requests left, seconds until the budget is whole again) for the budget headers a vendor
+        sends on every answer: what is really left of the configured bucket, so a client that paces
+        itself on those headers meets the same budget that refuses it; without a bucket, the vendor's
+        own budget with this request spent."""
+        if self.rate_limit is None:
+            return limit - 1, window_s
+        return self.rate_limit.state()
+
     # -- vendor-specific hooks ---------------------------------------------------------------
 
     def authorized(self, request: httpx.Request) -> bool:
