@@ -10,46 +10,67 @@ clients, never touch the database, never import the TUI.
 Vocabulary: an *app* is one product as a source sees it. A vendor connector (HubSpot,
 Salesforce, Slack, ...) sees one app, its own: ``AppUsage.app is None``. A directory (Okta, Google
 Workspace) sees many, each named by its label there; the core matches labels to configured tools.
+
+The names live in smaller modules and are re-exported here: the observation models
+(``observation.py``), ``PluginSettings`` (``plugin_settings.py``), the paginators (``paging.py``),
+the auths (``header_auth.py``, ``token_auth.py``). Those that need httpx or asyncio are imported on
+first use, so loading a plugin's settings model (what ``report`` and the TUI do) imports neither.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
-import re
+import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeAlias
 
-import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from typing_extensions import TypeVar
 
-from stacktrack.concurrency import gather_first_error, run_blocking
-
-if TYPE_CHECKING:  # a plugin's emulator is for tests and the sandbox, never the engine
-    from stacktrack.testing.emulator import Emulator
 from stacktrack.errors import AuthenticationError, BadResponse, PluginError, RateLimitExhausted
-from stacktrack.paging import (
-    get_json,
-    has_more_cursor,
-    json_or_none,
-    paginate_body_cursor,
-    paginate_link_header,
-    paginate_next_url,
-    parse_items,
-    parse_model,
-    parse_optional,
-    parse_pages,
-    parse_time,
-    parse_vendor_time,
-    request_json,
-    reset_epoch_seconds,
-    retry_after_seconds,
+from stacktrack.observation import (
+    MAX_COUNT,
+    Account,
+    AccountStatus,
+    ActivityKind,
+    AppUsage,
+    Capability,
+    Count,
+    FeatureUsage,
+    Integration,
+    Observation,
+    VolumeMetric,
+    VolumeUsage,
+    printable,
 )
-from stacktrack.token_auth import ClientCredentialsAuth
+from stacktrack.plugin_settings import PluginSettings, check_base_url
+
+if TYPE_CHECKING:
+    import httpx
+
+    from stacktrack.concurrency import gather_first_error, run_blocking
+    from stacktrack.header_auth import header_auth
+    from stacktrack.paging import (
+        get_json,
+        has_more_cursor,
+        json_or_none,
+        paginate_body_cursor,
+        paginate_link_header,
+        paginate_next_url,
+        parse_items,
+        parse_model,
+        parse_optional,
+        parse_pages,
+        parse_time,
+        parse_vendor_time,
+        request_json,
+        reset_epoch_seconds,
+        retry_after_seconds,
+    )
+    from stacktrack.testing.emulator import Emulator  # for tests and the sandbox, never the engine
+    from stacktrack.token_auth import ClientCredentialsAuth
 
 __all__ = [
     "Account",
@@ -91,300 +112,6 @@ __all__ = [
     "retry_after_seconds",
     "run_blocking",
 ]
-
-
-MAX_COUNT = 2**53 - 1
-"""The largest count the core accepts (exact in a double, fits SQLite's 64-bit integers): a vendor
-reporting ``seatCount = 2**70`` gets its source failed as a bad response, not the whole run."""
-
-Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
-"""A non-negative count a vendor reported (seats, users, events, days)."""
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """``text`` without control characters (terminal escapes, bidi overrides); tab and LF stay.
-
-    Vendor strings (app and user names, notes, error text) reach terminals through the report, the
-    TUI and stderr: an ``ESC [`` sequence in an app name must not repaint the screen.
-    """
-    return text if text.isprintable() else _CONTROL.sub("", text)
-
-
-def _printable_or_none(value: str | None) -> str | None:
-    return None if value is None else printable(value)
-
-
-class Capability(StrEnum):
-    """What a plugin can observe; shown by ``stacktrack plugins``."""
-
-    SEATS = "seats"  # purchased seat counts
-    ACCOUNTS = "accounts"  # assigned users
-    ACTIVITY = "activity"  # per-user last activity
-    FEATURES = "features"  # feature usage
-    INTEGRATIONS = "integrations"  # connected apps / data flows
-
-
-class AccountStatus(StrEnum):
-    ACTIVE = "active"
-    INVITED = "invited"  # holds a seat, has not accepted yet
-    SUSPENDED = "suspended"
-    DEACTIVATED = "deactivated"
-
-
-class ActivityKind(StrEnum):
-    LOGIN = "login"  # an interactive sign-in to the vendor itself
-    SSO = "sso"  # an identity provider's sign-in into the app
-    FEATURE = "feature"  # a product event (message sent, report run, ...)
-    API = "api"  # the vendor's own "last access" stamp of unspecified kind
-
-
-class _Model(BaseModel):
-    # Core observation models are strict: a plugin that invents a field fails loudly in tests.
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise ValueError("datetimes must be timezone-aware (use UTC)")
-    return value.astimezone(dt.UTC) if value is not None else None
-
-
-class Account(_Model):
-    """One user account as a source sees it for one app."""
-
-    id: str
-    """The vendor's id for the account (or the e-mail when the vendor has no other)."""
-    email: str | None = None
-    """Lowercased e-mail; users are merged across sources by it (docs/methodology.md)."""
-    name: str | None = None
-    status: AccountStatus = AccountStatus.ACTIVE
-    assigned: bool = True
-    """Holds a seat / an app assignment. Suspended and deactivated accounts never count as assigned."""
-    guest: bool = False
-    last_active: dt.datetime | None = None
-    """Latest activity the source has on record; ``None`` = none on record (within the horizon)."""
-    activity_kind: ActivityKind | None = None
-
-    @field_validator("email")
-    @classmethod
-    def _lower(cls, value: str | None) -> str | None:
-        value = (value or "").strip().lower()
-        if "\x00" in value:
-            raise ValueError("an e-mail address cannot contain a NUL character")
-        return printable(value) or None
-
-    @field_validator("name")
-    @classmethod
-    def _printable(cls, value: str | None) -> str | None:
-        return _printable_or_none(value)
-
-    @field_validator("last_active")
-    @classmethod
-    def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:
-        return _aware(value)
-
-
-class FeatureUsage(_Model):
-    """Use of one paid feature or add-on, as one source sees it (docs/methodology.md, features).
-
-    Every count is ``None`` when the source cannot tell, never 0.
-    """
-
-    feature: str
-    """The catalog's feature key when the plugin knows it (``"workflows"``), else the vendor's name."""
-    name: str | None = None
-    """The vendor's own display name of the feature or licence (``"Sales Cloud Einstein"``)."""
-    active_users: Count | None = None
-    """Distinct users who used it within ``window_days``."""
-    events: Count | None = None
-    """Uses counted within ``window_days`` (emails sent, workflow runs, sessions, ...)."""
-    last_used: dt.datetime | None = None
-    window_days: Count | None = None
-    """The period the counts cover (Salesforce's licence metrics: 30); ``None`` = the source's lookback."""
-    seats_purchased: Count | None = None
-    """For add-on licences that carry their own seats (permission-set, package, AI add-ons)."""
-    seats_assigned: Count | None = None
-    users: list[str] | None = None
-    """Lowercased e-mails (or ids) of the users who used it, where the vendor names them."""
-    every_user: bool | None = None
-    """``True`` when the vendor counts every user's use (per-user usage reports, licence metrics);
-    ``False`` when it sees only part of it (the creators an asset list names); ``None`` = not said.
-    A downgrade resting on every user's use is a high-confidence one (docs/methodology.md)."""
-
-    @field_validator("last_used")
-    @classmethod
-    def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:
-        return _aware(value)
-
-    @field_validator("feature", "name")
-    @classmethod
-    def _printable(cls, value: str | None) -> str | None:
-        return _printable_or_none(value)
-
-
-VolumeMetric: TypeAlias = Literal["mtu", "api_calls"]
-"""What a plan's included volume counts: ``mtu`` = monthly tracked users, ``api_calls`` = calls
-into the vendor's collection API (docs/methodology.md, "Plan volume")."""
-
-
-class VolumeUsage(_Model):
-    """Month-to-date use of a volume a plan includes (tracked users, API calls), as one source
-    reports it. Only what the vendor reported: a metric it did not report is left out, never 0."""
-
-    metric: VolumeMetric
-    used: Count
-    """The vendor's count for the usage period so far (its latest cumulative figure)."""
-    period_start: dt.date | None = None
-    """First day of the usage period (a calendar month for Segment)."""
-    period_end: dt.date | None = None
-    """Last day of the usage period."""
-    as_of: dt.datetime | None = None
-    """The time the vendor stamped on ``used``; ``None`` = not said."""
-
-    @field_validator("as_of")
-    @classmethod
-    def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:
-        return _aware(value)
-
-    @model_validator(mode="after")
-    def _period(self) -> VolumeUsage:
-        if self.period_start and self.period_end and self.period_end < self.period_start:
-            raise ValueError("period_end is before period_start")
-        return self
-
-
-class Integration(_Model):
-    """A connection between the observed app and another app, named as the vendor names it."""
-
-    app: str
-    """The other end: OAuth app name, Segment destination name, Slack app name, ..."""
-    kind: str
-    """Free-form evidence label: ``oauth_token``, ``destination``, ``source``, ``slack_app``, ..."""
-    direction: Literal["in", "out", "both"] = "both"
-    """Data flow relative to the observed app: ``in`` = the other app feeds it."""
-    last_used: dt.datetime | None = None
-    """``None`` = unknown; an edge of unknown last use counts as live (docs/methodology.md)."""
-    use_count: Count | None = None
-    """Uses the vendor counted (over the window it counts in); ``0`` with no ``last_used`` means
-    "counted, none": the edge is stale (a Segment destination that delivered nothing)."""
-    active_users: Count | None = None
-    """Users seen using the other app through this connection (for shadow-IT listings)."""
-
-    @field_validator("last_used")
-    @classmethod
-    def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:
-        return _aware(value)
-
-    @field_validator("app")
-    @classmethod
-    def _printable(cls, value: str) -> str:
-        return printable(value)
-
-
-class AppUsage(_Model):
-    """Everything one source saw about one app in one run."""
-
-    app: str | None = None
-    """``None`` for a vendor connector's own product; the app's label in a directory."""
-    app_id: str | None = None
-    aliases: list[str] = Field(default_factory=list)
-    """Extra names that help match the app to a tool (Okta app key, sign-on domain, ...)."""
-    seats_purchased: Count | None = None
-    seats_used: Count | None = None
-    """A vendor-reported used-seat count, used only when accounts are not listed."""
-    active_users_reported: Count | None = None
-    """A vendor- or user-reported count of users active in the window, used only when accounts are
-    not listed (the ``manual`` plugin); ``None`` = not reported."""
-    accounts: list[Account] | None = None
-    """``None`` = this source cannot list accounts for the app (not: zero accounts)."""
-    activity_known: bool = False
-    """True when ``Account.last_active`` is meaningful (None then means none on record)."""
-    history_horizon_days: Count | None = None
-    """How far back the vendor keeps activity (HubSpot logins: 90); ``None`` = unlimited/unknown."""
-    features: list[FeatureUsage] | None = None
-    integrations: list[Integration] | None = None
-    """``None`` = not observed; ``[]`` = observed, none found (makes a tool 'isolated')."""
-    volume: list[VolumeUsage] | None = None
-    """Plan volume used this period, one entry per metric the vendor reported; ``None`` = not
-    observed (no endpoint answered with a figure)."""
-
-    @field_validator("app")
-    @classmethod
-    def _printable(cls, value: str | None) -> str | None:
-        return _printable_or_none(value)
-
-    @field_validator("aliases")
-    @classmethod
-    def _printable_aliases(cls, value: list[str]) -> list[str]:
-        return [printable(alias) for alias in value]
-
-
-class Observation(_Model):
-    """What one source returned in one run."""
-
-    apps: list[AppUsage]
-    notes: list[str] = Field(default_factory=list)
-    """Degradations worth telling the user ("login history needs Enterprise: activity unknown")."""
-
-    @field_validator("notes")
-    @classmethod
-    def _printable(cls, value: list[str]) -> list[str]:
-        return [printable(note) for note in value]
-
-
-class PluginSettings(BaseModel):
-    """Settings every source takes (docs/reference.md); plugins subclass to add their own keys."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    plugin: str
-    """The plugin name (the entry-point name)."""
-    base_url: str | None = None
-    """Override the vendor host (regional hosts, proxies, the sandbox). ``https://``; plain
-    ``http://`` only to a loopback host, or with ``allow_insecure_http = true``."""
-    allow_insecure_http: bool = False
-    """Allow a plain ``http://`` base URL to a non-loopback host (the token then travels in
-    cleartext: only for a proxy on a network you trust)."""
-    token: SecretStr | None = None
-    """API token or access token, given as ``{ env = "NAME" }`` in the config."""
-    timeout_seconds: float = Field(default=30.0, gt=0, le=3600, allow_inf_nan=False)
-    """Per-request timeout."""
-    budget_seconds: float = Field(default=600.0, gt=0, le=86400, allow_inf_nan=False)
-    """Time budget for the whole source in one snapshot; past it the source fails."""
-    max_concurrency: int = Field(default=4, ge=1, le=64)
-    """Requests in flight at once for this source."""
-
-    @model_validator(mode="after")
-    def _transport_security(self) -> PluginSettings:
-        if self.base_url is not None:
-            check_base_url(self.base_url, allow_insecure_http=self.allow_insecure_http)
-        return self
-
-
-def check_base_url(url: str, *, allow_insecure_http: bool = False) -> None:
-    """Refuse a base URL that would send credentials in cleartext (or is no HTTP URL at all)."""
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, ValueError):
-        raise ValueError("base_url is not a valid URL") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise ValueError("base_url must be an https:// URL with a host")
-    if parsed.scheme == "http" and not allow_insecure_http and not _is_loopback(parsed.host):
-        raise ValueError(
-            f"base_url uses plain http:// to {parsed.host}, which would send the token in "
-            "cleartext: use https://, or set allow_insecure_http = true for a trusted proxy"
-        )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class CollectContext(BaseModel):
@@ -455,7 +182,9 @@ class Plugin(_PluginBase[SettingsT]):
         token = self.settings.token
         if token is None:
             return None
-        return _HeaderAuth("Authorization", f"Bearer {token.get_secret_value()}")
+        from stacktrack.header_auth import header_auth
+
+        return header_auth("Authorization", f"Bearer {token.get_secret_value()}")
 
     def rate_limit_wait(self, response: httpx.Response) -> float | None:
         """Seconds to wait before retrying ``response``, or ``None`` if it is not a rate limit.
@@ -466,6 +195,8 @@ class Plugin(_PluginBase[SettingsT]):
         """
         if response.status_code != 429:
             return None
+        from stacktrack.paging import retry_after_seconds
+
         return retry_after_seconds(response.headers) or 0.0
 
     @abstractmethod
@@ -489,24 +220,30 @@ AnyPlugin: TypeAlias = "Plugin[Any] | LocalPlugin[Any]"
 """A plugin of either kind, as the registry and the engine hold it."""
 
 
-class _HeaderAuth(httpx.Auth):
-    """Sets one header. Kept private so the secret never appears in a repr."""
-
-    def __init__(self, header: str, value: str) -> None:
-        self._header = header
-        self._value = value
-
-    def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
-        request.headers[self._header] = self._value
-        yield request
-
-    def __repr__(self) -> str:
-        return f"<HeaderAuth {self._header}: ***>"
-
-
-def header_auth(header: str, value: str) -> httpx.Auth:
-    """An auth that sets ``header: value`` (e.g. Okta's ``Authorization: SSWS <token>``)."""
-    return _HeaderAuth(header, value)
-
-
 __all__ += ["MAX_COUNT", "Count", "check_base_url", "header_auth", "printable"]
+
+
+# The HTTP half of the contract (paginators, auths, the concurrency helpers) is imported on first
+# use: a plugin's ``settings.py`` imports this module, and the commands that only read the database
+# load those settings, so importing httpx and asyncio here would put them on every start-up.
+_PAGING = (
+    "get_json", "has_more_cursor", "json_or_none", "paginate_body_cursor", "paginate_link_header",
+    "paginate_next_url", "parse_items", "parse_model", "parse_optional", "parse_pages", "parse_time",
+    "parse_vendor_time", "request_json", "reset_epoch_seconds", "retry_after_seconds",
+)  # fmt: skip
+_LAZY = {
+    **dict.fromkeys(_PAGING, "stacktrack.paging"),
+    "ClientCredentialsAuth": "stacktrack.token_auth",
+    "gather_first_error": "stacktrack.concurrency",
+    "run_blocking": "stacktrack.concurrency",
+    "header_auth": "stacktrack.header_auth",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups find it without this function
+    return value

@@ -7,7 +7,6 @@ traceback goes to a crash file, redacted, never to the terminal).
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import logging
@@ -21,7 +20,6 @@ from typing import Any
 import click
 from click_default_group import DefaultGroup
 
-from stacktrack import __version__
 from stacktrack.cli.common import EXIT_USAGE, handle_errors, register_secrets
 from stacktrack.errors import UsageError
 from stacktrack.files import require_regular_target
@@ -62,6 +60,16 @@ def _setup_logging(verbose: int, secrets: list[str]) -> None:
     logging.getLogger("stamina").setLevel(logging.ERROR if quiet else logging.WARNING)
 
 
+def _print_version(ctx: click.Context, value: bool) -> None:
+    """``--version``, as ``click.version_option`` prints it, reading the metadata only when asked."""
+    if not value or ctx.resilient_parsing:
+        return
+    from stacktrack import __version__
+
+    click.echo(f"stacktrack, version {__version__}", color=ctx.color)
+    ctx.exit()
+
+
 @click.group(cls=DefaultGroup, default="tui", default_if_no_args=True, invoke_without_command=True)
 @click.option(
     "--config",
@@ -76,7 +84,14 @@ def _setup_logging(verbose: int, secrets: list[str]) -> None:
     help="SQLite database (default: $STACKTRACK_DB, [stacktrack] database, the user data dir).",
 )
 @click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for HTTP requests).")
-@click.version_option(__version__, prog_name="stacktrack")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _print_version(ctx, value),
+    help="Show the version and exit.",
+)
 @click.pass_context
 def main(ctx: click.Context, config: Path | None, db: Path | None, verbose: int) -> None:
     """stacktrack: which SaaS tools your marketing team really uses, and what to cut before renewal.
@@ -110,6 +125,8 @@ def snapshot(obj: Context, sources: tuple[str, ...], as_json: bool) -> None:
     Safe from cron: quiet unless stdout is a terminal, one snapshot per database at a time (exit 75
     if another runs). Exit 0 when every source was stored, 3 when some failed, 4 when all failed.
     """
+    import asyncio
+
     from stacktrack.progress import snapshot_progress
     from stacktrack.snapshot import run_snapshot
 
@@ -361,6 +378,8 @@ def config_group() -> None:
 @handle_errors
 def config_validate(obj: Context) -> None:
     """Validate the config and explain what it will do."""
+    import asyncio
+
     from stacktrack.local_check import check_local_sources
 
     config = obj.load()

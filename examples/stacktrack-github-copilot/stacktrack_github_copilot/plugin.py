@@ -14,7 +14,6 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, ClassVar
 
 import httpx
-from pydantic import Field
 
 from stacktrack.plugin_api import (
     Account,
@@ -26,30 +25,18 @@ from stacktrack.plugin_api import (
     Observation,
     Plugin,
     PluginSettings,
-    SecretStr,
     paginate_link_header,
     parse_model,
     parse_vendor_time,
 )
 from stacktrack_github_copilot.models import SeatPage
+from stacktrack_github_copilot.settings import GitHubCopilotSettings
 
 if TYPE_CHECKING:  # the emulator is for tests and the sandbox, never the engine
     from stacktrack_github_copilot.emulator import GitHubCopilotEmulator
 
 PAGE_SIZE = 100
 HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
-
-
-class GitHubCopilotSettings(PluginSettings):
-    """``[sources.<name>]`` for ``plugin = "github_copilot"``."""
-
-    org: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")
-    """The organization's login (``https://github.com/<org>``)."""
-    token: SecretStr
-    """A token of an organization owner with ``manage_billing:copilot`` or ``read:org`` (classic)
-    or the "GitHub Copilot Business" organization permission (fine-grained), as ``{ env = "NAME" }``."""
-    emails: dict[str, str] = Field(default_factory=dict)
-    """GitHub login -> the person's e-mail, so Copilot seats merge with the other sources."""
 
 
 class GitHubCopilotPlugin(Plugin[GitHubCopilotSettings]):

@@ -1,0 +1,79 @@
+"""What the reading commands import: start-up time is imports (docs/benchmarks.md, start-up).
+
+``report`` and the TUI validate the config with the plugins' settings models and read the database;
+none of that needs the HTTP client, the event loop or a plugin's HTTP code. A module that pulls
+httpx back onto that path (a top-level ``import httpx`` in ``plugin_api`` or a settings model)
+would fail here. Each check runs the real command in a fresh interpreter and lists its modules.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from stacktrack.sandbox.demo import DemoResult, run_demo
+
+NEVER_WHILE_READING = ("httpx", "httpcore", "asyncio", "stacktrack.paging", "stacktrack.http")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    # network sources with a loopback ``base_url`` each: their settings run ``check_base_url``
+    result = run_demo(tmp_path_factory.mktemp("demo"), seed=3, weeks=1, only=["hubspot", "slack"])
+    assert result.failures == []
+    return result
+
+
+def _modules_after(args: list[str]) -> list[str]:
+    """The modules a fresh interpreter holds after running ``stacktrack <args>`` in it."""
+    code = (
+        "import json, os, sys\n"
+        "from stacktrack.cli import main\n"
+        "sys.stdout = open(os.devnull, 'w')\n"
+        f"try:\n    main({args!r})\n"
+        "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "sys.stdout = sys.__stdout__\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    modules: list[str] = json.loads(out.stdout)
+    return modules
+
+
+@pytest.mark.parametrize("command", [["report"], ["report", "--json"], ["export", "tools"]])
+def test_reading_commands_import_no_http_client_and_no_event_loop(
+    demo: DemoResult, command: list[str]
+) -> None:
+    config = ["--config", str(demo.config_path), "--db", str(demo.db_path)]
+    modules = _modules_after([*config, *command])
+    assert "stacktrack.analysis.analyze" in modules  # the command did its work
+    assert "stacktrack_hubspot.settings" in modules  # the sources were validated
+    found = [
+        m for m in modules if m.split(".")[0] in NEVER_WHILE_READING or m in NEVER_WHILE_READING
+    ]
+    assert found == []
+    assert not [m for m in modules if m.startswith("stacktrack_") and m.endswith(".plugin")]
+
+
+def test_version_imports_no_config_or_models() -> None:
+    modules = _modules_after(["--version"])
+    assert "pydantic" not in modules and "httpx" not in modules
+
+
+def test_the_plugin_api_still_offers_its_http_half_on_first_use() -> None:
+    code = (
+        "import json, sys\n"
+        "import stacktrack.plugin_api as api\n"
+        "before = 'httpx' in sys.modules\n"
+        "names = {n: type(getattr(api, n)).__name__ for n in api.__all__}\n"
+        "print(json.dumps([before, 'httpx' in sys.modules, names]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after, names = json.loads(out.stdout)
+    assert (before, after) == (False, True)
+    assert names["get_json"] == "function" and names["ClientCredentialsAuth"] == "ABCMeta"
+    assert names["header_auth"] == "function" and names["Plugin"] == "ABCMeta"
