@@ -36,6 +36,8 @@ import _common as c
 
 EXE = Path(sys.executable).with_name("stacktrack")
 POLL_S = 0.02
+TMUX = ["tmux", "-L", f"stacktrack-startup-{os.getpid()}"]
+"""A private tmux server: other tmux sessions on the machine neither see nor disturb the runs."""
 
 
 def compile_bytecode() -> None:
@@ -61,17 +63,17 @@ def process_seconds(args: list[str]) -> float:
 
 def first_row_seconds(config: Path, db: Path, names: list[str], timeout: float = 30.0) -> float:
     """Seconds from launching the TUI in a 160x48 tmux pane to a complete tool row on screen."""
-    session = f"stbench{os.getpid()}"
+    session = "first-row"
     row = re.compile("(" + "|".join(re.escape(name) for name in names) + r").*(\d+%|unknown)")
     command = f"{EXE} --config {config} --db {db}"
     started = time.perf_counter()
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "48", command], check=True
+        [*TMUX, "new-session", "-d", "-s", session, "-x", "160", "-y", "48", command], check=True
     )
     try:
         while time.perf_counter() - started < timeout:
             screen = subprocess.run(
-                ["tmux", "capture-pane", "-p", "-t", session],
+                [*TMUX, "capture-pane", "-p", "-t", session],
                 check=True,
                 capture_output=True,
                 text=True,
@@ -81,7 +83,17 @@ def first_row_seconds(config: Path, db: Path, names: list[str], timeout: float =
             time.sleep(POLL_S)
         raise RuntimeError(f"no complete row within {timeout:.0f}s:\n{screen}")
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+        subprocess.run([*TMUX, "kill-session", "-t", session], check=False)
+
+
+def tui_first_rows(config: Path, db: Path, names: list[str], repeat: int) -> list[float]:
+    # A session that outlives the runs keeps the private server up between them (killing a
+    # server's last session while the next one connects fails with "server exited unexpectedly").
+    subprocess.run([*TMUX, "new-session", "-d", "-s", "keep", "sleep 86400"], check=True)
+    try:
+        return [first_row_seconds(config, db, names) for _ in range(repeat)]
+    finally:
+        subprocess.run([*TMUX, "kill-server"], check=False)
 
 
 def summary(times: list[float]) -> str:
@@ -102,7 +114,7 @@ def main() -> None:
         base = [str(EXE), "--config", str(config), "--db", str(db)]
         version = [process_seconds([str(EXE), "--version"]) for _ in range(args.repeat)]
         report = [process_seconds([*base, "report"]) for _ in range(args.repeat)]
-        tui = [first_row_seconds(config, db, names) for _ in range(args.repeat)]
+        tui = tui_first_rows(config, db, names, args.repeat)
     print(f"--version          {summary(version)}")
     print(f"report             {summary(report)}")
     print(f"TUI to first row   {summary(tui)}")
