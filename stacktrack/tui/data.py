@@ -215,12 +215,12 @@ class StackData:
         self.db_path = db_path
         self.today = today
         self.analyzer: Analyzer = analyzer or self._analyze
+        self._overview: Overview | None = None
 
     def _analyze(
         self, config: LoadedConfig, state: StackState, decisions: Mapping[str, Decision]
     ) -> Analysis:
         return default_analyzer(config, state, decisions, self.today() if self.today else None)
-        self._overview: Overview | None = None
 
     def _open(self) -> Store:
         return Store.open(self.db_path)
