@@ -3,7 +3,8 @@
 ``make_app`` builds it with every dependency injected (config, database path, clock, analysis,
 snapshot engine and its transports), so tests and benchmarks drive the same app the CLI opens through
 ``run_tui``. The app owns the loaded ``Overview`` (a reactive every screen watches); all reads and the
-analysis run in thread workers, snapshots in an async worker, so the UI never blocks.
+analysis run in threads, snapshots in an async worker, so the UI never blocks. The first read runs
+before the first paint, which waits for it (up to ``FIRST_READ_WAIT``): the first frame has the rows.
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ SnapshotRunner = Callable[..., Awaitable[Any]]
 
 DARK, LIGHT = "textual-dark", "textual-light"
 
+FIRST_READ_WAIT = 1.0
+"""Seconds the first paint waits for the first read of the store (see ``StacktrackApp.on_load``)."""
+
 
 class StacktrackApp(App[None]):
     CSS_PATH = "app.tcss"
@@ -126,31 +130,58 @@ class StacktrackApp(App[None]):
 
     # -- lifecycle -----------------------------------------------------------------------------
 
+    async def on_load(self) -> None:
+        """Read the store before the first paint, waiting up to ``FIRST_READ_WAIT`` for it.
+
+        Painting the screen without rows, then laying it out and painting it again with them,
+        costs more CPU than the read itself, and the read runs no faster beside it (it is Python
+        code sharing one interpreter lock), so the first paint waits for it: the screens mount
+        with the overview and the first frame has the tool rows. A slower read paints the screen
+        without rows ("reading…" in the header) and fills it in when it is done, as a reload does.
+        """
+        first = asyncio.get_running_loop().run_in_executor(None, self._read_overview)
+        done, _ = await asyncio.wait({first}, timeout=FIRST_READ_WAIT)
+        if not done:
+            first.add_done_callback(lambda future: self.post_message(future.result()))
+            return
+        message = first.result()
+        if isinstance(message, OverviewLoaded):
+            self.overview = message.overview  # before any screen mounts: they start with it
+        else:
+            self.post_message(message)
+
     def on_mount(self) -> None:
         if self._initial_theme in self.available_themes:
             self.theme = self._initial_theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
-        self.load_overview()
+        if self.overview is not None:
+            self._warn_about_config()
 
     def _theme_changed(self, theme: Any) -> None:
         prefs.save_theme(self.prefs_path, self.theme)
 
-    @work(thread=True, exclusive=True, group="overview")
-    def load_overview(self) -> None:
+    def _read_overview(self) -> OverviewLoaded | OverviewFailed:
+        """Read and analyse (in a thread); the result as the message that reports it."""
         started = time.perf_counter()
         try:
             overview = self.data.load_overview()
         except Exception as exc:  # shown to the user; the app stays usable
-            self.post_message(OverviewFailed(f"{type(exc).__name__}: {exc}"))
-            return
-        self.post_message(OverviewLoaded(overview, time.perf_counter() - started))
+            return OverviewFailed(f"{type(exc).__name__}: {exc}")
+        return OverviewLoaded(overview, time.perf_counter() - started)
+
+    @work(thread=True, exclusive=True, group="overview")
+    def load_overview(self) -> None:
+        self.post_message(self._read_overview())
 
     def on_overview_loaded(self, message: OverviewLoaded) -> None:
         first = self.overview is None
         self.overview = message.overview
-        if first and self.config is not None:
-            for warning in self.config.warnings:
-                self.notify(warning, title="Configuration", severity="warning", timeout=8)
+        if first:
+            self._warn_about_config()
+
+    def _warn_about_config(self) -> None:
+        for warning in self.config.warnings if self.config is not None else ():
+            self.notify(warning, title="Configuration", severity="warning", timeout=8)
 
     def freshness(self) -> str:
         """``data as of 2026-03-09 06:00 UTC (3 days ago)``, relative to the injected clock."""

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from stacktrack.tui.data import Overview
+from stacktrack.tui.widgets.footer import CompactFooter
 
 if TYPE_CHECKING:
     from stacktrack.tui.app import StacktrackApp
@@ -54,7 +55,7 @@ class AreaScreen(Screen[None]):
         yield Header()
         yield Static("Reading the database…", id="empty", classes="empty")
         yield from self.body()
-        yield Footer(compact=True)
+        yield CompactFooter()
 
     def body(self) -> ComposeResult:
         yield from ()

@@ -110,6 +110,8 @@ def matches(
 
 class OverviewScreen(AreaScreen):
     AREA = "Overview"
+    AUTO_FOCUS = "#tools"
+    """The table has the focus from the start: a focus change after the first paint repaints it."""
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter"),
         Binding("p", "quick('pilot_theatre')", "Pilot"),
@@ -140,8 +142,11 @@ class OverviewScreen(AreaScreen):
         yield Static(DATA_LEGEND, id="legend")
 
     def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#tools", DataTable).focus()
+        # Textual runs AreaScreen.on_mount itself, after this one (a handler per class): calling
+        # it here too ran it twice, and the second run reset the subtitle to the bare area name.
+        overview = self.stack_app.overview
+        if overview is not None and overview.empty:
+            self.set_focus(None)  # the table is about to be hidden: nothing has the focus
         self._render_quick()
 
     def on_resize(self) -> None:

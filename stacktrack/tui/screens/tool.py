@@ -17,7 +17,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual_plotext import PlotextPlot
 
 from stacktrack.analysis.models import UserRow, VolumeFigures
@@ -25,6 +25,7 @@ from stacktrack.tui.data import GROUPS, Overview, ToolDetail, in_group, user_gro
 from stacktrack.tui.messages import ToolDetailLoaded
 from stacktrack.tui.screens.base import ESSENTIAL
 from stacktrack.tui.widgets import cells
+from stacktrack.tui.widgets.footer import CompactFooter
 from stacktrack.tui.widgets.table import Cell, fill
 from stacktrack.tui.widgets.table import Table as RowTable
 
@@ -69,7 +70,7 @@ class ToolScreen(Screen[None]):
             yield Static(id="integrations")
             yield Static(id="features")
             yield Static(id="sources")
-        yield Footer(compact=True)
+        yield CompactFooter()
 
     def on_mount(self) -> None:
         self.sub_title = self.tool_id

@@ -50,3 +50,8 @@ class Table(DataTable[Any]):
         Binding("g", "scroll_top", "Top", show=False),
         Binding("G", "scroll_bottom", "Bottom", show=False),
     ]
+
+    def allow_focus(self) -> bool:
+        """A hidden table takes no focus (Textual would give it one: its keys would then shadow
+        the screen's in the footer)."""
+        return bool(self.display) and super().allow_focus()
