@@ -9,8 +9,9 @@ Three measurements, each the min and median of ``--repeat`` launches:
   utilization figure is on screen.
 
 The demo (``stacktrack demo --no-tui``) is built once in a temporary folder first, and the bytecode of
-``stacktrack/`` and ``plugins/`` is compiled as a wheel install does (with ``PYTHONDONTWRITEBYTECODE``
-set, or in a fresh checkout, every launch would otherwise compile those modules anew: ~0.25 s).
+``stacktrack/``, ``plugins/`` and the example plugin is compiled as a wheel install does (with
+``PYTHONDONTWRITEBYTECODE`` set, or in a fresh checkout, every launch would otherwise compile those
+modules anew: ~0.25 s).
 
     .venv/bin/python bench/startup.py [--repeat 5]
 
@@ -41,7 +42,9 @@ TMUX = ["tmux", "-L", f"stacktrack-startup-{os.getpid()}"]
 
 
 def compile_bytecode() -> None:
-    for folder in (c.ROOT / "stacktrack", c.ROOT / "plugins"):
+    # the example plugin too: the demo includes it (installed from examples/ in a dev checkout)
+    example = c.ROOT / "examples" / "stacktrack-github-copilot" / "stacktrack_github_copilot"
+    for folder in (c.ROOT / "stacktrack", c.ROOT / "plugins", example):
         compileall.compile_dir(folder, quiet=1)
 
 

@@ -30,9 +30,13 @@ class PluginLoadError:
 
 @functools.cache  # scanning every installed distribution's metadata costs ~6 ms a call
 def _all_entry_points() -> dict[str, dict[str, EntryPoint]]:
+    # One scan for both groups: within it, the entry points of one distribution share one
+    # ``dist`` object, so ``_same_dist`` compares identities instead of parsing each METADATA file
+    # for the name (24 parses on the demo config: a tenth of ``report``'s start-up).
     found: dict[str, dict[str, EntryPoint]] = {GROUP: {}, SETTINGS_GROUP: {}}
+    every = entry_points()
     for group, entries in found.items():
-        for entry in entry_points(group=group):
+        for entry in every.select(group=group):
             entries.setdefault(entry.name, entry)  # the first distribution to register a name wins
     return found
 
@@ -88,7 +92,9 @@ def load_settings(name: str) -> type[PluginSettings] | type[AnyPlugin] | PluginL
 
 def _same_dist(one: EntryPoint, other: EntryPoint) -> bool:
     first, second = getattr(one, "dist", None), getattr(other, "dist", None)
-    return first is None or second is None or first.name == second.name
+    if first is None or second is None or first is second:
+        return True
+    return bool(first.name == second.name)  # entry points from another scan (tests build some)
 
 
 def load_all() -> dict[str, type[AnyPlugin] | PluginLoadError]:

@@ -102,3 +102,22 @@ def test_reading_the_config_imports_no_plugin_module(tmp_path: Path) -> None:
     modules = json.loads(out.stdout)
     assert "stacktrack_hubspot.settings" in modules
     assert not [m for m in modules if m.endswith((".plugin", ".models"))], modules
+
+
+def test_finding_a_settings_model_parses_no_distribution_metadata(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Parsing a METADATA file (for a distribution's name) costs ~1 ms each; the demo has 12
+    # sources, twice each. Entry points of one scan share their distribution object instead.
+    import importlib.metadata
+
+    def refuse(_self: object) -> None:
+        raise AssertionError("a METADATA file was parsed")
+
+    monkeypatch.setattr(importlib.metadata.PathDistribution, "metadata", property(refuse))
+    registry._all_entry_points.cache_clear()
+    try:
+        found = registry.load_settings("hubspot")
+    finally:
+        registry._all_entry_points.cache_clear()
+    assert isinstance(found, type) and found.__name__ == "HubSpotSettings"
