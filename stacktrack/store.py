@@ -19,15 +19,12 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from stacktrack import activity_log
 from stacktrack.errors import StoreError
 from stacktrack.files import create_private_file, make_private_dir
 from stacktrack.gc_pause import gc_paused
-from stacktrack.migrations import migrations
 from stacktrack.plugin_api import (
     Account,
     AccountStatus,
@@ -38,7 +35,11 @@ from stacktrack.plugin_api import (
     Observation,
     VolumeUsage,
 )
+from stacktrack.schema import MIGRATION_NAMES, MIGRATION_SET, MIGRATIONS_TABLE
 from stacktrack.state import Decision, SourceState, StackState
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 BUSY_TIMEOUT_S = 30.0
 ABANDONED_AFTER = dt.timedelta(hours=25)
@@ -116,8 +117,34 @@ class ToolAggregate:
     volume_utilization: float | None = None
 
 
+class _Connection:
+    """The store's connection as ``conn``; sqlite-utils' ``Database`` over it is made on first use
+    of anything else (``migrate``, ``db["table"]``). Reading the database needs only ``conn``, and
+    importing sqlite-utils costs ``report`` and the TUI ~30 ms of start-up (docs/benchmarks.md)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._database: Database | None = None
+
+    def database(self) -> Database:
+        if self._database is None:
+            from sqlite_utils import Database
+
+            self._database = Database(self.conn, execute_plugins=False)
+        return self._database
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.database(), name)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.database()[name]
+
+
 class Store:
-    def __init__(self, db: Database, path: Path) -> None:
+    def __init__(self, db: _Connection, path: Path) -> None:
         self.db = db
         self.path = path
 
@@ -140,10 +167,13 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
-            db = Database(conn, execute_plugins=False)
-            if migrate:
-                _check_not_newer(db)
-                migrations.apply(db)
+            conn.execute("PRAGMA recursive_triggers=on")  # what sqlite-utils' Database sets
+            db = _Connection(conn)
+            if migrate and not _schema_is_current(conn):
+                from stacktrack.migrations import migrations
+
+                _check_not_newer(db.database())
+                migrations.apply(db.database())
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: cannot open the database ({exc}).") from None
         except OSError as exc:
@@ -772,7 +802,20 @@ def os_user() -> str | None:
         return None
 
 
+def _schema_is_current(conn: sqlite3.Connection) -> bool:
+    """Every migration applied and no other: nothing to migrate or refuse, no sqlite-utils needed."""
+    try:
+        rows = conn.execute(
+            f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ?", (MIGRATION_SET,)
+        ).fetchall()
+    except sqlite3.OperationalError:  # no migrations table yet: a new database
+        return False
+    return {name for (name,) in rows} == MIGRATION_NAMES
+
+
 def _check_not_newer(db: Database) -> None:
+    from stacktrack.migrations import migrations
+
     known = {m.name for m in migrations._migrations}
     applied = {m.name for m in migrations.applied(db)}
     unknown = applied - known

@@ -1,7 +1,8 @@
 """What the reading commands import: start-up time is imports (docs/benchmarks.md, start-up).
 
 ``report`` and the TUI validate the config with the plugins' settings models and read the database;
-none of that needs the HTTP client, the event loop or a plugin's HTTP code. A module that pulls
+none of that needs the HTTP client, the event loop, a plugin's HTTP code or sqlite-utils (an
+up-to-date database needs no migration). A module that pulls
 httpx back onto that path (a top-level ``import httpx`` in ``plugin_api`` or a settings model)
 would fail here. Each check runs the real command in a fresh interpreter and lists its modules.
 """
@@ -11,12 +12,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from stacktrack.sandbox.demo import DemoResult, run_demo
 
-NEVER_WHILE_READING = ("httpx", "httpcore", "asyncio", "stacktrack.paging", "stacktrack.http")
+NEVER_WHILE_READING = (
+    "httpx", "httpcore", "asyncio", "sqlite_utils", "stacktrack.paging", "stacktrack.http",
+    "stacktrack.migrations",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +82,27 @@ def test_the_plugin_api_still_offers_its_http_half_on_first_use() -> None:
     assert (before, after) == (False, True)
     assert names["get_json"] == "function" and names["ClientCredentialsAuth"] == "ABCMeta"
     assert names["header_auth"] == "function" and names["Plugin"] == "ABCMeta"
+
+
+def test_the_schema_names_the_store_checks_are_the_migrations() -> None:
+    from stacktrack.migrations import migrations
+    from stacktrack.schema import MIGRATION_NAMES, MIGRATION_SET, MIGRATIONS_TABLE
+
+    assert {m.name for m in migrations._migrations} == MIGRATION_NAMES
+    assert (migrations.name, migrations.migrations_table) == (MIGRATION_SET, MIGRATIONS_TABLE)
+
+
+def test_a_database_missing_a_migration_is_still_migrated_on_open(tmp_path: Path) -> None:
+    from stacktrack.store import Store
+
+    path = tmp_path / "st.db"
+    Store.open(path).close()
+    with Store.open(path) as store:
+        store.db.conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0007_volume'")
+        store.db.conn.execute("ALTER TABLE apps DROP COLUMN volume")
+        for column in ("volume_metric", "volume_used", "volume_included", "volume_utilization"):
+            store.db.conn.execute(f"ALTER TABLE tool_runs DROP COLUMN {column}")
+    with Store.open(path) as store:
+        columns = {row[1] for row in store.db.conn.execute("PRAGMA table_info(apps)")}
+        names = {row[0] for row in store.db.conn.execute("SELECT name FROM _sqlite_migrations")}
+    assert "volume" in columns and "0007_volume" in names
