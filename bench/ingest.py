@@ -10,7 +10,8 @@ stored, the writes and the source-run row, in its ``BEGIN IMMEDIATE`` transactio
 
 The baseline inserts the very same row tuples (built beforehand, untimed) with one ``executemany`` in
 one transaction into a table of the same schema, on a connection with the same PRAGMAs (WAL,
-synchronous=NORMAL). Each is run ``--repeat`` times, alternating; the best of each is compared.
+synchronous=NORMAL). Each is run ``--repeat`` times, alternating; the best of each is compared, and
+the median and the CPU time (``process_time``, steadier on a shared machine) are printed beside it.
 
     .venv/bin/python bench/ingest.py [--rows N]
 
@@ -24,8 +25,12 @@ import datetime as dt
 import functools
 import gc
 import sqlite3
+import statistics
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import _common as c
 
@@ -69,14 +74,23 @@ def observation(rows: int, changed: float = 0.0) -> Observation:
     return Observation(apps=apps)
 
 
-def via_store(folder: Path, obs: Observation, daily: dict[float, Observation]) -> dict[str, float]:
-    """Seconds of the first store, then of each daily run (in order of ``CHANGED``) on top of it."""
+def timed(func: Callable[[], Any]) -> tuple[float, float, Any]:
+    """(wall seconds, CPU seconds of this process, result)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = func()
+    return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+def via_store(
+    folder: Path, obs: Observation, daily: dict[float, Observation]
+) -> dict[str, tuple[float, float]]:
+    """(wall, CPU) seconds of the first store, then of each daily run (in order of ``CHANGED``)."""
     path = folder / "store.db"
-    seconds: dict[str, float] = {}
+    seconds: dict[str, tuple[float, float]] = {}
     with Store.open(path) as store:
         run_id = store.begin_run(T0, T0)
         gc.collect()
-        seconds["first"], counts = c.timed(
+        *seconds["first"], counts = timed(
             lambda: store.store_source_result(run_id, "idp", "okta", obs, duration_s=1.0)
         )
         assert counts["added"] == sum(len(a.accounts or ()) for a in obs.apps)
@@ -84,7 +98,7 @@ def via_store(folder: Path, obs: Observation, daily: dict[float, Observation]) -
             when = T0 + dt.timedelta(days=day)
             run_id = store.begin_run(when, when)
             gc.collect()
-            seconds[f"daily {changed:.0%}"], _ = c.timed(
+            *seconds[f"daily {changed:.0%}"], _ = timed(
                 functools.partial(
                     store.store_source_result, run_id, "idp", "okta", next_obs, duration_s=1.0
                 )
@@ -101,7 +115,7 @@ def raw_rows(obs: Observation) -> list[tuple[object, ...]]:
     ]  # fmt: skip
 
 
-def via_raw(folder: Path, rows: list[tuple[object, ...]]) -> float:
+def via_raw(folder: Path, rows: list[tuple[object, ...]]) -> tuple[float, float]:
     path = folder / "raw.db"
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -121,9 +135,9 @@ def via_raw(folder: Path, rows: list[tuple[object, ...]]) -> float:
         conn.executemany(sql, rows)
         conn.execute("COMMIT")
 
-    seconds, _ = c.timed(insert)
+    wall, cpu, _ = timed(insert)
     conn.close()
-    return seconds
+    return wall, cpu
 
 
 def main() -> None:
@@ -136,23 +150,39 @@ def main() -> None:
     daily = {changed: observation(args.rows, changed) for changed in CHANGED}
     rows = raw_rows(obs)
     print(f"built the observations in {build_s * (1 + len(CHANGED)):.0f}s or so (not timed below)")
-    store_times: dict[str, list[float]] = {}
-    raw_times: list[float] = []
+    store_times: dict[str, list[tuple[float, float]]] = {}
+    raw_times: list[tuple[float, float]] = []
     for attempt in range(args.repeat):
         with tempfile.TemporaryDirectory() as tmp:
             raw_times.append(via_raw(Path(tmp), rows))
         with tempfile.TemporaryDirectory() as tmp:
             for path, seconds in via_store(Path(tmp), obs, daily).items():
                 store_times.setdefault(path, []).append(seconds)
-        line = ", ".join(f"{path} {times[-1]:.2f}s" for path, times in store_times.items())
-        print(f"attempt {attempt + 1}: raw {raw_times[-1]:.2f}s; store: {line}")
-    raw = min(raw_times)
+        line = ", ".join(
+            f"{path} {times[-1][0]:.2f}s (CPU {times[-1][1]:.2f}s)"
+            for path, times in store_times.items()
+        )
+        print(
+            f"attempt {attempt + 1}: raw {raw_times[-1][0]:.2f}s (CPU {raw_times[-1][1]:.2f}s);"
+            f" store: {line}"
+        )
+    raw = min(wall for wall, _ in raw_times)
+    raw_median = statistics.median(wall for wall, _ in raw_times)
+    raw_cpu = min(cpu for _, cpu in raw_times)
+    print(f"{'raw':10} min {raw:.2f}s, median {raw_median:.2f}s, CPU min {raw_cpu:.2f}s")
     for path, times in store_times.items():
-        print(f"{path:10} store {min(times):.2f}s = {min(times) / raw:.2f} x raw")
-    worst = max(store_times, key=lambda path: min(store_times[path]))
+        best = min(wall for wall, _ in times)
+        median = statistics.median(wall for wall, _ in times)
+        cpu = min(cpu for _, cpu in times)
+        print(
+            f"{path:10} store min {best:.2f}s = {best / raw:.2f} x raw, median {median:.2f}s ="
+            f" {median / raw_median:.2f} x, CPU min {cpu:.2f}s = {cpu / raw_cpu:.2f} x"
+        )
+    worst = max(store_times, key=lambda path: min(wall for wall, _ in store_times[path]))
+    best = min(wall for wall, _ in store_times[worst])
     c.result(
-        "ingest", min(store_times[worst]) / raw, 1.5,
-        f"worst path {worst}: store {min(store_times[worst]):.2f}s, raw executemany {raw:.2f}s, {args.rows:,} rows",
+        "ingest", best / raw, 1.5,
+        f"worst path {worst}: store {best:.2f}s, raw executemany {raw:.2f}s, {args.rows:,} rows",
     )  # fmt: skip
 
 

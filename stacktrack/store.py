@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import getpass
+import itertools
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -297,9 +298,11 @@ class Store:
         insert = f"INSERT INTO accounts ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
         def rows() -> Iterator[tuple[Any, ...]]:
-            for usage in apps:
-                if usage.accounts:
-                    yield from _account_rows(source, usage.app or "", usage.accounts, run_id)
+            return itertools.chain.from_iterable(
+                _account_rows(source, usage.app or "", usage.accounts, run_id)
+                for usage in apps
+                if usage.accounts
+            )
 
         stored = conn.execute("SELECT COUNT(*) FROM accounts WHERE source = ?", (source,))
         stored_count = stored.fetchone()[0]
@@ -362,26 +365,33 @@ class Store:
         stored_count, listed_count, differing = counts
         columns = f"source, {', '.join(_ACCOUNT_COLUMNS)}, since_run"
         same_but_activity = " AND ".join(f"old_{c} IS {c}" for c in _ACCOUNT_COLUMNS[2:7])
-        line_columns = activity_log.Columns(
-            "app_key", "account_id", "old_since_run", "old_last_active", "old_activity_kind",
-            "last_active", "activity_kind",
-        )  # fmt: skip
-        simple = f"{same_but_activity} AND {activity_log.sql_simple(line_columns)}"
-        # Lines for activity-only changes, built by SQLite (no row comes back to Python); the other
-        # changes (and the rare version a line cannot hold) are history rows.
-        lines = [
-            row[0]
-            for row in conn.execute(
-                f"SELECT {activity_log.sql_line(line_columns)} FROM temp.differ"
-                f" WHERE old_since_run IS NOT NULL AND {simple}"
+        replaced = "old_since_run IS NOT NULL"
+        # Versions replaced by a change of activity only become lines of this run's change set:
+        # only the few columns a line needs come back to Python (the SQLite string functions that
+        # built the lines cost more than the transfer). Every other replaced version, and the rare
+        # one a line cannot hold, is a history row.
+        lines, refused = activity_log.lines(
+            conn.execute(
+                "SELECT app_key, account_id, old_since_run, old_last_active, old_activity_kind,"
+                f" last_active, activity_kind FROM temp.differ WHERE {replaced}"
+                f" AND {same_but_activity}"
             )
-        ]
+        )
         history = [
             _history_row((*row[:3], *row[12:19], row[11]), row[:11], run_id)
             for row in conn.execute(
-                f"SELECT * FROM temp.differ WHERE old_since_run IS NOT NULL AND NOT ({simple})"
+                f"SELECT * FROM temp.differ WHERE {replaced} AND NOT ({same_but_activity})"
             )
         ]
+        if refused:
+            keys = set(refused)
+            history.extend(
+                _history_row((*row[:3], *row[12:19], row[11]), row[:11], run_id)
+                for row in conn.execute(
+                    f"SELECT * FROM temp.differ WHERE {replaced} AND {same_but_activity}"
+                )
+                if (row[1], row[2]) in keys
+            )
         changed = len(lines) + len(history)
         added = differing - changed
         removed: list[tuple[Any, ...]] = []
@@ -881,13 +891,22 @@ def _account_rows(
     A flat generator, because at a million accounts per source the per-row cost is the main term of
     the ingest benchmark (bench/ingest.py). Every value is an exact ``str``/``int``/``None``: sqlite3
     sends any other type (a ``StrEnum`` member, a ``bool``) through its adapter lookup, which made
-    ``executemany`` 1.7 times slower.
+    ``executemany`` 1.7 times slower. ``last_active`` is its ``isoformat()`` text; for a UTC
+    ``datetime`` (every validated ``Account.last_active``) it is put together from the date's and
+    the naive time's ``isoformat`` and ``+00:00``, about twice as fast, because
+    ``datetime.isoformat`` spends most of its time formatting the offset. Another zone or a
+    ``datetime`` subclass goes through ``isoformat`` itself.
     """
     text = _PLAIN_TEXT
+    date_iso, time_iso, datetime, utc = dt.date.isoformat, dt.time.isoformat, dt.datetime, dt.UTC
     return (
         (
             source, key, a.id, a.email, a.name, text[a.status], 1 if a.assigned else 0,
-            1 if a.guest else 0, (last := a.last_active) and last.isoformat(),
+            1 if a.guest else 0,
+            None if (last := a.last_active) is None
+            else f"{date_iso(last)}T{time_iso(last.time())}+00:00"
+            if last.tzinfo is utc and type(last) is datetime
+            else last.isoformat(),
             text[a.activity_kind], run_id,
         )
         for a in accounts

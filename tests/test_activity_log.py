@@ -1,34 +1,24 @@
-"""The activity change-set lines (migration 0005): SQLite writes the lines the format describes,
+"""The activity change-set lines (migration 0005): ``lines`` writes what the format describes,
 and what is written reads back as the very strings stored (older relative lines included)."""
 
 from __future__ import annotations
-
-import sqlite3
 
 import pytest
 
 from stacktrack import activity_log
 
 NEXT = "2026-11-02T08:00:00+00:00"
-COLUMNS = activity_log.Columns(
-    "a.app_key", "a.account_id", "a.since_run", "a.last_active", "a.activity_kind",
-    "d.last_active", "d.activity_kind",
-)  # fmt: skip
 
 
-def _sql(old_at: str | None, old_kind: str | None, new_at: str | None, new_kind: str | None,
-         app_key: str = "App 1", account_id: str = "00u42") -> tuple[int, str | None]:  # fmt: skip
-    conn = sqlite3.connect(":memory:")
-    columns = "app_key, account_id, since_run, last_active, activity_kind"
-    conn.execute(f"CREATE TABLE a ({columns})")
-    conn.execute(f"CREATE TABLE d ({columns})")
-    conn.execute("INSERT INTO a VALUES (?, ?, 26, ?, ?)", (app_key, account_id, old_at, old_kind))
-    conn.execute("INSERT INTO d VALUES (?, ?, 30, ?, ?)", (app_key, account_id, new_at, new_kind))
-    simple, line = conn.execute(
-        f"SELECT {activity_log.sql_simple(COLUMNS)}, {activity_log.sql_line(COLUMNS)} FROM a, d"
-    ).fetchone()
-    conn.close()
-    return simple, line if simple else None
+def _line(old_at: str | None, old_kind: str | None, new_at: str | None, new_kind: str | None,
+          app_key: str = "App 1", account_id: str = "00u42") -> str | None:  # fmt: skip
+    """The line of a version with ``since_run`` 26, or ``None`` when a line cannot hold it."""
+    written, refused = activity_log.lines(
+        [(app_key, account_id, 26, old_at, old_kind, new_at, new_kind)]
+    )
+    assert len(written) + len(refused) == 1
+    assert refused in ([], [(app_key, account_id)])
+    return written[0] if written else None
 
 
 CASES = [
@@ -51,8 +41,7 @@ def test_sqlite_writes_the_line_and_it_reads_back(
     new_kind: str | None,
     expected: str,
 ) -> None:
-    simple, line = _sql(old_at, old_kind, new_at, new_kind)
-    assert (simple, line) == (1, expected)
+    assert _line(old_at, old_kind, new_at, new_kind) == expected
     blob = activity_log.pack(["\tother\t1\t-", expected])
     found = activity_log.find(blob, "App 1", "00u42")
     assert found is not None
@@ -63,11 +52,15 @@ def test_sqlite_writes_the_line_and_it_reads_back(
 
 
 def test_what_a_line_cannot_hold_is_left_to_a_history_row() -> None:
-    assert _sql(None, None, NEXT, "sso", app_key="App\t1") == (0, None)
-    assert _sql(None, None, NEXT, "sso", account_id="x\ny") == (0, None)
-    assert _sql("a\tb", None, NEXT, "sso") == (0, None)
-    assert _sql(NEXT, "-odd", NEXT, "sso") == (0, None)
-    assert _sql(NEXT, "", NEXT, "sso") == (0, None)
+    assert _line(None, None, NEXT, "sso", app_key="App\t1") is None
+    assert _line(None, None, NEXT, "sso", account_id="x\ny") is None
+    assert _line("a\tb", None, NEXT, "sso") is None
+    assert _line("a\nb", "sso", "a\nb", "sso") is None  # even when the replacement's is the same
+    assert _line(NEXT, "-odd", NEXT, "sso") is None
+    assert _line(NEXT, "", NEXT, "sso") is None
+    assert _line(NEXT, "so\to", NEXT, "sso") is None
+    # a kind the replacement shares is not written, so nothing in it can break the line
+    assert _line(NEXT, "-odd", "2026-11-03T08:00:00+00:00", "-odd") == f"App 1\t00u42\t1a\t={NEXT}"
 
 
 @pytest.mark.parametrize(

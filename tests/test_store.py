@@ -223,3 +223,81 @@ def test_a_run_where_every_source_failed_does_not_move_the_clock(tmp_path: Path)
         state = store.current_state()
     assert state.run_id == good and state.as_of == T0  # activity is judged as of the data's run
     assert state.sources["hub"].status == "failed" and state.sources["hub"].error == "network"
+
+
+class _Stamp(dt.datetime):
+    """A datetime subclass with its own ISO text: the store must keep what ``isoformat`` says."""
+
+    def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+        return "stamp " + super().isoformat(sep, timespec)
+
+
+def test_last_active_is_stored_as_its_isoformat_text(tmp_path: Path) -> None:
+    """The store writes UTC times without ``datetime.isoformat`` (a faster equivalent); the text must
+    be the same as the standard library's, on the first store and on the daily path, and anything
+    that is not a plain UTC datetime (another zone, a subclass) must keep its own ``isoformat``."""
+    plus_two = dt.timezone(dt.timedelta(hours=2))
+    times = [
+        dt.datetime(2026, 11, 1, 7, 59, 30, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 1, 7, 59, 30, 250_000, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 1, 0, 0, 0, 1, tzinfo=dt.UTC),
+        dt.datetime(1, 1, 1, 3, tzinfo=dt.UTC),
+        dt.datetime(999, 12, 31, 23, 59, 59, 999_999, tzinfo=dt.UTC),
+        dt.datetime(9999, 12, 31, 20, 59, 59, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 1, 9, 0, tzinfo=plus_two),
+        _Stamp(2026, 11, 1, 9, 0, tzinfo=dt.UTC),
+    ]
+
+    def observation(shift: dt.timedelta) -> Observation:
+        accounts = [
+            # model_construct: validation would turn +02:00 into UTC and the subclass into datetime
+            Account.model_construct(id=f"u{i}", last_active=when + shift)
+            for i, when in enumerate(times)
+        ]
+        return Observation(apps=[AppUsage(accounts=accounts, activity_known=True)])
+
+    shift = dt.timedelta(hours=1, microseconds=5)
+    with Store.open(tmp_path / "st.db") as store:
+        for day, delta in enumerate((dt.timedelta(0), shift)):
+            run = store.begin_run(T0 + dt.timedelta(days=day), T0)
+            store.store_source_result(run, "s", "p", observation(delta), duration_s=1.0)
+        for i, when in enumerate(times):
+            stored = [row["last_active"] for row in store.account_history("s", "", f"u{i}")]
+            later = when + shift
+            assert stored == [when.isoformat(), later.isoformat()], i
+    assert times[-1].isoformat().startswith("stamp ")
+    assert (times[-1] + shift).isoformat().startswith("stamp ")
+
+
+def test_activity_changes_a_line_cannot_hold_read_back(tmp_path: Path) -> None:
+    """Ids and app names with a tab or a line break cannot be change-set lines (tab-separated,
+    one a line): their old versions must still read back, with the plain ones beside them."""
+    ids = ["plain", "tab\there", "line\nbreak"]
+    first, second = T0 - dt.timedelta(hours=5), T0 - dt.timedelta(minutes=3)
+
+    def observation(when: dt.datetime) -> Observation:
+        return Observation(
+            apps=[
+                AppUsage(
+                    app=app,
+                    accounts=[Account(id=i, last_active=when, activity_kind="sso") for i in ids],
+                    activity_known=True,
+                )
+                for app in ("App", "App\tTwo")
+            ]
+        )
+
+    with Store.open(tmp_path / "st.db") as store:
+        runs = []
+        for day, when in enumerate((first, second)):
+            runs.append(store.begin_run(T0 + dt.timedelta(days=day), T0))
+            counts = store.store_source_result(runs[-1], "s", "p", observation(when), duration_s=1)
+        assert counts == {"apps": 2, "accounts": 6, "added": 0, "changed": 6, "removed": 0}
+        for app in ("App", "App\tTwo"):
+            for i in ids:
+                history = store.account_history("s", app, i)
+                assert [(h["last_active"], h["since_run"], h["until_run"]) for h in history] == [
+                    (first.isoformat(), runs[0], runs[1]),
+                    (second.isoformat(), runs[1], None),
+                ], (app, i)
+                assert {(h["account_id"], h["activity_kind"]) for h in history} == {(i, "sso")}
