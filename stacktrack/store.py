@@ -16,6 +16,7 @@ import datetime as dt
 import getpass
 import itertools
 import json
+import operator
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -851,6 +852,9 @@ def _app_row(source: str, key: str, usage: AppUsage, run_id: int) -> tuple[Any, 
     )  # fmt: skip
 
 
+_ID = operator.attrgetter("id")
+
+
 def _listed_twice(apps: Sequence[AppUsage]) -> bool:
     """Whether an account id occurs twice under one app key (rare; then the last listing wins)."""
     seen: dict[str, set[str]] = {}
@@ -858,7 +862,7 @@ def _listed_twice(apps: Sequence[AppUsage]) -> bool:
         if usage.accounts:
             ids = seen.setdefault(usage.app or "", set())
             before = len(ids)
-            ids.update(a.id for a in usage.accounts)
+            ids.update(map(_ID, usage.accounts))  # map: no Python frame per account
             if len(ids) != before + len(usage.accounts):
                 return True
     return False
