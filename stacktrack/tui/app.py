@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
@@ -70,6 +71,8 @@ DARK, LIGHT = "textual-dark", "textual-light"
 
 FIRST_READ_WAIT = 1.0
 """Seconds the first paint waits for the first read of the store (see ``StacktrackApp.on_load``)."""
+GC_RESUME_AFTER_PAINT = 0.5
+"""Seconds after the first paint the cyclic GC resumes (see ``pause_gc_until_painted``)."""
 
 
 class StacktrackApp(App[None]):
@@ -127,6 +130,7 @@ class StacktrackApp(App[None]):
         self.prefs_path = prefs_path
         """Where the theme is kept across restarts; ``None`` keeps nothing (tests)."""
         self._initial_theme = theme or prefs.load_theme(prefs_path) or DARK
+        self._gc_paused = False
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -197,11 +201,31 @@ class StacktrackApp(App[None]):
         )
 
     def on_overview_failed(self, message: OverviewFailed) -> None:
+        self._resume_gc()
         self.notify(message.error, title="Could not read the database", severity="error")
 
     def mark_first_paint(self) -> None:
         if self.first_paint is None:
             self.first_paint = time.perf_counter()
+            if self._gc_paused:
+                self.set_timer(GC_RESUME_AFTER_PAINT, self._resume_gc)
+
+    def pause_gc_until_painted(self) -> None:
+        """Turn the cyclic GC off until shortly after the first paint (``run_tui`` does).
+
+        Start-up builds long-lived objects (widgets, styles, the overview) and next to no cyclic
+        garbage, yet the collector ran ~70 times before the first paint, scanning them (25-35 ms
+        under load, docs/benchmarks.md). It resumes ``GC_RESUME_AFTER_PAINT`` seconds after the
+        first paint, on a failed read, or when the app exits, whichever comes first.
+        """
+        if gc.isenabled():
+            gc.disable()
+            self._gc_paused = True
+
+    def _resume_gc(self) -> None:
+        if self._gc_paused:
+            self._gc_paused = False
+            gc.enable()
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -406,7 +430,12 @@ def make_app(
 def run_tui(config: LoadedConfig | None, db_path: Path, **kwargs: Any) -> None:
     """Entry point for the CLI (``stacktrack``, ``stacktrack tui``, ``stacktrack demo``)."""
     kwargs.setdefault("prefs_path", prefs.default_path())
-    make_app(config, db_path, **kwargs).run()
+    app = make_app(config, db_path, **kwargs)
+    app.pause_gc_until_painted()
+    try:
+        app.run()
+    finally:
+        app._resume_gc()
 
 
 def first_paint_seconds(

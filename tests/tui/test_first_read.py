@@ -7,6 +7,7 @@ the screens then mount with the overview. A slower read paints the screen withou
 
 from __future__ import annotations
 
+import gc
 import threading
 from typing import Any
 
@@ -100,3 +101,26 @@ async def test_configuration_warnings_are_shown_once(demo: Demo) -> None:
         await pilot.pause()
         warnings = [n for n in app._notifications if n.title == "Configuration"]
         assert [n.message for n in warnings] == ["stacktrack.toml is readable by others"]
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["painted", "read-failed"])
+async def test_the_gc_paused_for_start_up_resumes(demo: Demo, fails: bool) -> None:
+    """``run_tui`` turns the cyclic GC off until just after the first paint; it must come back
+    (after the paint, or at once when the read fails and nothing is painted)."""
+
+    def analyzer(config: Any, state: Any, decisions: Any) -> Any:
+        if fails:
+            raise ValueError("the analysis broke")
+        return pinned_analyzer(config, state, decisions)
+
+    app = app_module.make_app(demo.config(), demo.db_path, clock=lambda: CLOCK, analyzer=analyzer)
+    assert gc.isenabled()
+    try:
+        app.pause_gc_until_painted()
+        assert not gc.isenabled()
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_for(pilot, lambda: app.first_paint is not None or app._notifications)
+            await wait_for(pilot, gc.isenabled, limit=app_module.GC_RESUME_AFTER_PAINT + 5)
+            assert (app.first_paint is None) == fails
+    finally:
+        gc.enable()
