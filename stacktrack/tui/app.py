@@ -215,12 +215,13 @@ class StacktrackApp(App[None]):
 
         Start-up builds long-lived objects (widgets, styles, the overview) and next to no cyclic
         garbage, yet the collector ran ~70 times before the first paint, scanning them (25-35 ms
-        under load, docs/benchmarks.md). It resumes ``GC_RESUME_AFTER_PAINT`` seconds after the
-        first paint, on a failed read, or when the app exits, whichever comes first.
+        under load, docs/benchmarks.md). It is on again ``GC_RESUME_AFTER_PAINT`` seconds after
+        the first paint, on a failed read, or when the app exits, whichever comes first, even if
+        it was off before: a caller may pause it for its own start-up (the imports) and leave
+        turning it back on to the TUI, which runs for long with it on.
         """
-        if gc.isenabled():
-            gc.disable()
-            self._gc_paused = True
+        gc.disable()
+        self._gc_paused = True
 
     def _resume_gc(self) -> None:
         if self._gc_paused:

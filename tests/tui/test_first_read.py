@@ -106,7 +106,8 @@ async def test_configuration_warnings_are_shown_once(demo: Demo) -> None:
 @pytest.mark.parametrize("fails", [False, True], ids=["painted", "read-failed"])
 async def test_the_gc_paused_for_start_up_resumes(demo: Demo, fails: bool) -> None:
     """``run_tui`` turns the cyclic GC off until just after the first paint; it must come back
-    (after the paint, or at once when the read fails and nothing is painted)."""
+    (after the paint, or at once when the read fails and nothing is painted), even when it was
+    already off before (a caller pausing it for its own start-up hands it over)."""
 
     def analyzer(config: Any, state: Any, decisions: Any) -> Any:
         if fails:
@@ -114,8 +115,8 @@ async def test_the_gc_paused_for_start_up_resumes(demo: Demo, fails: bool) -> No
         return pinned_analyzer(config, state, decisions)
 
     app = app_module.make_app(demo.config(), demo.db_path, clock=lambda: CLOCK, analyzer=analyzer)
-    assert gc.isenabled()
     try:
+        gc.disable()
         app.pause_gc_until_painted()
         assert not gc.isenabled()
         async with app.run_test(size=(160, 48)) as pilot:
