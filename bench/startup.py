@@ -5,8 +5,8 @@ Three measurements, each the min and median of ``--repeat`` launches:
 - ``stacktrack --version`` (the interpreter and the CLI's imports);
 - ``stacktrack report`` on the demo database (imports, config, the store read, the analysis, the table);
 - the terminal UI from the process start to its first complete row: ``stacktrack`` runs in a detached
-  tmux session of 160x48 (a real pty) and the pane is polled every 20 ms until a tool row with a
-  utilization figure is on screen.
+  tmux session of 160x48 (a real pty, on a private tmux server kept up between launches) and the
+  pane is polled every 20 ms until a tool row with a utilization figure is on screen.
 
 The demo (``stacktrack demo --no-tui``) is built once in a temporary folder first, and the bytecode of
 ``stacktrack/``, ``plugins/`` and the example plugin is compiled as a wheel install does (with
