@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from stacktrack import registry
@@ -80,10 +79,14 @@ class LoadedConfig:
 
 
 def default_config_path() -> Path:
+    import platformdirs  # only when no --config or STACKTRACK_CONFIG names the file
+
     return Path(platformdirs.user_config_dir(APP_NAME)) / CONFIG_FILENAME
 
 
 def default_db_path() -> Path:
+    import platformdirs  # only when no --db, STACKTRACK_DB or [stacktrack] database names it
+
     return Path(platformdirs.user_data_dir(APP_NAME)) / DB_FILENAME
 
 

@@ -63,7 +63,10 @@ class ActivityKind(StrEnum):
 
 class _Model(BaseModel):
     # Core observation models are strict: a plugin that invents a field fails loudly in tests.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: the validators are built on first validation, not at import; the reading
+    # commands make Account/AppUsage/Observation with model_construct from stored rows and never
+    # need theirs (start-up time, docs/benchmarks.md).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:

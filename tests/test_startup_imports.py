@@ -20,7 +20,7 @@ from stacktrack.sandbox.demo import DemoResult, run_demo
 
 NEVER_WHILE_READING = (
     "httpx", "httpcore", "asyncio", "sqlite_utils", "stacktrack.paging", "stacktrack.http",
-    "stacktrack.migrations",
+    "stacktrack.migrations", "platformdirs",
 )  # fmt: skip
 
 

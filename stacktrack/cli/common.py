@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-import platformdirs
 
 from stacktrack.errors import StacktrackError
 from stacktrack.files import make_private_dir, open_private
@@ -108,6 +107,8 @@ def _silence_stdout() -> None:
 
 
 def _write_crash_file(exc: BaseException) -> Path:
+    import platformdirs
+
     from stacktrack.redaction import redact
 
     secrets = [value for name, value in os.environ.items() if _looks_secret(name)]

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import platformdirs
 
 from stacktrack.cli.common import handle_errors
 
@@ -54,6 +53,8 @@ def demo(
     Everything runs in this process against the vendor emulators: no network, no credentials. The
     data is simulated; the code path (plugins, snapshot engine, store, analysis) is the real one.
     """
+    import platformdirs
+
     from stacktrack.sandbox.demo import run_demo
 
     folder = directory or Path(platformdirs.user_data_dir("stacktrack")) / "demo"
