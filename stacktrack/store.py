@@ -296,7 +296,7 @@ class Store:
         listed twice under one app counts once (the last listing wins).
         """
         columns = f"source, {', '.join(_ACCOUNT_COLUMNS)}, since_run"
-        insert = f"INSERT INTO accounts ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        width = 2 + len(_ACCOUNT_COLUMNS)
 
         def rows() -> Iterator[tuple[Any, ...]]:
             return itertools.chain.from_iterable(
@@ -315,7 +315,7 @@ class Store:
             before = conn.total_changes
             conn.execute("SAVEPOINT first_store")
             try:
-                conn.executemany(insert, rows())
+                _insert_rows(conn, f"INSERT INTO accounts ({columns}) VALUES ", "", rows(), width)
             except sqlite3.IntegrityError:
                 conn.execute("ROLLBACK TO first_store")
                 conn.execute("RELEASE first_store")
@@ -335,14 +335,17 @@ class Store:
         conn.execute(f"CREATE TEMP TABLE differ ({columns}, {_OLD_COLUMNS})")
         try:
             before = conn.total_changes
-            conn.executemany(
-                "INSERT INTO temp.differ SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-                " a.since_run, a.email, a.name, a.status, a.assigned, a.guest, a.last_active,"
-                " a.activity_kind FROM (SELECT 1) LEFT JOIN accounts a ON a.source = ?1"
-                " AND a.app_key = ?2 AND a.account_id = ?3 WHERE a.since_run IS NULL OR NOT"
-                " (a.email IS ?4 AND a.name IS ?5 AND a.status IS ?6 AND a.assigned IS ?7"
-                " AND a.guest IS ?8 AND a.last_active IS ?9 AND a.activity_kind IS ?10)",
+            _insert_rows(
+                conn,
+                "INSERT INTO temp.differ SELECT v.*, a.since_run, a.email, a.name, a.status,"
+                " a.assigned, a.guest, a.last_active, a.activity_kind FROM (VALUES ",
+                ") AS v LEFT JOIN accounts a ON a.source = v.column1 AND a.app_key = v.column2"
+                " AND a.account_id = v.column3 WHERE a.since_run IS NULL OR NOT"
+                " (a.email IS v.column4 AND a.name IS v.column5 AND a.status IS v.column6"
+                " AND a.assigned IS v.column7 AND a.guest IS v.column8"
+                " AND a.last_active IS v.column9 AND a.activity_kind IS v.column10)",
                 listing,
+                width,
             )
             differing = conn.total_changes - before
             return self._apply_differences(
@@ -850,6 +853,38 @@ def _app_row(source: str, key: str, usage: AppUsage, run_id: int) -> tuple[Any, 
         None if usage.volume is None
         else json.dumps([v.model_dump(mode="json") for v in usage.volume]),
     )  # fmt: skip
+
+
+_ROWS_PER_STATEMENT = 90
+"""Rows bound to one statement by ``_insert_rows``; 90 rows of 11 values stay within the 999
+variables a statement may hold in SQLite builds before 3.32."""
+
+
+def _insert_rows(
+    conn: sqlite3.Connection, head: str, tail: str, rows: Iterable[tuple[Any, ...]], width: int
+) -> None:
+    """Run ``head (?, ...), (?, ...), ... tail`` over ``rows`` (each of ``width`` values), up to
+    ``_ROWS_PER_STATEMENT`` rows a statement: a multi-row ``VALUES`` list.
+
+    At a million accounts SQLite's cost per statement run (reset, step, opening cursors) matters:
+    90 rows a statement made inserting 200,000 accounts about 1.9 times cheaper in CPU than one
+    ``executemany`` row at a time, and the daily diff's lookups about 1.2 times (bench/ingest.py;
+    its baseline stays the plain ``executemany``).
+    """
+    one = f"({', '.join('?' * width)})"
+    it = iter(rows)
+    full = _ROWS_PER_STATEMENT * width
+    flat = itertools.chain.from_iterable
+    rest: list[tuple[Any, ...]] = []
+
+    def chunks() -> Iterator[tuple[Any, ...]]:
+        while len(values := tuple(flat(itertools.islice(it, _ROWS_PER_STATEMENT)))) == full:
+            yield values
+        rest.append(values)
+
+    conn.executemany(f"{head}{', '.join([one] * _ROWS_PER_STATEMENT)}{tail}", chunks())
+    if rest[0]:
+        conn.execute(f"{head}{', '.join([one] * (len(rest[0]) // width))}{tail}", rest[0])
 
 
 _ID = operator.attrgetter("id")

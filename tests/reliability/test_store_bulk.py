@@ -8,6 +8,8 @@ import gc
 import zlib
 from pathlib import Path
 
+import pytest
+
 from stacktrack.plugin_api import Account, AccountStatus, ActivityKind, AppUsage, Observation
 from stacktrack.store import Store
 
@@ -122,3 +124,40 @@ def test_history_rows_store_only_what_changed_and_read_back_whole(tmp_path: Path
     # app key "", account "a", since run 1 (hex), no activity, no kind; since 5, its time
     day4 = (T0 + dt.timedelta(days=4)).isoformat()
     assert changes == [(2, "\ta\t1\t-\t-"), (6, f"\ta\t5\t={day4}")]
+
+
+@pytest.mark.parametrize("count", [1, 89, 90, 91, 180, 271])
+def test_every_account_is_stored_and_diffed_across_statement_chunks(
+    tmp_path: Path, count: int
+) -> None:
+    """The store binds many accounts to one statement (a multi-row VALUES list): counts on both
+    sides of a chunk's size must store every account once, and the diff must find each change,
+    including the last account of a partial chunk."""
+
+    def listing(day: int) -> Observation:
+        return _obs(
+            *(
+                Account(
+                    id=f"u{n:04d}",
+                    email=f"u{n}@x.com",
+                    last_active=T0 + dt.timedelta(days=day if n % 3 == 0 or n == count - 1 else 0),
+                )
+                for n in range(count)
+            ),
+            app="App",
+        )
+
+    changed = {n for n in range(count) if n % 3 == 0 or n == count - 1}
+    with Store.open(tmp_path / "st.db") as store:
+        run1 = store.begin_run(T0, T0)
+        counts = store.store_source_result(run1, "s", "p", listing(0), duration_s=1)
+        assert (counts["accounts"], counts["added"]) == (count, count)
+        run2 = store.begin_run(T0 + dt.timedelta(days=1), T0)
+        counts = store.store_source_result(run2, "s", "p", listing(1), duration_s=1)
+        assert (counts["added"], counts["changed"], counts["removed"]) == (0, len(changed), 0)
+        rows = _rows(store)
+    assert [row[2] for row in rows] == [f"u{n:04d}" for n in range(count)]
+    assert [row[-1] for row in rows] == [run2 if n in changed else run1 for n in range(count)]
+    assert [row[6] for row in rows] == [
+        (T0 + dt.timedelta(days=1 if n in changed else 0)).isoformat() for n in range(count)
+    ]
