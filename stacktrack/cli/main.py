@@ -8,6 +8,7 @@ traceback goes to a crash file, redacted, never to the terminal).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import logging
 import os
@@ -441,6 +442,10 @@ def schedule(obj: Context, mode: str, at: str) -> None:
 @handle_errors
 def tui(obj: Context) -> None:
     """Open the terminal UI (the default command)."""
+    # No cyclic GC through the imports and the config load: its passes over the modules just
+    # imported cost 50-100 ms before the first paint under load (docs/benchmarks.md). run_tui
+    # turns it back on shortly after the first paint.
+    gc.disable()
     from stacktrack.config import default_db_path
     from stacktrack.errors import ConfigError
     from stacktrack.tui.app import run_tui

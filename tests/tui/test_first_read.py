@@ -12,8 +12,10 @@ import threading
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from textual.widgets import DataTable, Static
 
+from stacktrack.cli.main import main
 from stacktrack.tui import app as app_module
 from stacktrack.tui.screens.overview import OverviewScreen
 from tests.tui.conftest import CLOCK, Demo, pinned_analyzer, wait_for
@@ -125,3 +127,24 @@ async def test_the_gc_paused_for_start_up_resumes(demo: Demo, fails: bool) -> No
             assert (app.first_paint is None) == fails
     finally:
         gc.enable()
+
+
+def test_the_tui_command_imports_and_loads_with_the_gc_paused(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command turns the GC off before its imports and config load and leaves turning it
+    back on to ``run_tui`` (tested above)."""
+    calls: list[tuple[bool, object]] = []
+
+    def fake_run_tui(config: Any, db_path: Any, **kwargs: Any) -> None:
+        calls.append((gc.isenabled(), db_path))
+
+    monkeypatch.setattr(app_module, "run_tui", fake_run_tui)
+    try:
+        result = CliRunner().invoke(
+            main, ["--config", str(demo.config_path), "--db", str(demo.db_path), "tui"]
+        )
+    finally:
+        gc.enable()
+    assert result.exit_code == 0, result.output
+    assert calls == [(False, demo.db_path)]
