@@ -27,6 +27,7 @@ from stacktrack import activity_log
 from stacktrack.errors import StoreError
 from stacktrack.files import create_private_file, make_private_dir
 from stacktrack.gc_pause import gc_paused
+from stacktrack.observation import trusted
 from stacktrack.plugin_api import (
     Account,
     AccountStatus,
@@ -615,15 +616,18 @@ class Store:
             " activity_kind FROM accounts"
         ):
             accounts.setdefault((row[0], row[1]), []).append(
-                Account.model_construct(
-                    id=row[2],
-                    email=row[3],
-                    name=row[4],
-                    status=statuses.get(row[5], AccountStatus.ACTIVE),
-                    assigned=bool(row[6]),
-                    guest=bool(row[7]),
-                    last_active=dt.datetime.fromisoformat(row[8]) if row[8] else None,
-                    activity_kind=kinds.get(row[9]) if row[9] else None,
+                trusted(  # validated before it was stored; model_construct costs 3x as much
+                    Account,
+                    {
+                        "id": row[2],
+                        "email": row[3],
+                        "name": row[4],
+                        "status": statuses.get(row[5], AccountStatus.ACTIVE),
+                        "assigned": bool(row[6]),
+                        "guest": bool(row[7]),
+                        "last_active": dt.datetime.fromisoformat(row[8]) if row[8] else None,
+                        "activity_kind": kinds.get(row[9]) if row[9] else None,
+                    },
                 )
             )
         apps: dict[str, list[AppUsage]] = {}

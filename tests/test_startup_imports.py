@@ -106,3 +106,23 @@ def test_a_database_missing_a_migration_is_still_migrated_on_open(tmp_path: Path
         columns = {row[1] for row in store.db.conn.execute("PRAGMA table_info(apps)")}
         names = {row[0] for row in store.db.conn.execute("SELECT name FROM _sqlite_migrations")}
     assert "volume" in columns and "0007_volume" in names
+
+
+def test_a_trusted_account_is_the_account_model_construct_makes() -> None:
+    import datetime as dt
+
+    from stacktrack.observation import Account, AccountStatus, ActivityKind, trusted
+
+    values = {
+        "id": "u1", "email": "ana@example.com", "name": "Ana", "status": AccountStatus.INVITED,
+        "assigned": True, "guest": False, "activity_kind": ActivityKind.SSO,
+        "last_active": dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+    }  # fmt: skip
+    assert set(values) == set(Account.model_fields)
+    made, reference = trusted(Account, dict(values)), Account.model_construct(**values)
+    assert made == reference and hash(made) == hash(reference) and repr(made) == repr(reference)
+    assert made.model_fields_set == reference.model_fields_set
+    assert made.model_dump(mode="json") == reference.model_dump(mode="json")
+    assert vars(made) == vars(reference)
+    for name in ("__pydantic_extra__", "__pydantic_private__"):
+        assert getattr(made, name) == getattr(reference, name)
