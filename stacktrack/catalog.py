@@ -19,7 +19,6 @@ the features it adds over the tier below and, per feature, the vendor page that 
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -201,10 +200,14 @@ class Catalog:
 
     def close_matches(self, key: str, n: int = 3) -> list[str]:
         """Catalog keys that look like ``key`` (for "did you mean" hints)."""
+        import difflib  # only for "did you mean" hints
+
         return difflib.get_close_matches(key, list(self.products), n=n, cutoff=0.6)
 
     def close_features(self, key: str, n: int = 3) -> list[str]:
         """Feature keys that look like ``key`` (for "did you mean" hints in config errors)."""
+        import difflib
+
         return difflib.get_close_matches(key, list(self.features), n=n, cutoff=0.6)
 
 

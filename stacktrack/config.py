@@ -8,7 +8,6 @@ Called by the CLI, the TUI and the sandbox; nothing here touches the network or 
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import stat
@@ -377,6 +376,8 @@ def _permission_warnings(path: Path, text: str) -> list[str]:
 
 
 def _did_you_mean(word: str, options: list[str]) -> str:
+    import difflib  # only for a config with a mistake in it
+
     close = difflib.get_close_matches(word, options, n=3, cutoff=0.6)
     if not close:
         return ""
