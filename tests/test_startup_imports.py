@@ -126,3 +126,35 @@ def test_a_trusted_account_is_the_account_model_construct_makes() -> None:
     assert vars(made) == vars(reference)
     for name in ("__pydantic_extra__", "__pydantic_private__"):
         assert getattr(made, name) == getattr(reference, name)
+
+
+def test_report_runs_without_the_cyclic_gc_and_turns_it_back_on(
+    demo: DemoResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from click.testing import CliRunner
+
+    from stacktrack.cli import main
+    from stacktrack.report import table
+
+    seen: list[bool] = []
+    real = table.render_report
+
+    def render(*args: object, **kwargs: object) -> None:
+        seen.append(gc.isenabled())
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(table, "render_report", render)
+    config = ["--config", str(demo.config_path), "--db", str(demo.db_path)]
+    before = gc.isenabled()
+    gc.enable()  # whatever an earlier test in this process left
+    try:
+        result = CliRunner().invoke(main, [*config, "report"])
+        after = gc.isenabled()
+    finally:
+        if not before:
+            gc.disable()
+    assert result.exit_code == 0, result.output
+    assert seen == [False]
+    assert after

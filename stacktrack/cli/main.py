@@ -8,6 +8,7 @@ traceback goes to a crash file, redacted, never to the terminal).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import json
 import logging
@@ -24,6 +25,7 @@ from click_default_group import DefaultGroup
 from stacktrack.cli.common import EXIT_USAGE, handle_errors, register_secrets
 from stacktrack.errors import UsageError
 from stacktrack.files import require_regular_target
+from stacktrack.gc_pause import gc_paused
 
 
 class Context:
@@ -159,6 +161,20 @@ def _print_summary(summary: Any, *, verbose: bool) -> None:
 # -- report and export ----------------------------------------------------------------------
 
 
+def _without_gc(command: Callable[..., None]) -> Callable[..., None]:
+    """A reading command runs without the cyclic GC: it makes no reference cycles worth freeing
+    before it exits, and the collector's passes over the modules it imports and the thousands of
+    rows it reads were 1.3% of ``report``'s instructions (docs/benchmarks.md). The GC is back on
+    after it, for callers in the same process (tests)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        with gc_paused():
+            command(*args, **kwargs)
+
+    return wrapper
+
+
 def _analysis(obj: Context) -> tuple[Any, Any, Any]:
     from stacktrack.analysis.analyze import analyze
     from stacktrack.catalog import load_catalog
@@ -183,6 +199,7 @@ def _analysis(obj: Context) -> tuple[Any, Any, Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print the stacktrack.report/1 JSON object.")
 @click.pass_obj
 @handle_errors
+@_without_gc
 def report(obj: Context, as_json: bool) -> None:
     """Latest figures per tool, totals, and the recommendations."""
     from stacktrack.report.json_report import build_report
@@ -209,6 +226,7 @@ def export() -> None:
 )
 @click.pass_obj
 @handle_errors
+@_without_gc
 def export_recommendations(obj: Context, output: str, fmt: str) -> None:
     """The recommendations (docs/reference.md CSV columns), earliest deadline first."""
     from stacktrack.report import export as exporter
@@ -233,6 +251,7 @@ def export_recommendations(obj: Context, output: str, fmt: str) -> None:
 @click.option("-o", "--output", default="-", show_default=True, help="File to write; - for stdout.")
 @click.pass_obj
 @handle_errors
+@_without_gc
 def export_tools(obj: Context, output: str) -> None:
     """Per-tool figures as CSV."""
     from stacktrack.report import export as exporter
@@ -246,6 +265,7 @@ def export_tools(obj: Context, output: str) -> None:
 @click.option("-o", "--output", default="-", show_default=True, help="File to write; - for stdout.")
 @click.pass_obj
 @handle_errors
+@_without_gc
 def export_calendar(obj: Context, output: str) -> None:
     """Notice deadlines as an iCalendar (.ics) file: one event per tool with money at stake."""
     from stacktrack.report.calendar import write_calendar
@@ -266,6 +286,7 @@ def export_calendar(obj: Context, output: str) -> None:
 )
 @click.pass_obj
 @handle_errors
+@_without_gc
 def export_report(obj: Context, output: str, fmt: str) -> None:
     """The decision brief for the CMO and finance: one self-contained HTML page, or Markdown."""
     from stacktrack.report.brief import build_brief
