@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import gc
 import json
 import logging
 import os
@@ -461,12 +460,13 @@ def schedule(obj: Context, mode: str, at: str) -> None:
 @main.command()
 @click.pass_obj
 @handle_errors
+@_without_gc
 def tui(obj: Context) -> None:
     """Open the terminal UI (the default command)."""
     # No cyclic GC through the imports and the config load: its passes over the modules just
     # imported cost 50-100 ms before the first paint under load (docs/benchmarks.md). run_tui
-    # turns it back on shortly after the first paint.
-    gc.disable()
+    # turns it back on shortly after the first paint; _without_gc when the command ends (a
+    # config error included), for callers in the same process.
     from stacktrack.config import default_db_path
     from stacktrack.errors import ConfigError
     from stacktrack.tui.app import run_tui

@@ -144,7 +144,12 @@ def test_the_tui_command_imports_and_loads_with_the_gc_paused(
         result = CliRunner().invoke(
             main, ["--config", str(demo.config_path), "--db", str(demo.db_path), "tui"]
         )
+        back_on = gc.isenabled()  # when run_tui never turned it on (here: a stub), the command does
+        failed = CliRunner().invoke(main, ["--config", str(demo.db_path), "tui"])  # not a config
+        back_on_after_an_error = gc.isenabled()
     finally:
         gc.enable()
     assert result.exit_code == 0, result.output
     assert calls == [(False, demo.db_path)]
+    assert back_on
+    assert failed.exit_code != 0 and back_on_after_an_error
