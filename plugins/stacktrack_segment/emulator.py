@@ -131,7 +131,13 @@ class SegmentEmulator(Emulator[SegmentData]):
             return json_response(
                 {"errors": [{"type": "not-found", "message": "Resource not found"}]}, status=404
             )
-        params = request.url.params
+        return self._page(request.url.params, key, getattr(self.data, key))
+
+    def _page(
+        self, params: httpx.QueryParams, key: str, items: list[dict[str, Any]]
+    ) -> httpx.Response:
+        """One page of ``items`` under ``data.<key>``, by Segment's ``pagination.count`` (1-200,
+        required) and opaque ``pagination.cursor``."""
         count_text = params.get("pagination.count")
         if not count_text or not count_text.isdigit() or not 1 <= int(count_text) <= 200:
             return _bad_request("pagination.count is required and must be between 1 and 200")
@@ -139,9 +145,7 @@ class SegmentEmulator(Emulator[SegmentData]):
         offset = _decode(cursor) if cursor else 0
         if offset is None:
             return _bad_request("pagination.cursor is not valid")
-        items: list[dict[str, Any]] = getattr(self.data, key)
         size = min(int(count_text), self.page_size)
-        chunk = items[offset : offset + size]
         following = offset + size
         next_cursor = _encode(following) if following < len(items) else None
         if self.repeat_cursor and cursor:
@@ -153,7 +157,7 @@ class SegmentEmulator(Emulator[SegmentData]):
             "totalEntries": len(items),
         }
         return json_response(
-            {"data": {key: chunk, "pagination": pagination}},
+            {"data": {key: items[offset:following], "pagination": pagination}},
             headers=_limit_headers(*self.budget(600, 60.0)),
         )
 
@@ -215,26 +219,8 @@ class SegmentEmulator(Emulator[SegmentData]):
                              "usage month, formatted as YYYY-MM-01"}]},
                 status=422,
             )  # fmt: skip
-        count_text = params.get("pagination.count")
-        if not count_text or not count_text.isdigit() or not 1 <= int(count_text) <= 200:
-            return _bad_request("pagination.count is required and must be between 1 and 200")
-        cursor = params.get("pagination.cursor")
-        offset = _decode(cursor) if cursor else 0
-        if offset is None:
-            return _bad_request("pagination.cursor is not valid")
         rows = self._usage_rows(metric, month) if self.data.volume_metric == metric else []
-        size = min(int(count_text), self.page_size)
-        following = offset + size
-        pagination = {
-            "current": _encode(offset),
-            "next": _encode(following) if following < len(rows) else None,
-            "previous": _encode(max(0, offset - size)) if offset else None,
-            "totalEntries": len(rows),
-        }
-        return json_response(
-            {"data": {key: rows[offset:following], "pagination": pagination}},
-            headers=_limit_headers(*self.budget(600, 60.0)),
-        )
+        return self._page(params, key, rows)
 
     def _usage_rows(self, metric: str, month: dt.date) -> list[dict[str, Any]]:
         following = (month + dt.timedelta(days=32)).replace(day=1)
