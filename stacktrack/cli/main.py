@@ -62,7 +62,7 @@ def _setup_logging(verbose: int, secrets: list[str]) -> None:
     logging.getLogger("stamina").setLevel(logging.ERROR if quiet else logging.WARNING)
 
 
-def _print_version(ctx: click.Context, value: bool) -> None:
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     """``--version``, as ``click.version_option`` prints it, reading the metadata only when asked."""
     if not value or ctx.resilient_parsing:
         return
@@ -91,7 +91,7 @@ def _print_version(ctx: click.Context, value: bool) -> None:
     is_flag=True,
     expose_value=False,
     is_eager=True,
-    callback=lambda ctx, _param, value: _print_version(ctx, value),
+    callback=_print_version,
     help="Show the version and exit.",
 )
 @click.pass_context
